@@ -1,0 +1,135 @@
+package parse
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// maxFoldedLine bounds one folded-stack line (a stack of ~10k deep frames).
+const maxFoldedLine = 1 << 20
+
+// sniffFolded accepts "frame;frame;frame 42" lines as py-spy (raw),
+// async-profiler (collapsed) and stackcollapse-perf write them: every one of
+// the first non-blank lines ends in a count, and at least one has a ';'.
+func sniffFolded(head []byte) bool {
+	lines := bytes.Split(head, []byte{'\n'})
+	if len(lines) > 1 && len(head) == SniffSize {
+		lines = lines[:len(lines)-1] // the last may be cut by the sniff window
+	}
+	checked, semis := 0, 0
+	for _, l := range lines {
+		l = bytes.TrimRight(l, "\r")
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		if _, _, ok := splitFolded(l); !ok {
+			return false
+		}
+		if bytes.IndexByte(l, ';') >= 0 {
+			semis++
+		}
+		if checked++; checked == 20 {
+			break
+		}
+	}
+	return checked > 0 && semis > 0
+}
+
+// splitFolded splits "stack count" at the last space.
+func splitFolded(l []byte) (stack []byte, count int64, ok bool) {
+	i := bytes.LastIndexByte(l, ' ')
+	if i <= 0 {
+		return nil, 0, false
+	}
+	n, err := strconv.ParseInt(string(l[i+1:]), 10, 64)
+	if err != nil || n < 0 {
+		return nil, 0, false
+	}
+	stack = bytes.TrimRight(l[:i], " ")
+	if len(stack) == 0 {
+		return nil, 0, false
+	}
+	return stack, n, true
+}
+
+func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Options) error {
+	b := newProfileBuilder("samples", "count")
+	sc := NewLineScanner(r, maxFoldedLine)
+	var frames []frameKey
+	for {
+		l, ok, err := sc.Next()
+		if err != nil {
+			return fmt.Errorf("line %d: %w", sc.Line()+1, err)
+		}
+		if !ok {
+			break
+		}
+		if sc.Line()%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if sc.TooLong() {
+			src.SkipLine(sc.Line(), fmt.Sprintf("line longer than %d bytes", maxFoldedLine))
+			continue
+		}
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		stack, n, ok := splitFolded(l)
+		if !ok {
+			src.SkipLine(sc.Line(), "not a folded stack (want \"frame;frame;… count\")")
+			continue
+		}
+		if n == 0 {
+			continue
+		}
+		frames = frames[:0]
+		for _, f := range bytes.Split(stack, []byte{';'}) {
+			if len(f) == 0 {
+				continue
+			}
+			frames = append(frames, parseFrame(string(f)))
+		}
+		if len(frames) == 0 {
+			src.SkipLine(sc.Line(), "empty stack")
+			continue
+		}
+		b.add(frames, n, nil)
+	}
+	if len(b.p.Sample) == 0 {
+		return fmt.Errorf("no stacks found")
+	}
+	return emitProfile(b.p, src, sink)
+}
+
+// parseFrame reads py-spy's "func (path/file.py:12)" into function, file and
+// line; other frames are kept whole, minus async-profiler's "_[j]"-style
+// frame-type suffixes.
+func parseFrame(f string) frameKey {
+	if n := len(f); n > 2 && f[n-1] == ')' {
+		if open := lastIndexByte(f, '('); open > 0 && f[open-1] == ' ' {
+			inner := f[open+1 : n-1]
+			if colon := lastIndexByte(inner, ':'); colon > 0 {
+				if line, err := strconv.ParseInt(inner[colon+1:], 10, 64); err == nil {
+					return frameKey{name: f[:open-1], file: inner[:colon], line: line}
+				}
+			}
+			return frameKey{name: f[:open-1], file: inner}
+		}
+	}
+	if n := len(f); n > 4 && f[n-1] == ']' && f[n-4] == '_' && f[n-3] == '[' {
+		f = f[:n-4]
+	}
+	return frameKey{name: f}
+}
+
+func lastIndexByte(s string, c byte) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}

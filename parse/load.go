@@ -1,0 +1,346 @@
+package parse
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// SniffSize is how many decompressed bytes a format sees to recognise itself.
+const SniffSize = 64 << 10
+
+// Format is one input format: it recognises its content and decodes it.
+type Format struct {
+	Name   string // as reported in the JSON report: "pprof", "postgres-stderr" …
+	Family string // "profile", "sql", "trace" or "eventloop"
+	// Sniff reports whether head (the first SniffSize decompressed bytes, or
+	// fewer for a short input) is this format.
+	Sniff func(head []byte) bool
+	// Decode reads the whole input, reporting into src and sink. It returns
+	// an error only when nothing useful could be read; recoverable problems
+	// are counted with src.SkipLine or src.Warnf.
+	Decode func(ctx context.Context, r io.Reader, src *Source, sink Sink, opt Options) error
+}
+
+// Options tune decoding. The zero value is usable.
+type Options struct {
+	// MaxWholeInput caps how many decompressed bytes a non-streaming format
+	// (pprof, JSON documents) may read into memory. 0 means 1 GiB.
+	MaxWholeInput int64
+	// HTTPTimeout bounds a URL fetch. 0 means the profile duration asked for
+	// in the URL plus 30 s, or 60 s.
+	HTTPTimeout time.Duration
+	// MaxHTTPBody caps a URL response. 0 means 512 MiB.
+	MaxHTTPBody int64
+	// LogLinePrefix is PostgreSQL's log_line_prefix; "" means infer it.
+	LogLinePrefix string
+}
+
+func (o Options) maxWhole() int64 {
+	if o.MaxWholeInput > 0 {
+		return o.MaxWholeInput
+	}
+	return 1 << 30
+}
+
+// ReadWhole reads r into memory for formats that need the whole document,
+// refusing inputs larger than the configured cap rather than exhausting
+// memory.
+func ReadWhole(r io.Reader, opt Options) ([]byte, error) {
+	max := opt.maxWhole()
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("input is larger than %d bytes, the limit for this format (raise it with -max-input)", max)
+	}
+	return data, nil
+}
+
+// Input is one thing to load: a file, stdin or a URL. Directories are
+// expanded into one Input per file by Expand.
+type Input struct {
+	Src  *Source
+	open func(ctx context.Context, opt Options) (io.ReadCloser, error)
+}
+
+// Expand turns command-line arguments into inputs. A directory yields every
+// regular file below it (sorted, hidden files skipped). An argument that
+// cannot be resolved yields an input whose Load reports the error, so one
+// bad argument never hides the others.
+func Expand(args []string, stdin io.Reader) []*Input {
+	var out []*Input
+	for _, arg := range args {
+		switch {
+		case arg == "-":
+			r := stdin
+			out = append(out, &Input{Src: NewSource("-", 0), open: func(context.Context, Options) (io.ReadCloser, error) {
+				return io.NopCloser(r), nil
+			}})
+		case strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://"):
+			u := arg
+			out = append(out, &Input{Src: NewSource(u, 0), open: func(ctx context.Context, opt Options) (io.ReadCloser, error) {
+				return openURL(ctx, u, opt)
+			}})
+		default:
+			out = append(out, expandPath(arg)...)
+		}
+	}
+	return out
+}
+
+func expandPath(arg string) []*Input {
+	fi, err := os.Stat(arg)
+	if err != nil {
+		return []*Input{failed(arg, err)}
+	}
+	if !fi.IsDir() {
+		return []*Input{fileInput(arg, fi.Size())}
+	}
+	var files []*Input
+	werr := filepath.WalkDir(arg, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			files = append(files, failed(p, err))
+			return nil
+		}
+		name := d.Name()
+		if p != arg && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				files = append(files, failed(p, err))
+				return nil
+			}
+			files = append(files, fileInput(p, info.Size()))
+		}
+		return nil
+	})
+	if werr != nil {
+		files = append(files, failed(arg, werr))
+	}
+	if len(files) == 0 {
+		return []*Input{failed(arg, errors.New("directory holds no files"))}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Src.Path < files[j].Src.Path })
+	return files
+}
+
+func fileInput(path string, size int64) *Input {
+	return &Input{Src: NewSource(path, size), open: func(context.Context, Options) (io.ReadCloser, error) {
+		return os.Open(path)
+	}}
+}
+
+func failed(path string, err error) *Input {
+	return &Input{Src: NewSource(path, 0), open: func(context.Context, Options) (io.ReadCloser, error) {
+		return nil, err
+	}}
+}
+
+// NewInput wraps an in-memory or otherwise opened reader as an input (the
+// embedded demo data, tests).
+func NewInput(name string, size int64, open func() (io.ReadCloser, error)) *Input {
+	return &Input{Src: NewSource(name, size), open: func(context.Context, Options) (io.ReadCloser, error) { return open() }}
+}
+
+func openURL(ctx context.Context, u string, opt Options) (io.ReadCloser, error) {
+	timeout := opt.HTTPTimeout
+	if timeout == 0 {
+		timeout = urlTimeout(u)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("fetch failed (is the server up and the URL right?): %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("server answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	}
+	max := opt.MaxHTTPBody
+	if max == 0 {
+		max = 512 << 20
+	}
+	return &limitedBody{r: io.LimitReader(resp.Body, max+1), max: max, c: resp.Body, cancel: cancel}, nil
+}
+
+// urlTimeout gives a pprof endpoint the seconds it was asked to sample plus
+// slack for transfer.
+func urlTimeout(u string) time.Duration {
+	if i := strings.Index(u, "seconds="); i >= 0 {
+		var n int
+		if _, err := fmt.Sscanf(u[i+len("seconds="):], "%d", &n); err == nil && n > 0 && n < 3600 {
+			return time.Duration(n)*time.Second + 30*time.Second
+		}
+	}
+	return 60 * time.Second
+}
+
+type limitedBody struct {
+	r      io.Reader
+	n, max int64
+	c      io.Closer
+	cancel context.CancelFunc
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.n > b.max {
+		return n, fmt.Errorf("response is larger than %d bytes", b.max)
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { b.cancel(); return b.c.Close() }
+
+// countingReader tracks raw bytes consumed for progress reports.
+type countingReader struct {
+	r   io.Reader
+	src *Source
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.src.bytesRead.Add(int64(n))
+	return n, err
+}
+
+// Load reads one input: opens it, undoes gzip/zstd, sniffs the format among
+// formats (first match wins) and decodes it into sink. The returned error
+// (also kept in in.Src.Err) names the input; it is nil when the input loaded.
+func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Options) (err error) {
+	src := in.Src
+	defer func() {
+		if r := recover(); r != nil {
+			// A decoder bug must cost one source, never the whole program.
+			err = fmt.Errorf("internal error while decoding (please report it): %v", r)
+		}
+		if err != nil {
+			err = &LoadError{Path: src.Path, Err: err}
+		}
+		src.finish(err)
+	}()
+	rc, err := in.open(ctx, opt)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	r, err := decompress(&countingReader{r: rc, src: src}, src)
+	if err != nil {
+		return err
+	}
+	br := bufio.NewReaderSize(r, SniffSize)
+	head, perr := br.Peek(SniffSize)
+	if len(head) == 0 {
+		if perr != nil && perr != io.EOF {
+			return fmt.Errorf("reading: %w", perr)
+		}
+		return errors.New("input is empty")
+	}
+	if perr != nil && perr != io.EOF && perr != bufio.ErrBufferFull {
+		return fmt.Errorf("reading the first %d bytes: %w", len(head), perr)
+	}
+	for _, f := range formats {
+		if f.Sniff(head) {
+			src.SetFormat(f.Name)
+			if err := f.Decode(ctx, br, src, sink, opt); err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
+			}
+			if src.Events() == 0 {
+				return fmt.Errorf("%s: no events found", f.Name)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("unrecognised format (first bytes %q); hotpath reads %s", preview(head), formatNames(formats))
+}
+
+// LoadError is an input that could not be loaded.
+type LoadError struct {
+	Path string
+	Err  error
+}
+
+func (e *LoadError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *LoadError) Unwrap() error { return e.Err }
+
+func decompress(r io.Reader, src *Source) (io.Reader, error) {
+	br := bufio.NewReader(r)
+	magic, _ := br.Peek(4)
+	switch {
+	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
+		src.setCompression("gzip")
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip header: %w", err)
+		}
+		return &truncationReader{r: zr, what: "gzip"}, nil
+	case bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		src.setCompression("zstd")
+		zr, err := zstd.NewReader(br, zstd.WithDecoderMaxMemory(1<<30))
+		if err != nil {
+			return nil, fmt.Errorf("zstd header: %w", err)
+		}
+		return &truncationReader{r: zr.IOReadCloser(), what: "zstd"}, nil
+	}
+	return br, nil
+}
+
+// truncationReader turns a compressed stream's unexpected EOF into an error
+// that says what the user is looking at.
+type truncationReader struct {
+	r    io.Reader
+	what string
+	n    int64
+}
+
+func (t *truncationReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.n += int64(n)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%s stream broken after %d decompressed bytes (truncated file?): %w", t.what, t.n, err)
+	}
+	return n, err
+}
+
+func preview(b []byte) string {
+	if len(b) > 16 {
+		b = b[:16]
+	}
+	return string(b)
+}
+
+func formatNames(fs []Format) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
+}
