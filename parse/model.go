@@ -23,6 +23,7 @@ type Sink interface {
 	Conn(src *Source, ev *ConnEvent)
 	Span(src *Source, sp *Span)
 	Stall(src *Source, st *Stall)
+	Goroutines(src *Source, gs []GoroutineStat)
 }
 
 // Statement is one executed SQL statement as a log recorded it.
@@ -156,4 +157,20 @@ type Stall struct {
 	Line      int
 	Message   string
 	LogLine   int64
+}
+
+// GoroutineStat is one goroutine's time budget from a Go execution trace,
+// split the way `go tool trace`'s goroutine analysis splits it.
+type GoroutineStat struct {
+	ID         uint64
+	Name       string // start function
+	Start      time.Time
+	End        time.Time
+	Exec       time.Duration // running on a P
+	SchedWait  time.Duration // runnable, waiting for a P
+	BlockNet   time.Duration
+	BlockSync  time.Duration // mutexes, channels, select, sync.Cond, WaitGroup
+	Syscall    time.Duration
+	BlockGC    time.Duration
+	BlockOther time.Duration
 }

@@ -125,4 +125,3 @@ func (b *profileBuilder) add(rootFirst []frameKey, value int64, labels map[strin
 	}
 	b.p.Sample = append(b.p.Sample, s)
 }
-
