@@ -120,22 +120,47 @@ func (p *params) strings() []string {
 }
 
 // interner returns stable (heap) strings for repeated small values —
-// users, databases, session ids — without allocating on a hit.
-type interner struct{ m map[string]string }
+// users, databases, session ids — without allocating on a hit. The last
+// value is remembered, so a run of equal values costs one comparison.
+type interner struct {
+	m      map[string]string
+	recent [4]string
+	next   int
+}
 
 func (in *interner) get(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if s, ok := in.m[bstr(b)]; ok {
-		return s
+	for _, s := range in.recent {
+		if len(s) == len(b) && s == bstr(b) {
+			return s
+		}
 	}
-	if in.m == nil || len(in.m) >= 1<<14 {
-		in.m = make(map[string]string, 256)
+	s, ok := in.m[bstr(b)]
+	if !ok {
+		if in.m == nil || len(in.m) >= 1<<14 {
+			in.m = make(map[string]string, 256)
+		}
+		s = string(b)
+		in.m[s] = s
 	}
-	s := string(b)
-	in.m[s] = s
+	in.recent[in.next&3] = s
+	in.next++
 	return s
+}
+
+// hasPrefix is bytes.HasPrefix for short constant prefixes, inlined.
+func hasPrefix(b []byte, p string) bool {
+	if len(b) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if b[i] != p[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // emitter batches event counts and the time range into the Source, so the

@@ -127,8 +127,14 @@ func (p *pgPrefix) match(l []byte, f *pgFields) ([]byte, bool) {
 	pos := 0
 	for i, e := range p.elems {
 		if e.lit != nil {
-			if !bytes.HasPrefix(l[pos:], e.lit) {
+			rest := l[pos:]
+			if len(rest) < len(e.lit) {
 				return nil, false
+			}
+			for k, c := range e.lit {
+				if rest[k] != c {
+					return nil, false
+				}
 			}
 			pos += len(e.lit)
 			continue

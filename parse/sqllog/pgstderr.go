@@ -23,10 +23,10 @@ func sniffPGStderr(head []byte) bool {
 		}
 		marked++
 		m := l[at+n:]
-		if bytes.HasPrefix(m, []byte("duration: ")) || bytes.HasPrefix(m, []byte("statement: ")) ||
-			bytes.HasPrefix(m, []byte("connection ")) || bytes.HasPrefix(m, []byte("disconnection: ")) ||
-			bytes.HasPrefix(m, []byte("database system")) || bytes.HasPrefix(m, []byte("execute ")) ||
-			bytes.HasPrefix(m, []byte("checkpoint")) || bytes.HasPrefix(m, []byte("starting PostgreSQL")) {
+		if hasPrefix(m, "duration: ") || hasPrefix(m, "statement: ") ||
+			hasPrefix(m, "connection ") || hasPrefix(m, "disconnection: ") ||
+			hasPrefix(m, "database system") || hasPrefix(m, "execute ") ||
+			hasPrefix(m, "checkpoint") || hasPrefix(m, "starting PostgreSQL") {
 			pg++
 		}
 	})
@@ -47,7 +47,11 @@ const (
 type pgDecoder struct {
 	em      *emitter
 	src     *parse.Source
-	in      interner
+	in      interner // sessions
+	inUser  interner
+	inDB    interner
+	inApp   interner
+	inHost  interner
 	tp      timeParser
 	st      parse.Statement
 	ev      parse.ConnEvent
@@ -192,8 +196,8 @@ func (d *pgDecoder) message(m []byte, f *pgFields, line int64) {
 	if session == nil {
 		session = f.pid
 	}
-	if tag[0] == 'D' && bytes.HasPrefix(tag, []byte("DETAIL")) {
-		if d.kind == pgStmt && bytes.HasPrefix(body, []byte("parameters: ")) &&
+	if tag[0] == 'D' && hasPrefix(tag, "DETAIL") {
+		if d.kind == pgStmt && hasPrefix(body, "parameters: ") &&
 			(len(session) == 0 || d.st.Session == bstr(session)) {
 			d.detail.reset()
 			d.detail.add(body[len("parameters: "):])
@@ -210,28 +214,28 @@ func (d *pgDecoder) message(m []byte, f *pgFields, line int64) {
 	d.logTime = f.time
 	d.line = line
 	if tag[0] != 'L' {
-		if tag[0] == 'E' && bytes.HasPrefix(tag, []byte("ERROR")) {
+		if tag[0] == 'E' && hasPrefix(tag, "ERROR") {
 			d.errors++
 		}
 		d.kind = pgIgnore
 		return
 	}
 	switch {
-	case bytes.HasPrefix(body, []byte("duration: ")):
+	case hasPrefix(body, "duration: "):
 		d.duration(body[len("duration: "):], f, session, line)
-	case bytes.HasPrefix(body, []byte("statement: ")):
+	case hasPrefix(body, "statement: "):
 		d.begin(f, session, line, 0, false)
 		d.text.add(body[len("statement: "):])
-	case bytes.HasPrefix(body, []byte("execute ")):
+	case hasPrefix(body, "execute "):
 		if _, txt, ok := cutName(body[len("execute "):]); ok {
 			d.begin(f, session, line, 0, false)
 			d.text.add(txt)
 		} else {
 			d.kind = pgIgnore
 		}
-	case bytes.HasPrefix(body, []byte("connection ")) || bytes.HasPrefix(body, []byte("disconnection: ")):
+	case hasPrefix(body, "connection ") || hasPrefix(body, "disconnection: "):
 		d.conn(body, f, session, line)
-	case bytes.HasPrefix(body, []byte("process ")) && bytes.Contains(body, []byte(" still waiting for ")):
+	case hasPrefix(body, "process ") && bytes.Contains(body, []byte(" still waiting for ")):
 		d.lockWaits++
 		if i := bytes.LastIndex(body, []byte(" after ")); i > 0 {
 			if dur, _, ok := parseDecimal(body[i+7:], time.Millisecond); ok && dur > d.maxLockWait {
@@ -239,7 +243,7 @@ func (d *pgDecoder) message(m []byte, f *pgFields, line int64) {
 			}
 		}
 		d.kind = pgIgnore
-	case bytes.HasPrefix(body, []byte("temporary file: ")):
+	case hasPrefix(body, "temporary file: "):
 		d.tempFiles++
 		if i := bytes.LastIndex(body, []byte("size ")); i > 0 {
 			n, _ := atoi(body[i+5:])
@@ -275,10 +279,10 @@ func (d *pgDecoder) begin(f *pgFields, session []byte, line int64, dur time.Dura
 		st.Start = f.time.Add(-dur)
 	}
 	st.Session = d.in.get(session)
-	st.User = d.in.get(f.user)
-	st.Database = d.in.get(f.db)
-	st.App = d.in.get(f.app)
-	st.Client = d.in.get(f.client)
+	st.User = d.inUser.get(f.user)
+	st.Database = d.inDB.get(f.db)
+	st.App = d.inApp.get(f.app)
+	st.Client = d.inHost.get(f.client)
 	st.Rows = -1
 	st.Line = line
 }
@@ -343,34 +347,34 @@ func (d *pgDecoder) duration(b []byte, f *pgFields, session []byte, line int64) 
 func (d *pgDecoder) conn(body []byte, f *pgFields, session []byte, line int64) {
 	ev := &d.ev
 	*ev = parse.ConnEvent{Time: f.time, Session: d.in.get(session), Line: line,
-		User: d.in.get(f.user), Database: d.in.get(f.db), Client: d.in.get(f.client)}
+		User: d.inUser.get(f.user), Database: d.inDB.get(f.db), Client: d.inHost.get(f.client)}
 	switch {
-	case bytes.HasPrefix(body, []byte("connection received: ")):
+	case hasPrefix(body, "connection received: "):
 		ev.Kind = parse.ConnReceived
 		if h := kvField(body, "host="); h != nil {
-			ev.Client = d.in.get(h)
+			ev.Client = d.inHost.get(h)
 		}
-	case bytes.HasPrefix(body, []byte("connection authorized: ")):
+	case hasPrefix(body, "connection authorized: "):
 		ev.Kind = parse.ConnOpened
 		if u := kvField(body, "user="); u != nil {
-			ev.User = d.in.get(u)
+			ev.User = d.inUser.get(u)
 		}
 		if db := kvField(body, "database="); db != nil {
-			ev.Database = d.in.get(db)
+			ev.Database = d.inDB.get(db)
 		}
-	case bytes.HasPrefix(body, []byte("disconnection: ")):
+	case hasPrefix(body, "disconnection: "):
 		ev.Kind = parse.ConnClosed
 		if i := bytes.Index(body, []byte("session time: ")); i >= 0 {
 			ev.SessionTime = pgInterval(body[i+len("session time: "):])
 		}
 		if u := kvField(body, "user="); u != nil {
-			ev.User = d.in.get(u)
+			ev.User = d.inUser.get(u)
 		}
 		if db := kvField(body, "database="); db != nil {
-			ev.Database = d.in.get(db)
+			ev.Database = d.inDB.get(db)
 		}
 		if h := kvField(body, "host="); h != nil {
-			ev.Client = d.in.get(h)
+			ev.Client = d.inHost.get(h)
 		}
 		if a := d.awaiting[ev.Session]; a != nil {
 			d.emitAwait(a)
@@ -434,7 +438,7 @@ func (d *pgDecoder) parseParams(b []byte) {
 			return
 		}
 		b = b[eq+3:]
-		if bytes.HasPrefix(b, []byte("NULL")) {
+		if hasPrefix(b, "NULL") {
 			d.params.add([]byte("NULL"))
 			b = b[4:]
 			continue
@@ -461,7 +465,7 @@ func (d *pgDecoder) parseParams(b []byte) {
 			return
 		}
 		b = b[i+1:]
-		if bytes.HasPrefix(b, []byte("...")) { // log_parameter_max_length cut
+		if hasPrefix(b, "...") { // log_parameter_max_length cut
 			b = b[3:]
 		}
 	}

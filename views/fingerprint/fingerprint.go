@@ -11,6 +11,7 @@
 package fingerprint
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"unsafe"
 )
@@ -85,14 +86,38 @@ func IDString(id uint64) string {
 	return hex.EncodeToString(b[:])
 }
 
-// Hash is the FNV-1a hash used for IDs.
+// Hash is the hash used for IDs: MurmurHash64A with a fixed seed, eight
+// bytes at a time (stable across runs and machines).
 func Hash(b []byte) uint64 {
-	h := uint64(fnvOffset)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= fnvPrime
+	const m = 0xc6a4a7935bd1e995
+	const r = 47
+	h := uint64(0x8445d61a4e774912) ^ uint64(len(b))*m
+	for len(b) >= 8 {
+		k := binary.LittleEndian.Uint64(b)
+		k *= m
+		k ^= k >> r
+		k *= m
+		h ^= k
+		h *= m
+		b = b[8:]
 	}
+	if len(b) > 0 {
+		var t uint64
+		for i := len(b) - 1; i >= 0; i-- {
+			t = t<<8 | uint64(b[i])
+		}
+		h ^= t
+		h *= m
+	}
+	h ^= h >> r
+	h *= m
+	h ^= h >> r
 	return h
+}
+
+// HashString is Hash for a string.
+func HashString(s string) uint64 {
+	return Hash(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // MixString mixes s into a values hash h (for bind parameters).
@@ -430,12 +455,18 @@ func (f *Fingerprinter) identWord(w []byte) {
 	f.notLit()
 	f.space(tWord)
 	f.prevW = len(f.out)
+	if !f.FoldIdentDigits {
+		n := len(f.out)
+		f.out = append(f.out, w...)
+		for i := n; i < len(f.out); i++ {
+			f.out[i] = lower[f.out[i]]
+		}
+		f.prev = tWord
+		return
+	}
 	digits := false
 	for _, c := range w {
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if f.FoldIdentDigits && c >= '0' && c <= '9' {
+		if c >= '0' && c <= '9' {
 			if !digits {
 				f.out = append(f.out, '?')
 			}
@@ -443,10 +474,20 @@ func (f *Fingerprinter) identWord(w []byte) {
 			continue
 		}
 		digits = false
-		f.out = append(f.out, c)
+		f.out = append(f.out, lower[c])
 	}
 	f.prev = tWord
 }
+
+var lower = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if i >= 'A' && i <= 'Z' {
+			t[i] = byte(i) + 'a' - 'A'
+		}
+	}
+	return t
+}()
 
 // emit writes a non-literal token.
 func (f *Fingerprinter) emit(k tokKind, t []byte) {
