@@ -289,6 +289,17 @@ func (f *Fingerprinter) Bytes(s []byte) Result {
 			i++
 		}
 	}
+	// A statement cut short (a log's size limit) may end inside a further
+	// VALUES row: drop the partial row, so that the cut statement has the
+	// shape of the whole one.
+	for k := len(f.stack) - 1; k >= 0; k-- {
+		if lv := f.stack[k]; lv.values {
+			if f.vEnd >= 0 && lv.pos == f.vEnd+2 {
+				f.out = f.out[:f.vEnd]
+			}
+			break
+		}
+	}
 	// Trailing semicolons go.
 	for len(f.out) > 0 && (f.out[len(f.out)-1] == ';' || f.out[len(f.out)-1] == ' ') {
 		f.out = f.out[:len(f.out)-1]
