@@ -84,7 +84,7 @@ mariadbd --user=mysql --datadir="$MYDATA" --socket="$WORK/mdb.sock" --port=$MYPO
 	--log-slow-verbosity=query_plan,explain --general-log=1 --general-log-file="$WORK/general.log" \
 	--log-error="$WORK/mdb.err" &
 for i in $(seq 50); do [ -S "$WORK/mdb.sock" ] && break; sleep 0.2; done
-M="mariadb --socket=$WORK/mdb.sock -uroot"
+M="mariadb --comments --socket=$WORK/mdb.sock -uroot"
 $M -e 'CREATE DATABASE sbtest'
 sysbench oltp_read_write --db-driver=mysql --mysql-socket="$WORK/mdb.sock" --mysql-user=root \
 	--tables=1 --table-size=200 prepare >/dev/null
