@@ -108,6 +108,10 @@ func decodeSQLAlchemy(ctx context.Context, r io.Reader, src *parse.Source, sink 
 		at := bytes.Index(l, []byte(" sqlalchemy."))
 		t, stamped := logStart(l, &d.tp)
 		if at < 0 {
+			if isBinary(l) {
+				src.SkipLine(line, binaryReason)
+				continue
+			}
 			if !stamped && d.pending {
 				d.text.addByte('\n')
 				d.text.add(l)
@@ -299,6 +303,10 @@ func decodeDjango(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 		t, stamped := logStart(l, &d.tp)
 		dur, off, isSQL := djangoDuration(l)
 		if !isSQL {
+			if isBinary(l) {
+				src.SkipLine(line, binaryReason)
+				continue
+			}
 			if !stamped && d.pending && !bytes.Contains(l, []byte("django.")) {
 				d.text.addByte('\n')
 				d.text.add(l)

@@ -321,12 +321,23 @@ func isTagKey(k []byte) bool {
 // hasComment is a cheap test before ExtractTags.
 func hasComment(b []byte) bool { return bytes.Contains(b, []byte("/*")) }
 
+// isBinary reports a line with NUL or control bytes no SQL text or log
+// line has (tab, CR and ESC are allowed).
+func isBinary(l []byte) bool {
+	for _, c := range l {
+		if c < 0x20 && c != '\t' && c != '\r' && c != 0x1b {
+			return true
+		}
+	}
+	return false
+}
+
+const binaryReason = "binary garbage line"
+
 // garbageReason classifies a line that no grammar accepted.
 func garbageReason(l []byte, what string) string {
-	for _, c := range l {
-		if c == 0 || c < 0x20 && c != '\t' && c != '\x1b' {
-			return "binary garbage line"
-		}
+	if isBinary(l) {
+		return binaryReason
 	}
 	if !utf8Valid(l) {
 		return "invalid UTF-8 line that is not " + what
@@ -532,7 +543,13 @@ func epoch(b []byte) (time.Time, int, bool) {
 // lines counts lines of head that satisfy ok, ignoring a last line the sniff
 // window may have cut; it stops after max lines.
 func sniffLines(head []byte, max int, fn func(l []byte)) {
-	if len(head) == parse.SniffSize {
+	sniffLinesCut(head, max, true, fn)
+}
+
+// sniffLinesCut is sniffLines; dropCut false also passes the last line when
+// the window cut it (for formats recognised by a line's head alone).
+func sniffLinesCut(head []byte, max int, dropCut bool, fn func(l []byte)) {
+	if dropCut && len(head) == parse.SniffSize {
 		if i := bytes.LastIndexByte(head, '\n'); i >= 0 {
 			head = head[:i]
 		}

@@ -14,7 +14,7 @@ func sniffMySQLGeneral(head []byte) bool {
 	var g generalLine
 	var tp timeParser
 	ok, hdr := 0, false
-	sniffLines(head, 400, func(l []byte) {
+	sniffLinesCut(head, 400, false, func(l []byte) {
 		if isServerHeader(l) {
 			hdr = true
 			return
@@ -152,6 +152,10 @@ func decodeMySQLGeneral(ctx context.Context, r io.Reader, src *parse.Source, sin
 				d.flush()
 				continue
 			}
+			if isBinary(l) {
+				src.SkipLine(line, binaryReason)
+				continue
+			}
 			if d.pending && len(bytes.TrimSpace(l)) > 0 || d.pending && len(l) == 0 {
 				d.text.addByte('\n')
 				d.text.add(l)
@@ -169,7 +173,7 @@ func decodeMySQLGeneral(ctx context.Context, r io.Reader, src *parse.Source, sin
 			if d.swallow {
 				continue // continuation of a Prepare or other command
 			}
-			src.SkipLine(line, garbageReason(l, "a general-log entry"))
+			src.SkipLine(line, garbageReason(l, "a general-log entry (log rotated mid-entry?)"))
 			continue
 		}
 		d.flush()

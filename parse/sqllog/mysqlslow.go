@@ -289,10 +289,14 @@ func decodeMySQLSlow(ctx context.Context, r io.Reader, src *parse.Source, sink p
 			d.end(false)
 			continue
 		}
+		if isBinary(l) {
+			src.SkipLine(line, binaryReason)
+			continue
+		}
 		if !d.inText {
 			if !d.hasHeader {
 				if len(bytes.TrimSpace(l)) > 0 {
-					src.SkipLine(line, garbageReason(l, "part of a slow-log entry"))
+					src.SkipLine(line, garbageReason(l, "part of a slow-log entry: statement text without its header (log rotated mid-entry?)"))
 				}
 				continue
 			}

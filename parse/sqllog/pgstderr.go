@@ -507,6 +507,10 @@ func decodePGStderr(ctx context.Context, r io.Reader, src *parse.Source, sink pa
 			continue
 		}
 		if l[0] == '\t' {
+			if isBinary(l) {
+				src.SkipLine(line, binaryReason)
+				continue
+			}
 			d.continuation(l[1:], line)
 			if sc.TooLong() {
 				d.text.truncated = true
