@@ -300,13 +300,15 @@ func fuzzFormat(f *testing.F, name string, seeds ...string) {
 func FuzzPostgresStderr(f *testing.F) {
 	fuzzFormat(f, "postgres-stderr", "pg-default.log.gz", "pg-pgbadger.log.gz", "pg-rds.log.gz", "pg-escapes.log.gz")
 }
-func FuzzPostgresCSV(f *testing.F)   { fuzzFormat(f, "postgres-csv", "pg-structured.csv.gz") }
-func FuzzPostgresJSON(f *testing.F)  { fuzzFormat(f, "postgres-json", "pg-structured.json.gz") }
-func FuzzMySQLSlow(f *testing.F)     { fuzzFormat(f, "mysql-slow", "mariadb-slow.log.gz", "sysbench-slow-cut.log.gz") }
-func FuzzMySQLGeneral(f *testing.F)  { fuzzFormat(f, "mysql-general", "mariadb-general.log.gz") }
-func FuzzSQLAlchemy(f *testing.F)    { fuzzFormat(f, "sqlalchemy", "sqlalchemy-echo.log.gz") }
-func FuzzDjango(f *testing.F)        { fuzzFormat(f, "django", "django-debug.log.gz") }
-func FuzzRails(f *testing.F)         { fuzzFormat(f, "rails", "rails-activerecord.log.gz") }
+func FuzzPostgresCSV(f *testing.F)  { fuzzFormat(f, "postgres-csv", "pg-structured.csv.gz") }
+func FuzzPostgresJSON(f *testing.F) { fuzzFormat(f, "postgres-json", "pg-structured.json.gz") }
+func FuzzMySQLSlow(f *testing.F) {
+	fuzzFormat(f, "mysql-slow", "mariadb-slow.log.gz", "sysbench-slow-cut.log.gz")
+}
+func FuzzMySQLGeneral(f *testing.F) { fuzzFormat(f, "mysql-general", "mariadb-general.log.gz") }
+func FuzzSQLAlchemy(f *testing.F)   { fuzzFormat(f, "sqlalchemy", "sqlalchemy-echo.log.gz") }
+func FuzzDjango(f *testing.F)       { fuzzFormat(f, "django", "django-debug.log.gz") }
+func FuzzRails(f *testing.F)        { fuzzFormat(f, "rails", "rails-activerecord.log.gz") }
 func FuzzPrefix(f *testing.F) {
 	f.Add("%m [%p] %q%u@%d ", []byte("2026-11-27 22:11:28.144 UTC [61] u@d LOG:  duration: 1.0 ms  statement: x\n"))
 	f.Add("%t:%r:%u@%d:[%p]:", []byte("2026-11-27 22:11:28 UTC:1.2.3.4(5):u@d:[6]:LOG:  x\n"))
