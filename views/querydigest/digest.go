@@ -109,6 +109,7 @@ type entry struct {
 	count     int64
 	timed     int64
 	total     time.Duration
+	min       time.Duration
 	max       time.Duration
 	prepare   time.Duration
 	rows      int64
@@ -211,6 +212,9 @@ func (a *Aggregator) Statement(src *parse.Source, st *parse.Statement) {
 		e.timed++
 		e.total += st.Duration
 		e.hist.Add(st.Duration)
+		if e.timed == 1 || st.Duration < e.min {
+			e.min = st.Duration
+		}
 		if st.Duration > e.max || e.slowest.Text == "" {
 			e.max = max(e.max, st.Duration)
 			e.slowest = a.example(src, st)
@@ -282,6 +286,8 @@ func (a *Aggregator) Statement(src *parse.Source, st *parse.Statement) {
 	}
 	a.mu.Unlock()
 }
+
+func clamp(d, lo, hi time.Duration) time.Duration { return max(lo, min(d, hi)) }
 
 func absDur(d time.Duration) time.Duration {
 	if d < 0 {
@@ -448,9 +454,9 @@ func (e *entry) query() Query {
 		Formats: append([]string(nil), e.formats...), Truncated: e.truncated}
 	if e.timed > 0 {
 		q.Mean = e.total / time.Duration(e.timed)
-		q.P50 = min(e.hist.Quantile(0.50), e.max)
-		q.P95 = min(e.hist.Quantile(0.95), e.max)
-		q.P99 = min(e.hist.Quantile(0.99), e.max)
+		q.P50 = clamp(e.hist.Quantile(0.50), e.min, e.max)
+		q.P95 = clamp(e.hist.Quantile(0.95), e.min, e.max)
+		q.P99 = clamp(e.hist.Quantile(0.99), e.min, e.max)
 	}
 	for kv, n := range e.tags {
 		k, v, _ := strings.Cut(kv, "=")
