@@ -57,6 +57,7 @@ type config struct {
 	logLinePrefix string
 	maxInput      int64
 	timeout       float64
+	demo          bool
 }
 
 func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
@@ -74,6 +75,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.logLinePrefix, "log-line-prefix", "", "PostgreSQL log_line_prefix of stderr logs (default: inferred)")
 	fs.Int64Var(&cfg.maxInput, "max-input", 1<<30, "largest input, in bytes, that a whole-document format (pprof, JSON) may read into memory")
 	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60)")
+	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command)")
 	return fs
 }
 
@@ -115,7 +117,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var inputs []*parse.Input
 	switch {
-	case cmd == "demo":
+	case cmd == "demo" || cfg.demo:
 		inputs = demo.Inputs()
 	case len(inputsArgs) == 0:
 		fs.Usage()
