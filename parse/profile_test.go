@@ -25,10 +25,10 @@ func (s *memSink) Profile(_ *Source, p *profile.Profile) {
 	s.profiles = append(s.profiles, p)
 	s.mu.Unlock()
 }
-func (s *memSink) Statement(*Source, *Statement)        { s.stmts++ }
-func (s *memSink) Conn(*Source, *ConnEvent)             {}
-func (s *memSink) Span(*Source, *Span)                  {}
-func (s *memSink) Stall(*Source, *Stall)                {}
+func (s *memSink) Statement(*Source, *Statement)       { s.stmts++ }
+func (s *memSink) Conn(*Source, *ConnEvent)            {}
+func (s *memSink) Span(*Source, *Span)                 {}
+func (s *memSink) Stall(*Source, *Stall)               {}
 func (s *memSink) Goroutines(*Source, []GoroutineStat) {}
 
 func loadBytes(t testing.TB, name string, data []byte) (*Source, *memSink, error) {
