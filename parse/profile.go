@@ -95,9 +95,20 @@ func decodePprof(_ context.Context, r io.Reader, src *Source, sink Sink, opt Opt
 		return fmt.Errorf("not a readable pprof profile: %w", err)
 	}
 	if len(p.Sample) == 0 {
-		return errors.New("profile has no samples (was the program busy while it was recorded?)")
+		return errors.New("profile has no samples (" + emptyProfileHint(p) + ")")
 	}
 	return emitProfile(p, src, sink)
+}
+
+// emptyProfileHint says the likeliest reason a profile of p's type is empty.
+func emptyProfileHint(p *profile.Profile) string {
+	for _, st := range p.SampleType {
+		switch st.Type {
+		case "contentions", "delay":
+			return "block and mutex profiles stay empty unless the program calls runtime.SetBlockProfileRate or runtime.SetMutexProfileFraction"
+		}
+	}
+	return "was the program busy while it was recorded?"
 }
 
 // emitProfile validates p, records its time range and hands it to sink.

@@ -277,3 +277,53 @@ func TestDemoDataLoads(t *testing.T) {
 		t.Errorf("the mutex held across the slow write does not show in the delay profile: %+v", r.Hotspots[:min(5, len(r.Hotspots))])
 	}
 }
+
+func TestLegacyTextProfilesStdinAndDirectories(t *testing.T) {
+	dir := t.TempDir()
+	// The runtime still writes the legacy text forms with debug=1.
+	for _, name := range []string{"heap", "goroutine", "mutex", "block"} {
+		f, err := os.Create(filepath.Join(dir, name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rpprof.Lookup(name).WriteTo(f, 1); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	os.WriteFile(filepath.Join(dir, ".hidden"), []byte("ignored"), 0o644)
+	r, errs, code := reportJSON(t, "-sample_index", "goroutine", dir)
+	t.Logf("stderr: %s", errs)
+	loaded := map[string]bool{}
+	for _, s := range r.Sources {
+		if strings.HasSuffix(s.Path, ".hidden") {
+			t.Error("hidden file was read")
+		}
+		if s.Error == "" {
+			loaded[filepath.Base(s.Path)] = true
+			if s.Format != "pprof" {
+				t.Errorf("%s read as %s", s.Path, s.Format)
+			}
+		}
+	}
+	// heap and goroutine always have samples; mutex/block may be empty and
+	// then fail with "no samples", which is the right answer.
+	if !loaded["heap.txt"] || !loaded["goroutine.txt"] || code != 0 {
+		t.Fatalf("loaded %v, exit %d", loaded, code)
+	}
+	if len(r.Hotspots) == 0 || r.Hotspots[0].SampleType != "goroutine/count" {
+		t.Errorf("goroutine hotspots = %+v", r.Hotspots[:min(1, len(r.Hotspots))])
+	}
+
+	// stdin
+	folded, _ := os.ReadFile("../../testdata/profiles/app.folded")
+	var out, errb bytes.Buffer
+	code = run([]string{"report", "-format", "json", "-"}, bytes.NewReader(folded), &out, &errb)
+	var sr report.Report
+	if err := json.Unmarshal(out.Bytes(), &sr); err != nil || code != 0 {
+		t.Fatalf("stdin: exit %d, %v, %s", code, err, errb.String())
+	}
+	if sr.Sources[0].Path != "-" || sr.Sources[0].Format != "folded" || sr.Hotspots[0].Function != "<listcomp>" {
+		t.Errorf("stdin report: %+v %+v", sr.Sources[0], sr.Hotspots[0])
+	}
+}
