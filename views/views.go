@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"hotpath/parse"
+	"hotpath/views/querydigest"
 )
 
 // Options are what a user chose about the views (command-line flags).
@@ -19,7 +20,10 @@ type Views struct {
 	// HotspotsErr explains a missing Hotspots table when profiles did load
 	// (say, an unknown -sample_index).
 	HotspotsErr error
-	Warnings    []string
+	// Queries is the SQL query digest (per fingerprint) and the connection
+	// and session statistics; nil when no SQL log loaded.
+	Queries  *querydigest.Digest
+	Warnings []string
 }
 
 // SourceView is what the Sources pane and the report say about one input.
@@ -60,6 +64,11 @@ func Build(c *Collector, opt Options) *Views {
 	v.Groups, v.Warnings = GroupProfiles(c.Profiles())
 	if len(v.Groups) > 0 {
 		v.Hotspots, v.HotspotsErr = ComputeHotspots(v.Groups, opt.Hotspots)
+	}
+	if qd, ok := c.queries.(interface{ Digest() querydigest.Digest }); ok {
+		if d := qd.Digest(); d.Statements > 0 || d.Connections.Opened > 0 || d.Connections.Closed > 0 {
+			v.Queries = &d
+		}
 	}
 	return v
 }

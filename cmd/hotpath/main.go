@@ -24,9 +24,11 @@ import (
 
 	"hotpath/cmd/hotpath/demo"
 	"hotpath/parse"
+	"hotpath/parse/sqllog"
 	"hotpath/tui"
 	"hotpath/tui/theme"
 	"hotpath/views"
+	"hotpath/views/querydigest"
 	"hotpath/views/report"
 )
 
@@ -127,7 +129,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
 		HTTPTimeout: secondsToDuration(cfg.timeout)}
-	collector := views.NewCollector(nil)
+	collector := views.NewCollector(querydigest.New(querydigest.Options{}))
 	load := func(ctx context.Context, in *parse.Input) error {
 		return parse.Load(ctx, in, formats(), collector, popt)
 	}
@@ -157,7 +159,7 @@ func (c config) viewOptions() (views.Options, error) {
 
 // formats is every format hotpath reads, in sniffing order.
 func formats() []parse.Format {
-	return parse.ProfileFormats()
+	return append(parse.ProfileFormats(), sqllog.Formats()...)
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.

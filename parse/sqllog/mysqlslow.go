@@ -202,7 +202,7 @@ func (d *slowDecoder) header(l []byte) bool {
 			}
 		})
 		return true
-	case len(l) >= 2 && l[0] == '#' && (l[1] == ' ' || len(l) == 2):
+	case l[0] == '#' && (len(l) == 1 || l[1] == ' ' || l[1] == '\t'):
 		return true // query plan, explain and other annotations
 	}
 	return false

@@ -129,6 +129,11 @@ func TestMySQLDetails(t *testing.T) {
 	if st == nil || st.Tags["route"] != "/items" || st.Database != "sbtest" || st.Rows != 1 || st.Session == "" || st.User != "root" || st.Start.IsZero() {
 		t.Errorf("slow-log entry %+v", st)
 	}
+	for _, st := range s.kept {
+		if strings.HasPrefix(st.Text, "#") || strings.Contains(st.Text, "SET timestamp") || strings.HasPrefix(st.Text, "use ") {
+			t.Fatalf("header lines in statement text %q", st.Text)
+		}
+	}
 	if st := s.find("CREATE TABLE sbtest1(\n  id INTEGER NOT NULL AUTO_INCREMENT,"); st == nil {
 		t.Error("multi-line CREATE TABLE missing")
 	}

@@ -133,6 +133,7 @@ func Build(v *views.Views) *Report {
 				SampleType: h.SampleType.String(), Flat: row.Flat, FlatShare: row.FlatShare, Cum: row.Cum, CumShare: row.CumShare})
 		}
 	}
+	queriesJSON(r, v)
 	return r
 }
 

@@ -53,6 +53,7 @@ func writeText(w io.Writer, v *views.Views) error {
 	} else if v.HotspotsErr != nil {
 		fmt.Fprintf(ew, "\nHotspots: %s\n", v.HotspotsErr)
 	}
+	writeQueriesText(ew, v)
 	return ew.err
 }
 
@@ -77,6 +78,7 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 				mdCell(row.Func.Name), mdCell(row.Func.File))
 		}
 	}
+	writeQueriesMarkdown(ew, v)
 	return ew.err
 }
 
