@@ -16,6 +16,7 @@ import (
 	"hotpath/tui/common"
 	"hotpath/tui/hotspots"
 	"hotpath/tui/keys"
+	"hotpath/tui/queries"
 	"hotpath/tui/sources"
 	"hotpath/tui/theme"
 	"hotpath/views"
@@ -70,7 +71,7 @@ func New(cfg Config) *Model {
 	ctx := &common.Context{Styles: theme.New(cfg.Renderer), Keys: keys.Default(), Options: cfg.Options}
 	lctx, cancel := context.WithCancel(context.Background())
 	m := &Model{cfg: cfg, ctx: ctx, loadCtx: lctx, cancel: cancel, started: time.Now(), width: 80, height: 24}
-	m.panes = []common.Component{hotspots.New(ctx), sources.New(ctx)}
+	m.panes = []common.Component{hotspots.New(ctx), sources.New(ctx), queries.New(ctx)}
 	for _, in := range cfg.Inputs {
 		cfg.Collector.AddSource(in.Src)
 	}
@@ -214,6 +215,9 @@ func (m *Model) Pane(title string) common.Component { return m.pane(title) }
 
 // Views returns the latest computed views.
 func (m *Model) Views() *views.Views { return m.views }
+
+// Panes lists the panes, in pane-bar order (tests reach a pane's state).
+func (m *Model) Panes() []common.Component { return m.panes }
 
 // Loading reports whether inputs are still loading.
 func (m *Model) Loading() bool { return m.pending > 0 || m.building }

@@ -192,7 +192,7 @@ func TestHistogram(t *testing.T) {
 	}
 	for i := 0; i < (histMaxBits-2)*histSub; i++ {
 		lo, hi := histBounds(i)
-		if (histIndex(lo) != i || histIndex(hi-1) != i) {
+		if histIndex(lo) != i || histIndex(hi-1) != i {
 			t.Fatalf("bucket %d [%d,%d) maps to %d/%d", i, lo, hi, histIndex(lo), histIndex(hi-1))
 		}
 	}
