@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -22,8 +23,18 @@ func main() {
 	asJSON := flag.Bool("json", false, "print the report's queries and connections sections as JSON")
 	fold := flag.Bool("fold-ident-digits", false, "fold digits in identifiers, as pt-query-digest does")
 	prefix := flag.String("log-line-prefix", "", "PostgreSQL log_line_prefix (default: inferred)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	repeat := flag.Int("repeat", 1, "digest the inputs this many times over (benchmarks); figures are per run")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	var agg *querydigest.Aggregator
 	var ins []*parse.Input
 	start := time.Now()
@@ -48,7 +59,7 @@ func main() {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(map[string]any{"queries": d.QueriesJSON(), "connections": d.Connections.JSON()})
-		return
+		return // (the deferred profile stop runs)
 	}
 	var bytes int64
 	for _, in := range ins {

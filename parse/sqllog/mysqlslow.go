@@ -13,7 +13,7 @@ import (
 func sniffMySQLSlow(head []byte) bool {
 	hdr := 0
 	sniffLines(head, 2000, func(l []byte) {
-		if bytes.HasPrefix(l, []byte("# Query_time: ")) || bytes.HasPrefix(l, []byte("# User@Host: ")) {
+		if hasPrefix(l, "# Query_time: ") || hasPrefix(l, "# User@Host: ") {
 			hdr++
 		}
 	})
@@ -25,9 +25,9 @@ func sniffMySQLSlow(head []byte) bool {
 // column header "Time  Id Command  Argument".
 func isServerHeader(l []byte) bool {
 	switch {
-	case bytes.HasPrefix(l, []byte("Tcp port: ")):
+	case hasPrefix(l, "Tcp port: "):
 		return true
-	case bytes.HasPrefix(l, []byte("Time")) && bytes.Contains(l, []byte("Id Command")):
+	case hasPrefix(l, "Time") && bytes.Contains(l, []byte("Id Command")):
 		return true
 	case bytes.Contains(l, []byte(", Version: ")) && bytes.HasSuffix(bytes.TrimRight(l, " "), []byte("started with:")):
 		return true
@@ -133,12 +133,22 @@ func hdrFields(l []byte, fn func(k, v []byte)) {
 }
 
 func (d *slowDecoder) header(l []byte) bool {
+	if len(l) < 3 || l[1] != ' ' {
+		return len(l) == 1 || len(l) > 1 && (l[1] == ' ' || l[1] == '\t') && !d.inText
+	}
+	// Dispatch on the first letter of the key: one comparison per line
+	// instead of a chain of prefix tests.
+	switch l[2] {
+	case 'T', 'U', 'Q', 'R':
+	default:
+		return !d.inText // query plan, explain and other annotations
+	}
 	switch {
-	case bytes.HasPrefix(l, []byte("# Time: ")):
+	case hasPrefix(l, "# Time: "):
 		d.end(false)
 		d.entryTime = d.slowTime(bytes.TrimSpace(l[len("# Time: "):]))
 		return true
-	case bytes.HasPrefix(l, []byte("# User@Host: ")):
+	case hasPrefix(l, "# User@Host: "):
 		d.end(false)
 		d.hasHeader = true
 		u := l[len("# User@Host: "):]
@@ -167,20 +177,20 @@ func (d *slowDecoder) header(l []byte) bool {
 		return true
 	case d.inText:
 		return false
-	case bytes.HasPrefix(l, []byte("# Thread_id: ")):
+	case hasPrefix(l, "# Thread_id: "):
 		d.hasHeader = true
 		hdrFields(l, func(k, v []byte) {
 			switch bstr(k) {
 			case "Thread_id":
 				d.thread = append(d.thread[:0], v...)
 			case "Schema":
-				if !bytes.HasPrefix(v, []byte("QC_hit")) {
+				if !hasPrefix(v, "QC_hit") {
 					d.schema = append(d.schema[:0], v...)
 				}
 			}
 		})
 		return true
-	case bytes.HasPrefix(l, []byte("# Query_time: ")):
+	case hasPrefix(l, "# Query_time: "):
 		d.hasHeader, d.hasQTime = true, true
 		hdrFields(l, func(k, v []byte) {
 			switch bstr(k) {
@@ -195,7 +205,7 @@ func (d *slowDecoder) header(l []byte) bool {
 			}
 		})
 		return true
-	case bytes.HasPrefix(l, []byte("# Rows_affected: ")):
+	case hasPrefix(l, "# Rows_affected: "):
 		hdrFields(l, func(k, v []byte) {
 			if bstr(k) == "Rows_affected" {
 				d.rowsAff, _ = atoi(v)
@@ -272,11 +282,11 @@ func decodeMySQLSlow(ctx context.Context, r io.Reader, src *parse.Source, sink p
 				continue
 			}
 		} else if !d.inText && len(l) > 0 {
-			if bytes.HasPrefix(l, []byte("SET timestamp=")) {
+			if hasPrefix(l, "SET timestamp=") {
 				d.setTS, _ = atoi(l[len("SET timestamp="):])
 				continue
 			}
-			if bytes.HasPrefix(l, []byte("use ")) && bytes.HasSuffix(l, []byte{';'}) && d.hasHeader {
+			if hasPrefix(l, "use ") && bytes.HasSuffix(l, []byte{';'}) && d.hasHeader {
 				db := bytes.Trim(l[4:len(l)-1], " `")
 				d.schema = append(d.schema[:0], db...)
 				continue
