@@ -69,10 +69,16 @@ type pgDecoder struct {
 	// until the session's lone "duration:" line arrives.
 	awaiting map[string]*pgAwait
 
+	// who holds each session, from "connection authorized", for prefixes
+	// without %u/%d (PostgreSQL's default '%m [%p] ').
+	who map[string]pgWho
+
 	lockWaits, tempFiles, errors int64
 	tempBytes                    int64
 	maxLockWait                  time.Duration
 }
+
+type pgWho struct{ user, db, app string }
 
 type pgAwait struct {
 	st        parse.Statement
@@ -283,6 +289,14 @@ func (d *pgDecoder) begin(f *pgFields, session []byte, line int64, dur time.Dura
 	st.Database = d.inDB.get(f.db)
 	st.App = d.inApp.get(f.app)
 	st.Client = d.inHost.get(f.client)
+	if f.user == nil && len(d.who) > 0 {
+		if w, ok := d.who[st.Session]; ok {
+			st.User, st.Database = w.user, w.db
+			if st.App == "" {
+				st.App = w.app
+			}
+		}
+	}
 	st.Rows = -1
 	st.Line = line
 }
@@ -362,6 +376,14 @@ func (d *pgDecoder) conn(body []byte, f *pgFields, session []byte, line int64) {
 		if db := kvField(body, "database="); db != nil {
 			ev.Database = d.inDB.get(db)
 		}
+		if f.user == nil && ev.Session != "" {
+			if d.who == nil {
+				d.who = map[string]pgWho{}
+			}
+			if len(d.who) < maxSessions {
+				d.who[ev.Session] = pgWho{ev.User, ev.Database, d.inApp.get(kvField(body, "application_name="))}
+			}
+		}
 	case hasPrefix(body, "disconnection: "):
 		ev.Kind = parse.ConnClosed
 		if i := bytes.Index(body, []byte("session time: ")); i >= 0 {
@@ -381,6 +403,7 @@ func (d *pgDecoder) conn(body []byte, f *pgFields, session []byte, line int64) {
 			delete(d.awaiting, ev.Session)
 		}
 		delete(d.prepare, ev.Session)
+		delete(d.who, ev.Session)
 	default:
 		d.kind = pgIgnore
 		return

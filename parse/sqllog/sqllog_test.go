@@ -272,3 +272,23 @@ func TestExtractTags(t *testing.T) {
 		}
 	}
 }
+
+// With PostgreSQL's default prefix ('%m [%p] ') statements carry no user or
+// database; the session's "connection authorized" line supplies them.
+func TestPostgresSessionIdentity(t *testing.T) {
+	log := "2026-11-27 22:11:28.100 UTC [10] LOG:  connection received: host=127.0.0.1 port=5000\n" +
+		"2026-11-27 22:11:28.101 UTC [10] LOG:  connection authorized: user=app database=shop application_name=web\n" +
+		"2026-11-27 22:11:28.102 UTC [10] LOG:  duration: 2.000 ms  statement: SELECT 1\n" +
+		"2026-11-27 22:11:28.103 UTC [10] LOG:  disconnection: session time: 0:00:00.003 user=app database=shop host=127.0.0.1 port=5000\n" +
+		"2026-11-27 22:11:28.104 UTC [10] LOG:  duration: 2.000 ms  statement: SELECT 2\n"
+	_, s, err := loadBytes(t, "pg.log", []byte(log), parse.Options{})
+	if err != nil || s.stmts != 2 {
+		t.Fatalf("err %v stmts %d", err, s.stmts)
+	}
+	if st := s.kept[0]; st.User != "app" || st.Database != "shop" || st.App != "web" || st.Session != "10" {
+		t.Errorf("first statement %+v", st)
+	}
+	if st := s.kept[1]; st.User != "" {
+		t.Errorf("identity outlived its session: %+v", st)
+	}
+}
