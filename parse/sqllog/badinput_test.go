@@ -286,6 +286,7 @@ func fuzzFormat(f *testing.F, name string, seeds ...string) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte("\x00\xff\n\t\n# \n"))
+	f.Add([]byte("Nov 27 22:11:28 db1 postgres[6046]: [3-1] 2026-11-27 22:11:28.144 UTC [1] LOG:  duration: 1.5 ms  statement: SELECT a,\nNov 27 22:11:28 db1 postgres[6046]: [3-2] #011 b\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		format.Sniff(data)
 		src := parse.NewSource("fuzz", int64(len(data)))

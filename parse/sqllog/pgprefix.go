@@ -295,7 +295,6 @@ var commonPrefixes = []string{
 	"%m [%p-%l] %q%u@%d ",
 	"%t [%p-%l] %q%u@%d ",
 	"%m [%c] ",
-	"%m %c ",
 }
 
 // inferPrefix picks the log_line_prefix that matches the most prefixed

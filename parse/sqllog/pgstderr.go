@@ -498,10 +498,18 @@ func decodePGStderr(ctx context.Context, r io.Reader, src *parse.Source, sink pa
 	d := newPGDecoder(ctx, src, sink)
 	sc := parse.NewLineScanner(r, maxLine)
 	var prefix *pgPrefix
+	var head []byte
+	if br, ok := r.(interface{ Peek(int) ([]byte, error) }); ok {
+		head, _ = br.Peek(parse.SniffSize)
+	}
+	syslog := isSyslog(head)
+	if syslog {
+		src.Warnf("syslog layout: syslog headers removed, [N-M] parts joined")
+		head = stripSyslogHead(head)
+	}
 	if opt.LogLinePrefix != "" {
 		prefix = compilePrefix(opt.LogLinePrefix, &d.tp)
-	} else if br, ok := r.(interface{ Peek(int) ([]byte, error) }); ok {
-		head, _ := br.Peek(parse.SniffSize)
+	} else if head != nil {
 		prefix = inferPrefix(head, &d.tp)
 	}
 	if prefix == nil {
@@ -512,6 +520,7 @@ func decodePGStderr(ctx context.Context, r io.Reader, src *parse.Source, sink pa
 	}
 	mismatch := fmt.Sprintf("line that does not match log_line_prefix %s", prefix)
 	var f pgFields
+	var sl syslogLine
 	for {
 		l, ok, err := sc.Next()
 		if err != nil {
@@ -528,6 +537,28 @@ func decodePGStderr(ctx context.Context, r io.Reader, src *parse.Source, sink pa
 		line := sc.Line()
 		if len(l) == 0 {
 			continue
+		}
+		if syslog {
+			if !parseSyslog(l, &sl) {
+				d.flush()
+				d.kind = pgNone
+				src.SkipLine(line, garbageReason(l, "a syslog line"))
+				continue
+			}
+			l = sl.rest
+			if sl.part > 1 {
+				if hasPrefix(l, "#011") {
+					d.continuation(l[4:], line)
+				} else if d.kind == pgStmt && d.hasDet {
+					d.detail.add(l)
+				} else if d.kind == pgStmt {
+					d.text.add(l) // syslog_split_messages: a piece of one long line
+				}
+				continue
+			}
+			if len(l) == 0 {
+				continue
+			}
 		}
 		if l[0] == '\t' {
 			if isBinary(l) {
@@ -550,6 +581,9 @@ func decodePGStderr(ctx context.Context, r io.Reader, src *parse.Source, sink pa
 				src.SkipLine(line, garbageReason(l, "a PostgreSQL log line"))
 			}
 			continue
+		}
+		if syslog && f.pid == nil && f.session == nil {
+			f.pid = sl.pid
 		}
 		d.message(m, &f, line)
 		if sc.TooLong() && d.kind == pgStmt {

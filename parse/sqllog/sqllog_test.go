@@ -292,3 +292,23 @@ func TestPostgresSessionIdentity(t *testing.T) {
 		t.Errorf("identity outlived its session: %+v", st)
 	}
 }
+
+// Hand-written: PostgreSQL through rsyslog (no syslog daemon could be run
+// here), BSD and ISO headers, a multi-line statement in [N-M] parts with
+// rsyslog's #011 for the tab, and a prefix without %p (the pid comes from
+// the syslog ident).
+func TestPostgresSyslog(t *testing.T) {
+	log := "Nov 27 22:11:28 db1 postgres[6046]: [3-1] 2026-11-27 22:11:28.144 UTC user=app,db=shop LOG:  duration: 1.500 ms  statement: SELECT a,\n" +
+		"Nov 27 22:11:28 db1 postgres[6046]: [3-2] #011       b FROM t\n" +
+		"Nov 27 22:11:28 db1 postgres[6047]: [4-1] 2026-11-27 22:11:28.150 UTC user=app,db=shop LOG:  connection authorized: user=app database=shop\n" +
+		"2026-11-27T22:11:29.001+00:00 db1 postgres[6047]: [5-1] 2026-11-27 22:11:29.001 UTC user=app,db=shop LOG:  duration: 0.250 ms  execute S_1: SELECT $1\n" +
+		"2026-11-27T22:11:29.001+00:00 db1 postgres[6047]: [5-2] 2026-11-27 22:11:29.001 UTC user=app,db=shop DETAIL:  parameters: $1 = '42'\n" +
+		"Nov 27 22:11:30 db1 kernel: something else entirely\n"
+	src, s, err := loadBytes(t, "syslog", []byte(log), parse.Options{})
+	if err != nil || src.Format() != "postgres-stderr" || s.stmts != 2 || s.conns[parse.ConnOpened] != 1 {
+		t.Fatalf("err %v format %s stmts %d conns %v skipped %v", err, src.Format(), s.stmts, s.conns, src.Skipped())
+	}
+	if st := s.kept[0]; st.Text != "SELECT a,\n       b FROM t" || st.User != "app" || st.Database != "shop" || st.Session != "6046" || st.Duration != 1500*time.Microsecond {
+		t.Errorf("first %+v", st)
+	}
+}
