@@ -4,11 +4,18 @@ import (
 	"time"
 
 	"hotpath/parse"
+	"hotpath/views/detect"
 )
 
 // Options are what a user chose about the views (command-line flags).
 type Options struct {
 	Hotspots HotspotOptions
+	Profile  detect.ProfileOptions
+}
+
+// DefaultOptions are the defaults of the command-line flags.
+func DefaultOptions() Options {
+	return Options{Profile: detect.DefaultProfileOptions()}
 }
 
 // Views is everything hotpath shows, computed from a Collector.
@@ -19,7 +26,9 @@ type Views struct {
 	// HotspotsErr explains a missing Hotspots table when profiles did load
 	// (say, an unknown -sample_index).
 	HotspotsErr error
-	Warnings    []string
+	// Findings are the detected problems, ranked.
+	Findings []*detect.Finding
+	Warnings []string
 }
 
 // SourceView is what the Sources pane and the report say about one input.
@@ -61,6 +70,11 @@ func Build(c *Collector, opt Options) *Views {
 	if len(v.Groups) > 0 {
 		v.Hotspots, v.HotspotsErr = ComputeHotspots(v.Groups, opt.Hotspots)
 	}
+	var nps []detect.NamedProfile
+	for _, g := range v.Groups {
+		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
+	}
+	v.Findings = detect.Rank(detect.Correlate(detect.ProfileFindings(nps, opt.Profile)))
 	return v
 }
 
