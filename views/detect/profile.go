@@ -168,7 +168,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 			t := time.Duration(sv.value) * scale
 			out = append(out, &Finding{
 				Kind:      CPUHotspot,
-				Title:     fmt.Sprintf("%s spends %.0f%% of %s time", fn.name, share*100, kind),
+				Title:     fmt.Sprintf("%s spends %.0f%% of %s", fn.name, share*100, timeLabel(kind)),
 				Locations: []Location{{Function: fn.name, File: fn.file}},
 				Avoidable: t / 2,
 				Formula:   fmt.Sprintf("avoidable = ½ × %s %s time in %s and the library code it calls directly (assumes a 2× speed-up)", fmtDur(t), kind, fn.name),
@@ -261,6 +261,19 @@ func siteFinding(k siteKey, t time.Duration, share float64, kind string) *Findin
 			Recommendation: "Shorten the critical section: do I/O and slow work outside the lock, or shard the lock."}
 	}
 	return nil
+}
+
+// timeLabel names what a profile's samples measure.
+func timeLabel(kind string) string {
+	switch kind {
+	case "cpu":
+		return "CPU time"
+	case "wall":
+		return "wall time"
+	case "delay":
+		return "lock and channel wait time"
+	}
+	return "sampled time"
 }
 
 func fmtDur(d time.Duration) string {
