@@ -39,7 +39,7 @@ func sqlModel(t *testing.T, paths ...string) *tui.Model {
 	})
 }
 
-// runQueries loads, switches to the Queries pane (3), waits for the digest
+// runQueries loads, switches to the Queries pane (4), waits for the digest
 // to show, then sends keys and quits.
 func runQueries(t *testing.T, m *tui.Model, w, h int, ready string, keys ...string) (*tui.Model, string) {
 	t.Helper()
@@ -49,7 +49,7 @@ func runQueries(t *testing.T, m *tui.Model, w, h int, ready string, keys ...stri
 			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	}
 	wait("1/1 sources")
-	tm.Send(key("3"))
+	tm.Send(key("4"))
 	wait(ready)
 	for _, k := range keys {
 		tm.Send(key(k))

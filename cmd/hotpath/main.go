@@ -140,7 +140,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func (c config) viewOptions() (views.Options, error) {
-	var opt views.Options
+	opt := views.DefaultOptions()
 	opt.Hotspots.SampleType = c.sampleIndex
 	opt.Hotspots.NodeCount = c.nodecount
 	var err error
