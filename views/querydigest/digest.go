@@ -2,8 +2,11 @@
 // count, total, mean, p50/p95/p99, max, rows, distinct parameter sets,
 // sessions, first/last seen, examples, a latency histogram — and connection
 // events into session statistics, in bounded memory: each fingerprint costs
-// a few KiB whatever its count, and the number of fingerprints is capped
-// (the rest are counted under "other").
+// at most ~13 KiB whatever its count (two 4 KiB examples, 2 KiB of
+// fingerprint text, a 1.25 KiB histogram, two 1 KiB distinct-count
+// sketches), typically 2–3 KiB, and the number of fingerprints is capped
+// (10,000 by default; the rest are counted under "other"). Live-session
+// tracking is capped too (100,000 sessions).
 package querydigest
 
 import (
@@ -21,7 +24,7 @@ import (
 // Options bound the aggregator. The zero value picks the defaults.
 type Options struct {
 	MaxFingerprints int // distinct fingerprints kept (default 10,000); the rest go to "other"
-	MaxExample      int // bytes of an example statement kept (default 8 KiB)
+	MaxExample      int // bytes of an example statement kept (default 4 KiB)
 	MaxFingerprint  int // bytes of fingerprint text kept (default 2 KiB; the id covers all of it)
 	MaxSessions     int // live sessions tracked for per-session counts (default 100,000)
 	MaxTags         int // distinct tag key=value pairs kept per fingerprint (default 32)
@@ -35,7 +38,7 @@ func (o Options) withDefaults() Options {
 		o.MaxFingerprints = 10000
 	}
 	if o.MaxExample <= 0 {
-		o.MaxExample = 8 << 10
+		o.MaxExample = 4 << 10
 	}
 	if o.MaxFingerprint <= 0 {
 		o.MaxFingerprint = 2 << 10
