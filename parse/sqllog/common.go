@@ -13,6 +13,7 @@ package sqllog
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"net/url"
 	"strings"
 	"time"
@@ -325,6 +326,19 @@ func hasComment(b []byte) bool { return bytes.Contains(b, []byte("/*")) }
 // isBinary reports a line with NUL or control bytes no SQL text or log
 // line has (tab, CR and ESC are allowed).
 func isBinary(l []byte) bool {
+	// Eight bytes at a time: only words holding a byte below 0x20 are
+	// looked at closely.
+	for len(l) >= 8 {
+		x := binary.LittleEndian.Uint64(l)
+		if (x-0x2020202020202020)&^x&0x8080808080808080 != 0 {
+			for _, c := range l[:8] {
+				if c < 0x20 && c != '\t' && c != '\r' && c != 0x1b {
+					return true
+				}
+			}
+		}
+		l = l[8:]
+	}
 	for _, c := range l {
 		if c < 0x20 && c != '\t' && c != '\r' && c != 0x1b {
 			return true

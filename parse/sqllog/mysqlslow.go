@@ -24,6 +24,9 @@ func sniffMySQLSlow(head []byte) bool {
 // (re)opens a log: "…, Version: … started with:", "Tcp port: …", and the
 // column header "Time  Id Command  Argument".
 func isServerHeader(l []byte) bool {
+	if len(l) < 4 || l[0] != 'T' && l[len(l)-1] != ':' && l[len(l)-1] != ' ' {
+		return false // the common case, decided without a scan
+	}
 	switch {
 	case hasPrefix(l, "Tcp port: "):
 		return true
@@ -192,6 +195,9 @@ func (d *slowDecoder) header(l []byte) bool {
 		return true
 	case hasPrefix(l, "# Query_time: "):
 		d.hasHeader, d.hasQTime = true, true
+		if d.queryTimeFast(l) {
+			return true
+		}
 		hdrFields(l, func(k, v []byte) {
 			switch bstr(k) {
 			case "Query_time":
@@ -216,6 +222,33 @@ func (d *slowDecoder) header(l []byte) bool {
 		return true // query plan, explain and other annotations
 	}
 	return false
+}
+
+// queryTimeFast reads the common "# Query_time: 0.000387  Lock_time: 0.000000
+// Rows_sent: 0  Rows_examined: 0" line without the generic field walk.
+func (d *slowDecoder) queryTimeFast(l []byte) bool {
+	b := l[len("# Query_time: "):]
+	qt, n, ok := parseDecimal(b, time.Second)
+	if !ok {
+		return false
+	}
+	b = b[n:]
+	i := bytes.Index(b, []byte("Rows_sent: "))
+	if i < 0 {
+		return false
+	}
+	b = b[i+len("Rows_sent: "):]
+	rs, n := atoi(b)
+	if n == 0 {
+		return false
+	}
+	b = b[n:]
+	d.qtime, d.rowsSent = qt, rs
+	// MySQL 8 with log_slow_extra and Percona put more on this line.
+	if len(b) > 20 && bytes.Contains(b, []byte("Rows_affected: ")) || bytes.Contains(b, []byte("Thread_id: ")) {
+		return false
+	}
+	return true
 }
 
 // slowTime reads "# Time:" values: "261127 22:13:12", "261127  8:05:01",

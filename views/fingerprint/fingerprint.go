@@ -159,7 +159,7 @@ func (f *Fingerprinter) Bytes(s []byte) Result {
 			i++
 		case cIdent:
 			j := i + 1
-			for j < n && (class[s[j]] == cIdent || class[s[j]] == cDigit || s[j] == '$') {
+			for j < n && identChar[s[j]] {
 				j++
 			}
 			// String prefixes: E'…', N'…', X'…', B'…', U&'…'.
@@ -489,6 +489,14 @@ func (f *Fingerprinter) identWord(w []byte) {
 	}
 	f.prev = tWord
 }
+
+// identChar is true for bytes that continue an identifier.
+var identChar = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = class[c] == cIdent || class[c] == cDigit || c == '$'
+	}
+	return t
+}()
 
 var lower = func() (t [256]byte) {
 	for i := range t {
