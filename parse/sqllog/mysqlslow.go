@@ -182,6 +182,17 @@ func (d *slowDecoder) header(l []byte) bool {
 		return false
 	case hasPrefix(l, "# Thread_id: "):
 		d.hasHeader = true
+		// MariaDB: "# Thread_id: 3  Schema: sbtest  QC_hit: No"
+		b := l[len("# Thread_id: "):]
+		if _, n := atoi(b); n > 0 && hasPrefix(b[n:], "  Schema: ") {
+			d.thread = append(d.thread[:0], b[:n]...)
+			sc := b[n+len("  Schema: "):]
+			if e := bytes.IndexByte(sc, ' '); e >= 0 {
+				sc = sc[:e]
+			}
+			d.schema = append(d.schema[:0], sc...)
+			return true
+		}
 		hdrFields(l, func(k, v []byte) {
 			switch bstr(k) {
 			case "Thread_id":
@@ -212,6 +223,10 @@ func (d *slowDecoder) header(l []byte) bool {
 		})
 		return true
 	case hasPrefix(l, "# Rows_affected: "):
+		if n, used := atoi(l[len("# Rows_affected: "):]); used > 0 {
+			d.rowsAff = n
+			return true
+		}
 		hdrFields(l, func(k, v []byte) {
 			if bstr(k) == "Rows_affected" {
 				d.rowsAff, _ = atoi(v)
