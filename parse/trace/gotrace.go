@@ -710,7 +710,7 @@ func DeriveGoTrace(ctx context.Context, r io.Reader) (*GoTraceResult, error) {
 			}
 		}
 	}
-	if d.events == 0 {
+	if d.events == 0 || res.Err != nil && len(d.gs) == 0 {
 		if res.Err != nil {
 			return nil, fmt.Errorf("Go execution trace (go 1.%d) has no readable events (truncated?): %w", v, res.Err)
 		}
