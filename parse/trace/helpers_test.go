@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"sync"
 
@@ -45,3 +46,5 @@ func (c *collect) Goroutines(_ *parse.Source, gs []parse.GoroutineStat) {
 	c.goroutines = append(c.goroutines, gs...)
 	c.mu.Unlock()
 }
+
+func jsonIndent(dst *bytes.Buffer, src []byte) error { return json.Indent(dst, src, "", "  ") }
