@@ -77,3 +77,7 @@ func trimEOL(b []byte) []byte {
 	b = bytes.TrimSuffix(b, []byte{'\n'})
 	return bytes.TrimSuffix(b, []byte{'\r'})
 }
+
+// Rest returns a reader of the input after the last line Next returned
+// (for formats that switch from lines to a whole document).
+func (s *LineScanner) Rest() io.Reader { return s.r }

@@ -96,6 +96,17 @@ func eachElement[T any](ctx context.Context, s *jsonStream, src *parse.Source, w
 	return s.delim(']')
 }
 
+// tolerateTruncation turns a truncated document into a warning when
+// spans were already read from it (they stay loaded), and keeps it an
+// error otherwise.
+func tolerateTruncation(err error, src *parse.Source) error {
+	if err == nil || !errors.Is(err, io.ErrUnexpectedEOF) || src.Events() == 0 {
+		return err
+	}
+	src.Warnf("document ends early (truncated file?); kept the %d spans read before the cut", src.Events())
+	return nil
+}
+
 func jsonText(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '"' {
@@ -168,7 +179,7 @@ type zipkinSpan struct {
 
 func decodeZipkin(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
 	s := newJSONStream(r, opt)
-	return eachElement(ctx, s, src, "zipkin span", func(z *zipkinSpan) {
+	return tolerateTruncation(eachElement(ctx, s, src, "zipkin span", func(z *zipkinSpan) {
 		if z.TraceID == "" || z.ID == "" {
 			src.SkipLine(0, "zipkin span without traceId/id")
 			return
@@ -200,7 +211,7 @@ func decodeZipkin(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 			sp.Kind = "internal"
 		}
 		emitSpan(src, sink, sp)
-	})
+	}), src)
 }
 
 // ---- Jaeger JSON (query service /api/traces) ----
@@ -250,6 +261,10 @@ type jaegerTrace struct {
 }
 
 func decodeJaeger(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	return tolerateTruncation(decodeJaegerDoc(ctx, r, src, sink, opt), src)
+}
+
+func decodeJaegerDoc(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
 	s := newJSONStream(r, opt)
 	if err := s.delim('{'); err != nil {
 		return err
@@ -409,10 +424,14 @@ func decodeChrome(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 				if err := s.delim('['); err != nil {
 					return err
 				}
+				found = true
 				if err := readArray(); err != nil {
+					if n > 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+						src.Warnf("trace event array ends early (truncated file?); read %d events", n)
+						break
+					}
 					return s.wrap(err)
 				}
-				found = true
 				continue
 			}
 			if err := s.skipValue(); err != nil {

@@ -33,53 +33,47 @@ func sniffOTLP(head []byte) bool {
 }
 
 func decodeOTLP(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
-	pr := asPeeker(r)
-	// One document per line (file exporter), or one document over many
+	// One document per line (the file exporter), or one document over many
 	// lines: decide by whether the first line is complete JSON.
-	head, _ := pr.Peek(parse.SniffSize)
-	firstLine := head
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		firstLine = head[:i]
+	sc := parse.NewLineScanner(r, maxJSONLine)
+	first, ok, err := sc.Next()
+	for ok && err == nil && !sc.TooLong() && len(bytes.TrimSpace(first)) == 0 {
+		first, ok, err = sc.Next()
 	}
-	if i := bytes.IndexByte(head, '\n'); i < 0 || !json.Valid(firstLine) {
-		data, err := parse.ReadWhole(pr, opt)
+	if err != nil || !ok {
+		return err
+	}
+	if !sc.TooLong() && !json.Valid(first) {
+		// A multi-line document: the first line plus the rest, whole.
+		first = bytes.Clone(first) // reading on reuses the scanner's buffer
+		rest, err := parse.ReadWhole(sc.Rest(), opt)
 		if err != nil {
 			return err
 		}
-		if len(bytes.TrimSpace(data)) == 0 {
-			return nil
-		}
-		n, err := emitOTLP(data, src, sink)
-		if err != nil {
+		data := make([]byte, 0, len(first)+1+len(rest))
+		data = append(append(append(data, first...), '\n'), rest...)
+		if _, err := emitOTLP(data, src, sink); err != nil {
 			return fmt.Errorf("not a readable OTLP JSON document: %w", err)
-		}
-		if n == 0 {
-			src.Warnf("OTLP document holds no spans")
 		}
 		return nil
 	}
-	sc := parse.NewLineScanner(pr, maxJSONLine)
 	for {
-		line, ok, err := sc.Next()
+		if sc.TooLong() {
+			src.SkipLine(sc.Line(), fmt.Sprintf("line longer than %d MiB", maxJSONLine>>20))
+		} else if len(bytes.TrimSpace(first)) > 0 {
+			if _, err := emitOTLP(first, src, sink); err != nil {
+				src.SkipLine(sc.Line(), "not an OTLP TracesData JSON line")
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		first, ok, err = sc.Next()
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return nil
-		}
-		if sc.TooLong() {
-			src.SkipLine(sc.Line(), fmt.Sprintf("line longer than %d MiB", maxJSONLine>>20))
-			continue
-		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		if _, err := emitOTLP(line, src, sink); err != nil {
-			src.SkipLine(sc.Line(), "not an OTLP TracesData JSON line")
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return err
 		}
 	}
 }
