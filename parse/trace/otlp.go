@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -78,29 +79,33 @@ func decodeOTLP(ctx context.Context, r io.Reader, src *parse.Source, sink parse.
 	}
 }
 
-// emitOTLP decodes one TracesData JSON document and hands its spans to sink.
+// emitOTLP decodes one TracesData JSON document and hands its spans to
+// sink: the fast path first, pdata's unmarshaler when the fast path
+// declines (the two yield identical spans; see TestOTLPFastPathEquivalence).
 func emitOTLP(doc []byte, src *parse.Source, sink parse.Sink) (int, error) {
-	var um ptrace.JSONUnmarshaler
-	td, err := um.UnmarshalTraces(doc)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	ConvertTraces(td, func(sp *parse.Span) {
-		n++
-		src.SeeTime(sp.Start)
-		src.AddEvents(1)
+	var first, last time.Time
+	emit := func(sp *parse.Span) {
+		if first.IsZero() || sp.Start.Before(first) {
+			first = sp.Start
+		}
+		if sp.Start.After(last) {
+			last = sp.Start
+		}
 		sink.Span(src, sp)
-	})
+	}
+	n, ok := fastOTLP(doc, emit)
+	if !ok {
+		n = 0
+		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(doc)
+		if err != nil {
+			return 0, err
+		}
+		ConvertTraces(td, func(sp *parse.Span) { n++; emit(sp) })
+	}
+	src.AddEvents(int64(n))
+	src.SeeTime(first)
+	src.SeeTime(last)
 	return n, nil
-}
-
-var kindNames = map[ptrace.SpanKind]string{
-	ptrace.SpanKindServer:   "server",
-	ptrace.SpanKindClient:   "client",
-	ptrace.SpanKindInternal: "internal",
-	ptrace.SpanKindProducer: "producer",
-	ptrace.SpanKindConsumer: "consumer",
 }
 
 // ConvertTraces turns pdata traces into hotpath spans.
@@ -116,42 +121,11 @@ func ConvertTraces(td ptrace.Traces, emit func(*parse.Span)) {
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				emit(convertSpan(spans.At(k), service))
+				r := fromPdata(spans.At(k))
+				emit(r.toSpan(service))
 			}
 		}
 	}
-}
-
-func convertSpan(s ptrace.Span, service string) *parse.Span {
-	sp := &parse.Span{
-		TraceID: traceHex(s.TraceID()),
-		SpanID:  spanHex(s.SpanID()),
-		Name:    s.Name(),
-		Kind:    kindNames[s.Kind()],
-		Service: service,
-		Start:   s.StartTimestamp().AsTime().UTC(),
-	}
-	if pid := s.ParentSpanID(); !pid.IsEmpty() {
-		sp.ParentID = spanHex(pid)
-	}
-	if end, start := s.EndTimestamp(), s.StartTimestamp(); end > start {
-		sp.Duration = end.AsTime().Sub(start.AsTime())
-	}
-	switch s.Status().Code() {
-	case ptrace.StatusCodeError:
-		sp.Status = "error"
-	case ptrace.StatusCodeOk:
-		sp.Status = "ok"
-	}
-	attrs := s.Attributes()
-	sp.Attrs = make(map[string]string, attrs.Len())
-	attrs.Range(func(k string, v pcommon.Value) bool {
-		sp.Attrs[k] = v.AsString()
-		return true
-	})
-	sp.Thread = firstAttr(sp.Attrs, []string{"thread.name", "thread.id"})
-	Normalize(sp)
-	return sp
 }
 
 func traceHex(id pcommon.TraceID) string {

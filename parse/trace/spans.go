@@ -89,14 +89,10 @@ func Normalize(sp *parse.Span) {
 	}
 	set(&sp.CodeFile, attrCodeFile)
 	if sp.CodeLine == 0 {
-		if n, err := strconv.Atoi(firstAttr(a, attrCodeLine)); err == nil {
-			sp.CodeLine = n
-		}
+		sp.CodeLine = atoi(firstAttr(a, attrCodeLine))
 	}
 	if sp.HTTPStatus == 0 {
-		if n, err := strconv.Atoi(firstAttr(a, attrHTTPStatus)); err == nil {
-			sp.HTTPStatus = n
-		}
+		sp.HTTPStatus = atoi(firstAttr(a, attrHTTPStatus))
 	}
 	if sp.ConnReused == nil {
 		if v := firstAttr(a, attrConnReused); v != "" {
@@ -195,4 +191,16 @@ func Categorize(sp *parse.Span) parse.SpanCategory {
 		}
 	}
 	return parse.CatInternal
+}
+
+// atoi reads a decimal int, 0 when s is empty or not a number.
+func atoi(s string) int {
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0
+	}
+	return n
 }
