@@ -236,6 +236,9 @@ func (p *fparser) fieldName() (string, bool) {
 	if s == nil {
 		return p.strSlow(p.i)
 	}
+	if len(s) == 0 {
+		return "", false // pdata's reader takes "" for the end of the object
+	}
 	switch string(s) {
 	case "key":
 		return "key", true
