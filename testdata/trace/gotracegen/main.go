@@ -23,6 +23,7 @@ func main() {
 	rounds := flag.Int("rounds", 40, "work items per batch")
 	mb := flag.Int("mb", 0, "keep going until the trace is at least this many MiB")
 	workers := flag.Int("workers", 4, "worker goroutines")
+	syncEvery := flag.Int("sync", 1, "fsync every N items (the syscall blocking)")
 	flag.Parse()
 	f, err := os.Create(*out)
 	if err != nil {
@@ -37,7 +38,7 @@ func main() {
 		log.Fatal(err)
 	}
 	for {
-		workload(dir, *rounds, *workers)
+		workload(dir, *rounds, *workers, *syncEvery)
 		if *mb == 0 {
 			break
 		}
@@ -53,7 +54,7 @@ func main() {
 	log.Printf("wrote %s (%d bytes)", *out, fi.Size())
 }
 
-func workload(dir string, rounds, workers int) {
+func workload(dir string, rounds, workers, syncEvery int) {
 	ctx, task := trace.NewTask(context.Background(), "workload")
 	defer task.End()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -115,7 +116,9 @@ func workload(dir string, rounds, workers int) {
 					})
 					trace.WithRegion(wctx, "file", func() {
 						f.Write(buf[:1])
-						f.Sync()
+						if n%syncEvery == 0 {
+							f.Sync()
+						}
 					})
 				})
 			}
