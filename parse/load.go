@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -222,13 +223,13 @@ func (b *limitedBody) Close() error { b.cancel(); return b.c.Close() }
 
 // countingReader tracks raw bytes consumed for progress reports.
 type countingReader struct {
-	r   io.Reader
-	src *Source
+	r       io.Reader
+	counter *atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.src.bytesRead.Add(int64(n))
+	c.counter.Add(int64(n))
 	return n, err
 }
 
@@ -252,11 +253,11 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 		return err
 	}
 	defer rc.Close()
-	r, err := decompress(&countingReader{r: rc, src: src}, src)
+	r, err := decompress(&countingReader{r: rc, counter: &src.bytesRead}, src)
 	if err != nil {
 		return err
 	}
-	br := bufio.NewReaderSize(r, SniffSize)
+	br := bufio.NewReaderSize(&countingReader{r: r, counter: &src.decoded}, SniffSize)
 	head, perr := br.Peek(SniffSize)
 	if len(head) == 0 {
 		if perr != nil && perr != io.EOF {

@@ -19,6 +19,7 @@ type Source struct {
 	Size int64  // bytes on disk (compressed); 0 when unknown (stdin, URL)
 
 	bytesRead atomic.Int64 // raw bytes consumed so far
+	decoded   atomic.Int64 // bytes after decompression
 	events    atomic.Int64
 
 	mu          sync.Mutex
@@ -56,6 +57,9 @@ func (s *Source) setCompression(c string) { s.mu.Lock(); s.compression = c; s.mu
 
 // BytesRead is how many raw bytes of the input have been consumed.
 func (s *Source) BytesRead() int64 { return s.bytesRead.Load() }
+
+// DecodedBytes is how many bytes the decoder saw after decompression.
+func (s *Source) DecodedBytes() int64 { return s.decoded.Load() }
 
 // Events is how many events (samples, statements, spans …) were decoded.
 func (s *Source) Events() int64 { return s.events.Load() }

@@ -1,0 +1,249 @@
+// Command hotpath is a terminal UI profiling explorer: it loads profiles,
+// SQL logs and traces, and shows where the time goes and why.
+//
+//	hotpath [flags] INPUT...          open the TUI
+//	hotpath report [flags] INPUT...   print the report (text, md or json)
+//	hotpath demo                      open the TUI on the built-in demo data
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"runtime"
+	"sync"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"hotpath/cmd/hotpath/demo"
+	"hotpath/parse"
+	"hotpath/tui"
+	"hotpath/tui/theme"
+	"hotpath/views"
+	"hotpath/views/report"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `hotpath — where does the time go, and why?
+
+Usage:
+  hotpath [flags] INPUT...            open the TUI on files, directories, - (stdin) or pprof URLs
+  hotpath report [flags] INPUT...     print the same views as text, md or json
+  hotpath demo [flags]                open the TUI on the built-in demo data
+
+INPUT is a file (format sniffed from its content; gzip/zstd undone), a
+directory (every file inside), - for stdin, or an http(s) URL such as
+http://host:6060/debug/pprof/profile?seconds=5.
+
+Flags:
+`
+
+// config is every flag.
+type config struct {
+	format        string
+	sampleIndex   string
+	focus, ignore string
+	nodecount     int
+	logLinePrefix string
+	maxInput      int64
+	timeout       float64
+	demo          bool
+}
+
+func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.format, "format", "text", "report format: text, md or json (report only)")
+	fs.StringVar(&cfg.sampleIndex, "sample_index", "", "sample type to show, as pprof: a name (cpu, alloc_space, delay …), type/unit, or an index")
+	fs.StringVar(&cfg.focus, "focus", "", "keep only samples with a frame matching this regexp (function or file name)")
+	fs.StringVar(&cfg.ignore, "ignore", "", "drop samples with a frame matching this regexp")
+	fs.IntVar(&cfg.nodecount, "nodecount", 0, "show at most this many functions (0: all)")
+	fs.StringVar(&cfg.logLinePrefix, "log-line-prefix", "", "PostgreSQL log_line_prefix of stderr logs (default: inferred)")
+	fs.Int64Var(&cfg.maxInput, "max-input", 1<<30, "largest input, in bytes, that a whole-document format (pprof, JSON) may read into memory")
+	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60)")
+	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command)")
+	return fs
+}
+
+// parseArgs parses flags anywhere among the arguments (pprof users write
+// flags after the file too).
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "tui"
+	if len(args) > 0 && (args[0] == "report" || args[0] == "demo") {
+		cmd, args = args[0], args[1:]
+	}
+	var cfg config
+	fs := newFlagSet("hotpath "+cmd, &cfg, stderr)
+	inputsArgs, err := parseArgs(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	opt, err := cfg.viewOptions()
+	if err != nil {
+		fmt.Fprintln(stderr, "hotpath:", err)
+		return 2
+	}
+	var inputs []*parse.Input
+	switch {
+	case cmd == "demo" || cfg.demo:
+		inputs = demo.Inputs()
+	case len(inputsArgs) == 0:
+		fs.Usage()
+		return 2
+	default:
+		inputs = parse.Expand(inputsArgs, stdin)
+	}
+	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
+		HTTPTimeout: secondsToDuration(cfg.timeout)}
+	collector := views.NewCollector(nil)
+	load := func(ctx context.Context, in *parse.Input) error {
+		return parse.Load(ctx, in, formats(), collector, popt)
+	}
+	if cmd == "report" {
+		return runReport(cfg, opt, inputs, collector, load, stdout, stderr)
+	}
+	return runTUI(cmd, opt, inputs, collector, load, stderr)
+}
+
+func (c config) viewOptions() (views.Options, error) {
+	var opt views.Options
+	opt.Hotspots.SampleType = c.sampleIndex
+	opt.Hotspots.NodeCount = c.nodecount
+	var err error
+	if c.focus != "" {
+		if opt.Hotspots.Focus, err = regexp.Compile(c.focus); err != nil {
+			return opt, fmt.Errorf("-focus: %w", err)
+		}
+	}
+	if c.ignore != "" {
+		if opt.Hotspots.Ignore, err = regexp.Compile(c.ignore); err != nil {
+			return opt, fmt.Errorf("-ignore: %w", err)
+		}
+	}
+	return opt, nil
+}
+
+// formats is every format hotpath reads, in sniffing order.
+func formats() []parse.Format {
+	return parse.ProfileFormats()
+}
+
+// loadAll loads inputs in parallel and reports each failure on one line.
+// It returns how many loaded.
+func loadAll(ctx context.Context, inputs []*parse.Input, collector *views.Collector,
+	load func(context.Context, *parse.Input) error, stderr io.Writer) int {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	errs := make([]error, len(inputs))
+	for i, in := range inputs {
+		collector.AddSource(in.Src)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = load(ctx, in)
+		}()
+	}
+	wg.Wait()
+	loaded := 0
+	for _, err := range errs {
+		if err != nil {
+			fmt.Fprintln(stderr, "hotpath:", err)
+		} else {
+			loaded++
+		}
+	}
+	return loaded
+}
+
+func runReport(cfg config, opt views.Options, inputs []*parse.Input, collector *views.Collector,
+	load func(context.Context, *parse.Input) error, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	loaded := loadAll(ctx, inputs, collector, load, stderr)
+	v := views.Build(collector, opt)
+	if err := report.Write(stdout, v, cfg.format); err != nil {
+		fmt.Fprintln(stderr, "hotpath:", err)
+		return 2
+	}
+	if v.HotspotsErr != nil {
+		fmt.Fprintln(stderr, "hotpath:", v.HotspotsErr)
+	}
+	if loaded == 0 {
+		fmt.Fprintf(stderr, "hotpath: none of the %d inputs could be loaded\n", len(inputs))
+		return 1
+	}
+	return 0
+}
+
+func runTUI(cmd string, opt views.Options, inputs []*parse.Input, collector *views.Collector,
+	load func(context.Context, *parse.Input) error, stderr io.Writer) int {
+	out := termenv.NewOutput(os.Stdout)
+	r := lipgloss.NewRenderer(os.Stdout)
+	r.SetColorProfile(theme.Profile(out))
+	title := ""
+	if cmd == "demo" {
+		title = "demo"
+	}
+	m := tui.New(tui.Config{Inputs: inputs, Load: load, Collector: collector, Options: opt, Renderer: r, Title: title})
+	p := tea.NewProgram(m, tea.WithAltScreen())
+	if _, err := p.Run(); err != nil {
+		fmt.Fprintln(stderr, "hotpath:", err)
+		return 1
+	}
+	// Failures stay visible after the alternate screen is gone.
+	loaded := 0
+	for _, in := range inputs {
+		if err := in.Src.Err(); err != nil {
+			fmt.Fprintln(stderr, "hotpath:", err)
+		} else if in.Src.Done() {
+			loaded++
+		}
+	}
+	if loaded == 0 && len(inputs) > 0 && allDone(inputs) {
+		return 1
+	}
+	return 0
+}
+
+func allDone(inputs []*parse.Input) bool {
+	for _, in := range inputs {
+		if !in.Src.Done() {
+			return false
+		}
+	}
+	return true
+}

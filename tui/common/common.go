@@ -1,0 +1,55 @@
+// Package common is what every pane of the TUI shares: the program context
+// (size, styles, keys, the current views) and the Component interface that
+// panes implement, so that a new pane slots in without touching the others.
+package common
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"hotpath/tui/keys"
+	"hotpath/tui/theme"
+	"hotpath/views"
+)
+
+// Context is shared by the program and every pane.
+type Context struct {
+	Styles *theme.Styles
+	Keys   *keys.KeyMap
+	// Options are the user's view options (sample type, focus …); panes
+	// that recompute a view pass them on.
+	Options views.Options
+}
+
+// Component is one pane: a model that draws into the size it is given.
+type Component interface {
+	// Title names the pane in the pane bar.
+	Title() string
+	Init() tea.Cmd
+	Update(msg tea.Msg) (Component, tea.Cmd)
+	View() string
+	SetSize(width, height int)
+	// SetViews hands the pane freshly computed views (after a source loads).
+	SetViews(v *views.Views)
+	// KeyBindings are the pane's own bindings, for the help overlay.
+	KeyBindings() []key.Binding
+	// Capturing is true while the pane owns the keyboard (typing a filter),
+	// so global keys such as q and 1–5 go to it instead.
+	Capturing() bool
+}
+
+// Navigate is a message asking the program to show a pane and forward Msg to
+// it: how an anchor in one pane opens its subject in another.
+type Navigate struct {
+	Pane string
+	Msg  tea.Msg
+}
+
+// Fit truncates s to w terminal cells, with an ellipsis when cut.
+func Fit(s string, w int) string {
+	if w <= 0 || ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}

@@ -1,0 +1,173 @@
+// Package table is a scrolling, selectable table that draws only the rows
+// in view (a profile can have 100k functions), sanitises every cell and
+// keeps columns aligned whatever the text's width.
+package table
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"hotpath/tui/keys"
+	"hotpath/tui/theme"
+	"hotpath/views/termsafe"
+)
+
+// Column is one column; Width 0 means "take the remaining width".
+type Column struct {
+	Title string
+	Width int
+	Right bool // right-align (numbers)
+}
+
+// Model is the table state.
+type Model struct {
+	Columns []Column
+	rows    [][]string
+	cursor  int
+	offset  int
+	width   int
+	height  int // rows of data shown (header excluded)
+	styles  *theme.Styles
+	keys    *keys.KeyMap
+}
+
+// New returns an empty table.
+func New(cols []Column, st *theme.Styles, km *keys.KeyMap) Model {
+	return Model{Columns: cols, styles: st, keys: km}
+}
+
+// SetRows replaces the rows, keeping the cursor in range.
+func (m *Model) SetRows(rows [][]string) {
+	m.rows = rows
+	m.clamp()
+}
+
+// Rows returns the rows.
+func (m *Model) Rows() [][]string { return m.rows }
+
+// SetSize sets the table's outer size; one line goes to the header.
+func (m *Model) SetSize(w, h int) {
+	m.width = w
+	m.height = max(h-1, 1)
+	m.clamp()
+}
+
+// Cursor is the selected row index (0 when empty).
+func (m *Model) Cursor() int { return m.cursor }
+
+// SetCursor selects row i.
+func (m *Model) SetCursor(i int) { m.cursor = i; m.clamp() }
+
+func (m *Model) clamp() {
+	if m.cursor >= len(m.rows) {
+		m.cursor = len(m.rows) - 1
+	}
+	if m.cursor < 0 {
+		m.cursor = 0
+	}
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.height > 0 && m.cursor >= m.offset+m.height {
+		m.offset = m.cursor - m.height + 1
+	}
+	if maxOff := max(len(m.rows)-m.height, 0); m.offset > maxOff {
+		m.offset = maxOff
+	}
+}
+
+// Update moves the cursor on navigation keys; it reports whether it used msg.
+func (m *Model) Update(msg tea.Msg) bool {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return false
+	}
+	switch {
+	case key.Matches(km, m.keys.Up):
+		m.cursor--
+	case key.Matches(km, m.keys.Down):
+		m.cursor++
+	case key.Matches(km, m.keys.PageUp):
+		m.cursor -= m.height
+	case key.Matches(km, m.keys.PageDown):
+		m.cursor += m.height
+	case key.Matches(km, m.keys.Home):
+		m.cursor = 0
+	case key.Matches(km, m.keys.End):
+		m.cursor = len(m.rows) - 1
+	default:
+		return false
+	}
+	m.clamp()
+	return true
+}
+
+// View draws the header and the visible rows.
+func (m *Model) View() string {
+	widths := m.widths()
+	var b strings.Builder
+	cells := make([]string, len(m.Columns))
+	for i, c := range m.Columns {
+		cells[i] = fit(c.Title, widths[i], c.Right)
+	}
+	b.WriteString(m.styles.Header.Render(strings.Join(cells, " ")))
+	end := min(m.offset+m.height, len(m.rows))
+	for r := m.offset; r < end; r++ {
+		b.WriteByte('\n')
+		for i, c := range m.Columns {
+			v := ""
+			if i < len(m.rows[r]) {
+				v = termsafe.String(m.rows[r][i])
+			}
+			cells[i] = fit(v, widths[i], c.Right)
+		}
+		line := strings.Join(cells, " ")
+		if r == m.cursor {
+			line = m.styles.Selected.Render(line)
+		}
+		b.WriteString(line)
+	}
+	for r := end - m.offset; r < m.height; r++ {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func (m *Model) widths() []int {
+	w := make([]int, len(m.Columns))
+	fixed, flex := 0, 0
+	for i, c := range m.Columns {
+		w[i] = c.Width
+		fixed += c.Width
+		if c.Width == 0 {
+			flex++
+		}
+	}
+	fixed += len(m.Columns) - 1 // separators
+	if flex > 0 {
+		rest := max(m.width-fixed, 4)
+		for i := range w {
+			if w[i] == 0 {
+				w[i] = rest / flex
+			}
+		}
+	}
+	return w
+}
+
+// fit pads or truncates s to exactly w cells (wide characters counted).
+func fit(s string, w int, right bool) string {
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = ansi.StringWidth(s)
+	}
+	pad := strings.Repeat(" ", max(w-sw, 0))
+	if right {
+		return pad + s
+	}
+	return s + pad
+}

@@ -1,0 +1,155 @@
+// Package report renders the views without a terminal: JSON (the stable
+// schema of DESIGN.md), plain text and Markdown.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"hotpath/views"
+)
+
+// Report is the JSON document. Field names and meanings are a contract:
+// fields may be added, none may change meaning. Sections without data are
+// empty, never missing.
+type Report struct {
+	Sources     []Source    `json:"sources"`
+	Findings    []Finding   `json:"findings"`
+	Queries     []Query     `json:"queries"`
+	Hotspots    []Hotspot   `json:"hotspots"`
+	Connections Connections `json:"connections"`
+	Traces      Traces      `json:"traces"`
+}
+
+// Source is one input and what reading it found.
+type Source struct {
+	Path        string       `json:"path"`
+	Format      string       `json:"format"`
+	Events      int64        `json:"events"`
+	Bytes       int64        `json:"bytes"`
+	Skipped     int64        `json:"skipped"`
+	Warnings    []string     `json:"warnings"`
+	Compression string       `json:"compression,omitempty"`
+	SkipReasons []SkipReason `json:"skip_reasons,omitempty"`
+	Error       string       `json:"error,omitempty"`
+}
+
+// SkipReason counts records skipped for one reason.
+type SkipReason struct {
+	Reason    string `json:"reason"`
+	Count     int64  `json:"count"`
+	FirstLine int64  `json:"first_line"`
+}
+
+// Location anchors a finding in code or traffic.
+type Location struct {
+	Function string `json:"function,omitempty"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Route    string `json:"route,omitempty"`
+}
+
+// Finding is one detected problem.
+type Finding struct {
+	Rank            int        `json:"rank"`
+	ID              string     `json:"id"`
+	Kind            string     `json:"kind"`
+	Severity        string     `json:"severity"`
+	Confidence      string     `json:"confidence"`
+	Title           string     `json:"title"`
+	AvoidableMS     float64    `json:"avoidable_ms"`
+	Share           float64    `json:"share"`
+	Formula         string     `json:"formula"`
+	EvidenceSources []string   `json:"evidence_sources"`
+	Locations       []Location `json:"locations"`
+	Fingerprint     string     `json:"fingerprint,omitempty"`
+	Count           int64      `json:"count"`
+	Recommendation  string     `json:"recommendation"`
+}
+
+// Query is one fingerprint's digest.
+type Query struct {
+	ID             string  `json:"id"`
+	Fingerprint    string  `json:"fingerprint"`
+	Count          int64   `json:"count"`
+	TotalMS        float64 `json:"total_ms"`
+	MeanMS         float64 `json:"mean_ms"`
+	P50MS          float64 `json:"p50_ms"`
+	P95MS          float64 `json:"p95_ms"`
+	P99MS          float64 `json:"p99_ms"`
+	MaxMS          float64 `json:"max_ms"`
+	Rows           int64   `json:"rows"`
+	DistinctParams int64   `json:"distinct_params"`
+	Example        string  `json:"example"`
+}
+
+// Hotspot is one function's share of one sample type.
+type Hotspot struct {
+	Function   string  `json:"function"`
+	File       string  `json:"file"`
+	SampleType string  `json:"sample_type"`
+	Flat       int64   `json:"flat"`
+	FlatShare  float64 `json:"flat_share"`
+	Cum        int64   `json:"cum"`
+	CumShare   float64 `json:"cum_share"`
+}
+
+// Connections summarises database connection churn.
+type Connections struct {
+	Opened        int64   `json:"opened"`
+	Closed        int64   `json:"closed"`
+	MeanSessionMS float64 `json:"mean_session_ms"`
+}
+
+// Traces summarises the spans read.
+type Traces struct {
+	Traces int64 `json:"traces"`
+	Spans  int64 `json:"spans"`
+}
+
+// Build assembles the report of v.
+func Build(v *views.Views) *Report {
+	r := &Report{
+		Sources:  []Source{},
+		Findings: []Finding{},
+		Queries:  []Query{},
+		Hotspots: []Hotspot{},
+	}
+	for _, s := range v.Sources {
+		rs := Source{Path: s.Path, Format: s.Format, Events: s.Events, Bytes: s.Bytes,
+			Skipped: s.SkippedAll, Warnings: append([]string{}, s.Warnings...), Compression: s.Compression}
+		for _, sk := range s.Skipped {
+			rs.SkipReasons = append(rs.SkipReasons, SkipReason{Reason: sk.Reason, Count: sk.Count, FirstLine: sk.FirstLine})
+		}
+		if s.Err != nil {
+			rs.Error = s.Err.Error()
+		}
+		r.Sources = append(r.Sources, rs)
+	}
+	if h := v.Hotspots; h != nil {
+		for _, row := range h.Rows {
+			r.Hotspots = append(r.Hotspots, Hotspot{Function: row.Func.Name, File: row.Func.File,
+				SampleType: h.SampleType.String(), Flat: row.Flat, FlatShare: row.FlatShare, Cum: row.Cum, CumShare: row.CumShare})
+		}
+	}
+	return r
+}
+
+// Formats lists the output formats Write accepts.
+var Formats = []string{"text", "md", "json"}
+
+// Write renders r in format ("text", "md" or "json").
+func Write(w io.Writer, v *views.Views, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(Build(v))
+	case "text", "":
+		return writeText(w, v)
+	case "md", "markdown":
+		return writeMarkdown(w, v)
+	}
+	return fmt.Errorf("unknown report format %q (want text, md or json)", format)
+}

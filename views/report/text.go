@@ -1,0 +1,144 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"hotpath/views"
+	"hotpath/views/termsafe"
+)
+
+// textHotspotRows bounds the hotspot table of the text and Markdown reports
+// (-nodecount narrows it further).
+const textHotspotRows = 25
+
+func writeText(w io.Writer, v *views.Views) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintln(ew, "Sources")
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  path\tformat\tevents\tbytes\tskipped\tstatus")
+	for _, s := range v.Sources {
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%d\t%s\n", termsafe.String(s.Path), orDash(s.Format), s.Events,
+			views.FormatBytes(s.Bytes), s.SkippedAll, sourceStatus(s))
+	}
+	tw.Flush()
+	for _, s := range v.Sources {
+		for _, sk := range s.Skipped {
+			fmt.Fprintf(ew, "  %s: skipped %d (%s), first at line %d\n", termsafe.String(s.Path), sk.Count, termsafe.String(sk.Reason), sk.FirstLine)
+		}
+		for _, wn := range s.Warnings {
+			fmt.Fprintf(ew, "  %s: warning: %s\n", termsafe.String(s.Path), termsafe.String(wn))
+		}
+	}
+	for _, wn := range v.Warnings {
+		fmt.Fprintf(ew, "  warning: %s\n", termsafe.String(wn))
+	}
+	if h := v.Hotspots; h != nil {
+		fmt.Fprintf(ew, "\nHotspots (%s)\n%s\n", h.SampleType, hotspotSummary(h))
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "flat\tflat%\tsum%\tcum\tcum%\t\t")
+		sum := 0.0
+		for i, row := range h.Rows {
+			if i == textHotspotRows {
+				break
+			}
+			sum += row.FlatShare
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t%s\n",
+				views.FormatValue(row.Flat, h.SampleType.Unit), views.FormatShare(row.FlatShare), views.FormatShare(sum),
+				views.FormatValue(row.Cum, h.SampleType.Unit), views.FormatShare(row.CumShare), funcLabel(row.Func))
+		}
+		tw.Flush()
+	} else if v.HotspotsErr != nil {
+		fmt.Fprintf(ew, "\nHotspots: %s\n", v.HotspotsErr)
+	}
+	return ew.err
+}
+
+func writeMarkdown(w io.Writer, v *views.Views) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintln(ew, "# hotpath report")
+	fmt.Fprintln(ew, "\n## Sources\n\n| path | format | events | bytes | skipped | status |\n| --- | --- | ---: | ---: | ---: | --- |")
+	for _, s := range v.Sources {
+		fmt.Fprintf(ew, "| %s | %s | %d | %s | %d | %s |\n", mdCell(s.Path), orDash(s.Format), s.Events,
+			views.FormatBytes(s.Bytes), s.SkippedAll, mdCell(sourceStatus(s)))
+	}
+	if h := v.Hotspots; h != nil {
+		fmt.Fprintf(ew, "\n## Hotspots (%s)\n\n%s\n\n", h.SampleType, hotspotSummary(h))
+		fmt.Fprintln(ew, "| flat | flat% | cum | cum% | function | file |\n| ---: | ---: | ---: | ---: | --- | --- |")
+		for i, row := range h.Rows {
+			if i == textHotspotRows {
+				break
+			}
+			fmt.Fprintf(ew, "| %s | %s | %s | %s | `%s` | %s |\n",
+				views.FormatValue(row.Flat, h.SampleType.Unit), views.FormatShare(row.FlatShare),
+				views.FormatValue(row.Cum, h.SampleType.Unit), views.FormatShare(row.CumShare),
+				mdCell(row.Func.Name), mdCell(row.Func.File))
+		}
+	}
+	return ew.err
+}
+
+func hotspotSummary(h *views.Hotspots) string {
+	s := fmt.Sprintf("Showing %d functions, %s (%s) of %s total",
+		len(h.Rows), views.FormatValue(h.Shown, h.SampleType.Unit), views.FormatShare(ratio(h.Shown, h.Total)),
+		views.FormatValue(h.Total, h.SampleType.Unit))
+	if h.Dropped > 0 {
+		s += fmt.Sprintf("; %d more functions dropped by -nodecount", h.Dropped)
+	}
+	return s
+}
+
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func funcLabel(f views.Func) string {
+	if f.File == "" {
+		return termsafe.String(f.Name)
+	}
+	return termsafe.String(f.Name) + "  " + termsafe.String(f.File)
+}
+
+func sourceStatus(s views.SourceView) string {
+	switch {
+	case s.Err != nil:
+		return "error: " + termsafe.String(s.Err.Error())
+	case !s.Done:
+		return "loading"
+	}
+	return "ok"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// mdCell keeps a value inside its Markdown table cell.
+func mdCell(s string) string {
+	s = termsafe.String(s)
+	return strings.NewReplacer("|", `\|`, "`", "'").Replace(s)
+}
+
+// errWriter remembers the first write error so the renderers can write
+// freely and report once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return len(p), nil
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}

@@ -1,0 +1,73 @@
+package views
+
+import (
+	"time"
+
+	"hotpath/parse"
+)
+
+// Options are what a user chose about the views (command-line flags).
+type Options struct {
+	Hotspots HotspotOptions
+}
+
+// Views is everything hotpath shows, computed from a Collector.
+type Views struct {
+	Sources  []SourceView
+	Groups   []ProfileGroup
+	Hotspots *Hotspots // nil when no profile loaded
+	// HotspotsErr explains a missing Hotspots table when profiles did load
+	// (say, an unknown -sample_index).
+	HotspotsErr error
+	Warnings    []string
+}
+
+// SourceView is what the Sources pane and the report say about one input.
+type SourceView struct {
+	Path        string
+	Format      string
+	Compression string
+	Events      int64
+	Bytes       int64 // bytes read after decompression
+	RawBytes    int64 // bytes read from the file or network
+	Size        int64 // bytes on disk, 0 when unknown
+	Skipped     []parse.Skip
+	SkippedAll  int64
+	Warnings    []string
+	First, Last time.Time
+	Err         error
+	Done        bool
+}
+
+// SourceViews snapshots the state of every source.
+func SourceViews(srcs []*parse.Source) []SourceView {
+	out := make([]SourceView, len(srcs))
+	for i, s := range srcs {
+		first, last := s.TimeRange()
+		out[i] = SourceView{
+			Path: s.Path, Format: s.Format(), Compression: s.Compression(),
+			Events: s.Events(), Bytes: s.DecodedBytes(), RawBytes: s.BytesRead(), Size: s.Size,
+			Skipped: s.Skipped(), SkippedAll: s.SkippedTotal(), Warnings: s.Warnings(),
+			First: first, Last: last, Err: s.Err(), Done: s.Done(),
+		}
+	}
+	return out
+}
+
+// Build computes the views of everything collected so far.
+func Build(c *Collector, opt Options) *Views {
+	v := &Views{Sources: SourceViews(c.Sources())}
+	v.Groups, v.Warnings = GroupProfiles(c.Profiles())
+	if len(v.Groups) > 0 {
+		v.Hotspots, v.HotspotsErr = ComputeHotspots(v.Groups, opt.Hotspots)
+	}
+	return v
+}
+
+// HotspotsErrOrNil is v.HotspotsErr, nil-safe on v.
+func (v *Views) HotspotsErrOrNil() error {
+	if v == nil {
+		return nil
+	}
+	return v.HotspotsErr
+}
