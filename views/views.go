@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"hotpath/parse"
+	"hotpath/views/traces"
 )
 
 // Options are what a user chose about the views (command-line flags).
@@ -20,6 +21,15 @@ type Views struct {
 	// (say, an unknown -sample_index).
 	HotspotsErr error
 	Warnings    []string
+
+	// Traces are the spans grouped into traces and requests; TraceSummary
+	// is the report's `traces` section.
+	Traces       []*traces.Trace
+	TraceSummary traces.Summary
+	// Goroutines and Stalls come from Go execution traces and event-loop
+	// logs.
+	Goroutines []parse.GoroutineStat
+	Stalls     []*parse.Stall
 }
 
 // SourceView is what the Sources pane and the report say about one input.
@@ -61,6 +71,10 @@ func Build(c *Collector, opt Options) *Views {
 	if len(v.Groups) > 0 {
 		v.Hotspots, v.HotspotsErr = ComputeHotspots(v.Groups, opt.Hotspots)
 	}
+	v.Traces = traces.Group(c.Spans())
+	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
+	v.Goroutines = c.GoroutineStats()
+	v.Stalls = c.Stalls()
 	return v
 }
 
