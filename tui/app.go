@@ -18,6 +18,7 @@ import (
 	"hotpath/tui/keys"
 	"hotpath/tui/sources"
 	"hotpath/tui/theme"
+	"hotpath/tui/traces"
 	"hotpath/views"
 	"hotpath/views/termsafe"
 )
@@ -70,7 +71,7 @@ func New(cfg Config) *Model {
 	ctx := &common.Context{Styles: theme.New(cfg.Renderer), Keys: keys.Default(), Options: cfg.Options}
 	lctx, cancel := context.WithCancel(context.Background())
 	m := &Model{cfg: cfg, ctx: ctx, loadCtx: lctx, cancel: cancel, started: time.Now(), width: 80, height: 24}
-	m.panes = []common.Component{hotspots.New(ctx), sources.New(ctx)}
+	m.panes = []common.Component{hotspots.New(ctx), sources.New(ctx), traces.New(ctx)}
 	for _, in := range cfg.Inputs {
 		cfg.Collector.AddSource(in.Src)
 	}
