@@ -28,7 +28,9 @@ func model(t *testing.T, paths ...string) *tui.Model {
 	formats := append(parse.ProfileFormats(), ptrace.Formats()...)
 	return tui.New(tui.Config{
 		Inputs: parse.Expand(paths, strings.NewReader("")), Collector: c, Renderer: r, Title: "test",
-		Load: func(ctx context.Context, in *parse.Input) error { return parse.Load(ctx, in, formats, c, parse.Options{}) },
+		Load: func(ctx context.Context, in *parse.Input) error {
+			return parse.Load(ctx, in, formats, c, parse.Options{})
+		},
 	})
 }
 
