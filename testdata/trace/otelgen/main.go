@@ -50,6 +50,7 @@ func main() {
 	requests := flag.Int("requests", 12, "requests to send to the service")
 	items := flag.Int("items", 6, "order items (N of the N+1)")
 	otlpOnly := flag.Bool("otlp-only", false, "skip the zipkin exporter (for big benchmark files)")
+	alsoOTLP := flag.String("also-otlp", "", "also export over OTLP/HTTP to this URL (e.g. a Jaeger all-in-one: http://127.0.0.1:4318/v1/traces)")
 	flag.Parse()
 
 	// OTLP/HTTP receiver: protobuf in, one JSON line out.
@@ -114,6 +115,13 @@ func main() {
 			log.Fatal(err)
 		}
 		opts = append(opts, sdktrace.WithBatcher(zexp))
+	}
+	if *alsoOTLP != "" {
+		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(*alsoOTLP))
+		if err != nil {
+			log.Fatal(err)
+		}
+		opts = append(opts, sdktrace.WithBatcher(exp))
 	}
 	res := resource.NewSchemaless(attribute.String("service.name", "orders"))
 	tp := sdktrace.NewTracerProvider(append(opts, sdktrace.WithResource(res))...)
