@@ -61,7 +61,7 @@ type Model struct {
 	offset    int
 	detail    bool
 
-	sortKey, collapseKey, expandKey, goroutineKey key.Binding
+	sortKey, collapseKey, expandKey, goroutineKey, blockKey key.Binding
 }
 
 // New returns the pane.
@@ -83,6 +83,7 @@ func New(ctx *common.Context) *Model {
 		collapseKey:  key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "collapse subtree")),
 		expandKey:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "expand subtree")),
 		goroutineKey: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "goroutines (Go traces)")),
+		blockKey:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "blocking profile in Hotspots (Go traces)")),
 		collapsed:    map[*vt.Node]bool{},
 	}
 }
@@ -94,7 +95,7 @@ func (m *Model) Capturing() bool { return m.filtering }
 // KeyBindings are the pane's own keys, for help.
 func (m *Model) KeyBindings() []key.Binding {
 	k := m.ctx.Keys
-	return []key.Binding{k.Enter, k.Back, m.sortKey, k.Filter, m.collapseKey, m.expandKey, m.goroutineKey}
+	return []key.Binding{k.Enter, k.Back, m.sortKey, k.Filter, m.collapseKey, m.expandKey, m.goroutineKey, m.blockKey}
 }
 
 // SetSize sets the pane's size.
@@ -161,6 +162,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		return m, nil
 	}
 	k := m.ctx.Keys
+	if !m.filtering && m.mode != modeWaterfall && len(m.goroutines) > 0 && key.Matches(km, m.blockKey) {
+		// The sync profile first; t in Hotspots cycles to net, syscall, sched.
+		return m, func() tea.Msg {
+			return common.Navigate{Pane: "Hotspots", Msg: common.ShowSampleType{Type: "sync/delay"}}
+		}
+	}
 	if m.filtering {
 		switch km.Type {
 		case tea.KeyEnter:
@@ -297,7 +304,7 @@ func (m *Model) View() string {
 		return m.waterfallView()
 	case modeGoroutines:
 		st := m.ctx.Styles
-		head := fmt.Sprintf("%d goroutines from Go execution traces · most blocked first · esc back", len(m.goroutines))
+		head := fmt.Sprintf("%d goroutines from Go traces · most blocked first · b blocking profiles · esc back", len(m.goroutines))
 		return st.Title.Render(common.Fit(head, m.width)) + "\n" + m.gtable.View()
 	}
 	return m.listView()
@@ -310,13 +317,13 @@ func (m *Model) listView() string {
 		b.WriteString(st.Title.Render(common.Fit("No spans loaded", m.width)) + "\n")
 		b.WriteString(st.Dim.Render(common.Fit("Load OTLP/Zipkin/Jaeger JSON, Chrome trace events or a Go execution trace.", m.width)))
 		if len(m.goroutines) > 0 {
-			b.WriteString("\n" + st.Dim.Render(common.Fit(fmt.Sprintf("%d goroutines from Go traces: press o", len(m.goroutines)), m.width)))
+			b.WriteString("\n" + st.Dim.Render(common.Fit(fmt.Sprintf("%d goroutines from Go traces: o lists them, b opens the blocking profiles", len(m.goroutines)), m.width)))
 		}
 		return b.String()
 	}
 	head := fmt.Sprintf("%d requests · sort: %s (s)", len(m.reqs), sortNames[m.sortBy])
 	if len(m.goroutines) > 0 {
-		head += fmt.Sprintf(" · %d goroutines (o)", len(m.goroutines))
+		head += fmt.Sprintf(" · %d goroutines (o) · blocking (b)", len(m.goroutines))
 	}
 	b.WriteString(st.Title.Render(common.Fit(head, m.width)) + "\n")
 	b.WriteString(m.list.View() + "\n")

@@ -126,3 +126,10 @@ func TestMain(m *testing.M) {
 	os.Setenv("NO_COLOR", "1")
 	os.Exit(m.Run())
 }
+
+func TestBlockingProfileFromTraces(t *testing.T) {
+	m, view := drive(t, model(t, "../../testdata/trace/blocking.trace"), 80, 24, "1/1 sources", "3", "b")
+	if m.ActivePane() != "Hotspots" || !strings.Contains(view, "sync/delay") || !strings.Contains(view, "sync.(*Mutex).Lock") {
+		t.Errorf("b did not open the sync blocking profile:\n%s", view)
+	}
+}
