@@ -268,12 +268,12 @@ def fx_rate_sync():
 def read_template():
     with instrument.sync_span("file.read", "io", instrument.KIND_INTERNAL, **{"file.path": ARGS.template}):
         with open(ARGS.template, "rb") as f:  # PLANTED blocking_io_in_async: sync file read
-            data = b""
+            chunks = []
             while True:
-                chunk = f.read(4096)
+                chunk = f.read(65536)
                 if not chunk:
-                    return data
-                data += chunk
+                    return b"".join(chunks)
+                chunks.append(chunk)
 
 
 def order_count_sync():

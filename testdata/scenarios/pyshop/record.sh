@@ -49,8 +49,8 @@ pg_start
 mkdir -p "$OUT"
 pg_psql postgres -c "create role shop login" -c "create database shop owner shop"
 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U shop -d shop -f "$HERE/seed.sql" >/dev/null
-# the report template read (synchronously) by /report: 2 MiB
-$PY -c 'import sys; open(sys.argv[1], "w").write(("line of the monthly report template " * 3 + "\n") * 19000)' "$PGWORK/report-template.txt"
+# the report template read (synchronously) by /report: 16 MiB
+$PY -c 'import sys; open(sys.argv[1], "w").write(("line of the monthly report template " * 3 + "\n") * 152000)' "$PGWORK/report-template.txt"
 # start the recorded part of the log here
 LOGSTART=$(wc -c <"$PGWORK/postgres.log")
 
