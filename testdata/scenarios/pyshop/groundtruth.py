@@ -109,3 +109,17 @@ print("unclosed:", dict(unclosed), " postgres:", dict(pg))
 print("\nprofile: %d samples, %.2f ms/sample" % (total, ms_per_sample))
 for k, v in prof.most_common():
     print("  %5.1f%%  %5d  %s" % (100 * v / total, v, k))
+
+# ---- twin deltas: (mean(problem) - mean(healthy twin)) x requests(problem), from the load driver
+TWINS = [("n_plus_one", "/orders", "/orders/eager"), ("http_client_churn", "/rates", "/rates/shared"),
+         ("cacheable_duplicate", "/account", "/account/cached"), ("no_connection_pool", "/stock", "/stock/pooled"),
+         ("blocking_io_in_async", "/report", "/report/async")]
+print("\n| kind | route | twin | mean ms | twin mean ms | requests | twin delta x requests (s) |")
+print("|---|---|---|---|---|---|---|")
+out["twin_delta_s"] = {}
+for kind, r, t in TWINS:
+    a, b = load["endpoints"][r], load["endpoints"][t]
+    d = (a["mean_ms"] - b["mean_ms"]) * a["requests"] / 1000
+    out["twin_delta_s"][kind] = round(d, 2)
+    print("| %s | `%s` | `%s` | %.1f | %.1f | %d | %.2f |" % (kind, r, t, a["mean_ms"], b["mean_ms"], a["requests"], d))
+json.dump(out, open("groundtruth.json", "w"), indent=1)
