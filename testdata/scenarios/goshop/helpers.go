@@ -134,7 +134,7 @@ var Counts = []struct {
 	{"/orders", 80}, {"/orders/join", 80},
 	{"/rates", 80}, {"/rates/shared", 80},
 	{"/stock", 80}, {"/stock/pooled", 80},
-	{"/audit", 120}, {"/audit/buffered", 120},
+	{"/audit", 240}, {"/audit/buffered", 240},
 	{"/search", 60}, {"/search/indexed", 60},
 	{"/quote", 60}, {"/quote/light", 60},
 }
