@@ -365,6 +365,7 @@ async def main():
     loop.set_debug(True)
     loop.slow_callback_duration = 0.05
     instrument.setup_logging(ARGS.out)
+    instrument.trace_greenlets()
     sampler = instrument.Sampler(threading.get_ident(), 0.005)
     writer = instrument.SpanWriter(os.path.join(ARGS.out, "spans.otlp.jsonl"), "pyshop")
     TRACE = instrument.client_trace_config()

@@ -22,6 +22,8 @@ import threading
 import time
 import warnings
 
+import greenlet
+
 APP_FILES = ("app.py",)
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -94,6 +96,48 @@ def _short(path):
     return path
 
 
+# SQLAlchemy's asyncio mode runs the ORM in greenlets: while one runs, the
+# thread's frame chain stops at the greenlet's first frame. The switch tracer
+# remembers the loop thread's current greenlet so that stacks can be stitched
+# onto the frames of the suspended parent (the coroutine that awaited
+# greenlet_spawn), as if there were one stack.
+_current_greenlet = [None]
+
+
+def _greenlet_trace(event, args):
+    if event in ("switch", "throw"):
+        _current_greenlet[0] = args[1]
+
+
+def trace_greenlets():
+    """Call on the event-loop thread."""
+    greenlet.settrace(_greenlet_trace)
+
+
+def _parent_frames(g):
+    """Frames (innermost first) of the suspended parents of greenlet g."""
+    out = []
+    g = g.parent if g is not None else None
+    while g is not None:
+        f = g.gr_frame
+        while f is not None:
+            out.append(f)
+            f = f.f_back
+        g = g.parent
+    return out
+
+
+def _walk(frame, g):
+    """frame's chain, then the chains of g's suspended parents (innermost first)."""
+    out = []
+    while frame is not None:
+        out.append(frame)
+        frame = frame.f_back
+    if g is not None and g.parent is not None:
+        out.extend(_parent_frames(g))
+    return out
+
+
 class Sampler(threading.Thread):
     """Samples one thread's stack every `interval` seconds of wall time.
 
@@ -116,10 +160,10 @@ class Sampler(threading.Thread):
             frame = sys._current_frames().get(self.thread_id)
             if frame is not None:
                 stack = []
-                while frame is not None:
-                    co = frame.f_code
-                    stack.append("%s (%s:%d)" % (co.co_name, _short(co.co_filename), frame.f_lineno or co.co_firstlineno))
-                    frame = frame.f_back
+                for fr in _walk(frame, _current_greenlet[0]):
+                    co = fr.f_code
+                    stack.append("%s (%s:%d)" % (co.co_name, _short(co.co_filename), fr.f_lineno or co.co_firstlineno))
+                fr = None
                 stack.reverse()
                 self.counts[";".join(stack)] += 1
                 self.samples += 1
@@ -230,12 +274,10 @@ class SpanWriter:
 
 def app_frame(skip_file=__file__):
     """The innermost frame of the service's own code on this stack (code.*)."""
-    f = sys._getframe(1)
-    while f is not None:
+    for f in _walk(sys._getframe(1), greenlet.getcurrent()):
         fn = f.f_code.co_filename
         if os.path.basename(fn) in APP_FILES and fn != skip_file:
             return f.f_code.co_name, os.path.basename(fn), f.f_lineno
-        f = f.f_back
     return None
 
 
