@@ -53,3 +53,14 @@ func Fit(s string, w int) string {
 	}
 	return ansi.Truncate(s, w, "…")
 }
+
+// Selector is implemented by panes that have something to copy: Selection
+// is the selected thing as text or Markdown (a function name, a
+// fingerprint, a finding). The program sanitises it before it reaches the
+// clipboard.
+type Selector interface {
+	Selection() (text string, ok bool)
+}
+
+// Mouse events reach the active pane with Y counted from the pane's first
+// line (the pane bar above it excluded).

@@ -79,6 +79,37 @@ func (m *Model) clamp() {
 	}
 }
 
+// Offset is the index of the first row in view.
+func (m *Model) Offset() int { return m.offset }
+
+// Height is how many data rows are in view.
+func (m *Model) Height() int { return m.height }
+
+// wheelStep is how many rows one wheel notch scrolls.
+const wheelStep = 3
+
+// Mouse handles a mouse event at line y of the table (0 is the header): a
+// left click selects the row under it, the wheel scrolls. It reports
+// whether it used msg.
+func (m *Model) Mouse(msg tea.MouseMsg, y int) bool {
+	switch {
+	case msg.Button == tea.MouseButtonWheelUp:
+		m.cursor -= wheelStep
+	case msg.Button == tea.MouseButtonWheelDown:
+		m.cursor += wheelStep
+	case msg.Button == tea.MouseButtonLeft && msg.Action == tea.MouseActionPress:
+		r := m.offset + y - 1
+		if y < 1 || y > m.height || r >= len(m.rows) {
+			return false
+		}
+		m.cursor = r
+	default:
+		return false
+	}
+	m.clamp()
+	return true
+}
+
 // Update moves the cursor on navigation keys; it reports whether it used msg.
 func (m *Model) Update(msg tea.Msg) bool {
 	km, ok := msg.(tea.KeyMsg)
@@ -113,7 +144,19 @@ func (m *Model) View() string {
 	for i, c := range m.Columns {
 		cells[i] = fit(c.Title, widths[i], c.Right)
 	}
-	b.WriteString(m.styles.Header.Render(strings.Join(cells, " ")))
+	// Without any terminal attributes (TERM=dumb) a marker column shows
+	// the selection, which reverse video shows otherwise.
+	plain := m.styles.Plain
+	marker := func(sel bool) string {
+		switch {
+		case !plain:
+			return ""
+		case sel:
+			return "> "
+		}
+		return "  "
+	}
+	b.WriteString(marker(false) + m.styles.Header.Render(strings.Join(cells, " ")))
 	end := min(m.offset+m.height, len(m.rows))
 	for r := m.offset; r < end; r++ {
 		b.WriteByte('\n')
@@ -128,7 +171,7 @@ func (m *Model) View() string {
 		if r == m.cursor {
 			line = m.styles.Selected.Render(line)
 		}
-		b.WriteString(line)
+		b.WriteString(marker(r == m.cursor) + line)
 	}
 	for r := end - m.offset; r < m.height; r++ {
 		b.WriteByte('\n')
@@ -147,6 +190,9 @@ func (m *Model) widths() []int {
 		}
 	}
 	fixed += len(m.Columns) - 1 // separators
+	if m.styles.Plain {
+		fixed += 2 // selection marker
+	}
 	if flex > 0 {
 		rest := max(m.width-fixed, 4)
 		for i := range w {
