@@ -130,6 +130,9 @@ func (m *Model) Init() tea.Cmd {
 			return loadedMsg{in: in, err: m.cfg.Load(m.loadCtx, in)}
 		})
 	}
+	if m.pending == 0 && len(m.cfg.Collector.Sources()) > 0 {
+		cmds = append(cmds, m.build()) // loaded beforehand: compute the views now
+	}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
 	}

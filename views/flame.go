@@ -23,7 +23,7 @@ func FlameLayout(root *CallNode, width, maxDepth int) [][]FlameFrame {
 		return nil
 	}
 	total := root.Value
-	edge := func(v int64) int { return int(float64(v) / float64(total) * float64(width)) }
+	edge := func(v int64) int { return int(float64(v)/float64(total)*float64(width) + 0.5) }
 	rows := [][]FlameFrame{{{Node: root, Depth: 0, X: 0, W: width, Parent: -1}}}
 	// start[i] is the value to the left of frame i of the current row.
 	starts := []int64{0}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-
 )
 
 // Func identifies a function as pprof's function granularity does: by name
@@ -321,4 +320,3 @@ func sortTree(n *CallNode) {
 		sortTree(c)
 	}
 }
-

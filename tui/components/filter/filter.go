@@ -17,6 +17,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -47,6 +48,7 @@ func New(st *theme.Styles, km *keys.KeyMap) Model {
 	in.PlaceholderStyle = st.Dim
 	in.Cursor.Style = st.Renderer.NewStyle()
 	in.Cursor.TextStyle = st.Renderer.NewStyle()
+	in.Cursor.SetMode(cursor.CursorStatic) // no blinking: fewer bytes over SSH, stable tests
 	return Model{input: in, styles: st, keys: km}
 }
 
