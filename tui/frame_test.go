@@ -21,3 +21,5 @@ func checkFrame(t *testing.T, view string, w, h int) {
 		}
 	}
 }
+
+func width(s string) int { return ansi.StringWidth(s) }
