@@ -221,7 +221,7 @@ func (m *Model) fill() {
 func (m *Model) applyFilter() {
 	m.rows = m.all
 	if m.filter.Query() != "" {
-		m.rows = make([]views.Hotspot, 0, 64)
+		m.rows = make([]views.Hotspot, 0, 256)
 		for _, r := range m.all {
 			if m.filter.Match(r.Func.Name) {
 				m.rows = append(m.rows, r)
@@ -232,12 +232,12 @@ func (m *Model) applyFilter() {
 	if m.h != nil {
 		unit = m.h.SampleType.Unit
 	}
-	rows := make([][]string, len(m.rows))
-	for i, r := range m.rows {
-		rows[i] = []string{views.FormatValue(r.Flat, unit), views.FormatShare(r.FlatShare),
+	rows := m.rows
+	m.table.SetRowFunc(len(rows), func(i int) []string {
+		r := rows[i]
+		return []string{views.FormatValue(r.Flat, unit), views.FormatShare(r.FlatShare),
 			views.FormatValue(r.Cum, unit), views.FormatShare(r.CumShare), r.Func.Name}
-	}
-	m.table.SetRows(rows)
+	})
 }
 
 func (m *Model) selectFunc(f views.Func) bool {

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// These tests drive the built binary in a real terminal: tmux (a private
+// server, so no one's sessions are touched), with `script` recording every
+// byte the program writes to its pty. They skip when tmux or script is
+// missing.
+
+var (
+	craftBinOnce sync.Once
+	craftBin     string
+	craftBinErr  error
+)
+
+func craftBinary(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []string{"tmux", "script"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	craftBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hotpath-e2e-craft")
+		if err != nil {
+			craftBinErr = err
+			return
+		}
+		craftBin = filepath.Join(dir, "hotpath")
+		out, err := exec.Command("go", "build", "-o", craftBin, ".").CombinedOutput()
+		if err != nil {
+			craftBinErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if craftBinErr != nil {
+		t.Fatal(craftBinErr)
+	}
+	return craftBin
+}
+
+// term is one tmux session running hotpath under script.
+type term struct {
+	t      *testing.T
+	socket string
+	out    string // script's record of the pty output
+}
+
+func startTerm(t *testing.T, w, h int, args ...string) *term {
+	bin := craftBinary(t)
+	dir := t.TempDir()
+	tm := &term{t: t, socket: fmt.Sprintf("hotpath-craft-%d-%d", os.Getpid(), time.Now().UnixNano()), out: filepath.Join(dir, "pty.out")}
+	cmdline := bin
+	for _, a := range args {
+		cmdline += " " + a
+	}
+	tm.tmux("-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
+		"env", "TERM=xterm-256color", "COLORTERM=truecolor", "XDG_CONFIG_HOME="+dir,
+		"script", "-q", "-f", "-c", cmdline, tm.out)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	return tm
+}
+
+func (tm *term) tmux(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", tm.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (tm *term) keys(keys ...string) {
+	tm.t.Helper()
+	for _, k := range keys {
+		tm.tmux("send-keys", "-t", "s", k)
+		time.Sleep(40 * time.Millisecond) // one frame each, as a person types
+	}
+}
+
+func (tm *term) screen() string {
+	out, err := exec.Command("tmux", "-L", tm.socket, "capture-pane", "-p", "-t", "s").CombinedOutput()
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+// waitFor waits until the screen contains every one of want.
+func (tm *term) waitFor(want ...string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s := tm.screen()
+		ok := true
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				ok = false
+			}
+		}
+		if ok {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("screen never showed %q:\n%s", want, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (tm *term) written() []byte {
+	b, _ := os.ReadFile(tm.out)
+	return b
+}
+
+// TestE2ETUICraftSession navigates every pane, searches, zooms the flame
+// view, opens the sandwich, clicks a tab, resizes the window mid-session,
+// copies with OSC 52 and quits.
+func TestE2ETUICraftSession(t *testing.T) {
+	tm := startTerm(t, 100, 30, "demo")
+	tm.waitFor("1 Hotspots", "functions ·", "5/5 sources")
+
+	// navigate the table, then every pane and back
+	tm.keys("j", "j")
+	tm.keys("Tab")
+	tm.waitFor("5 sources · 5 loaded", "demo/cpu.pprof")
+	tm.keys("j")
+	tm.keys("2", "1")
+	tm.waitFor("functions ·")
+	tm.keys("?")
+	tm.waitFor("Navigation", "press any key to close")
+	tm.keys("Escape")
+
+	// search: the table narrows, the filter line shows, esc clears it
+	tm.keys("/", "r", "e", "g", "e", "x", "p", "Enter")
+	s := tm.waitFor("/regexp", "n/N step")
+	for _, line := range strings.Split(s, "\n")[3:8] {
+		if !strings.Contains(line, "regexp") {
+			t.Errorf("filtered row without the query: %q", line)
+		}
+	}
+	tm.keys("Escape")
+
+	// flame view: zoom in, breadcrumbs, zoom out
+	tm.keys("f")
+	tm.waitFor("Flame · cpu/nanoseconds · root", "of total")
+	tm.keys("g", "j", "j", "Enter")
+	tm.waitFor("root › ")
+	tm.keys("/", "b", "a", "c", "k", "Enter", "n")
+	tm.waitFor("/back", "frames")
+	tm.keys("Escape", "Escape")
+	s = tm.waitFor("Flame · cpu/nanoseconds · root")
+	if strings.Contains(strings.Split(s, "\n")[1], "›") {
+		t.Errorf("esc should zoom out:\n%s", s)
+	}
+	tm.keys("S")
+	tm.waitFor("Sandwich · ")
+	tm.keys("Escape")
+	tm.waitFor("Flame · ")
+
+	// the mouse: a click on the second tab switches pane
+	tm.tmux("send-keys", "-t", "s", "-l", "\x1b[<0;14;1M\x1b[<0;14;1m")
+	tm.waitFor("5 sources · 5 loaded")
+	tm.keys("1")
+	tm.waitFor("Flame · ")
+
+	// resize mid-session: too small, then larger than at start
+	tm.tmux("resize-window", "-t", "s", "-x", "50", "-y", "12")
+	tm.waitFor("Window too small: 50×12")
+	tm.tmux("resize-window", "-t", "s", "-x", "140", "-y", "40")
+	s = tm.waitFor("Flame · ", "of total")
+	if lines := strings.Split(strings.TrimRight(s, "\n"), "\n"); len(lines) != 40 {
+		t.Errorf("after resize the screen has %d lines, want 40", len(lines))
+	}
+
+	// copy: the status line says so and the pty got an OSC 52 sequence
+	tm.keys("y")
+	s = tm.waitFor("copied ")
+	re := regexp.MustCompile("\x1b\\]52;c;([A-Za-z0-9+/=]+)(\x07|\x1b\\\\)")
+	var m [][]byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if m = re.FindSubmatch(tm.written()); m != nil {
+			break
+		}
+	}
+	if m == nil {
+		t.Fatalf("no OSC 52 sequence in the pty output")
+	}
+	text, err := base64.StdEncoding.DecodeString(string(m[1]))
+	if err != nil || len(text) == 0 {
+		t.Fatalf("OSC 52 payload %q: %v", m[1], err)
+	}
+	if !strings.Contains(s, "copied "+string(text[:min(len(text), 20)])) {
+		t.Errorf("copied %q but the status line says:\n%s", text, s)
+	}
+
+	// quit: the program leaves the alternate screen and exits
+	tm.keys("q")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if bytes.Contains(tm.written(), []byte("\x1b[?1049l")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("hotpath did not quit")
+		}
+	}
+}
+
+// TestE2ETUICraftBytesPerKeystroke measures what one navigation keystroke
+// costs on the wire at 80x24 (bubbletea repaints changed lines only): the
+// bytes the program writes to its pty, averaged over many keystrokes.
+func TestE2ETUICraftBytesPerKeystroke(t *testing.T) {
+	tm := startTerm(t, 80, 24, "demo")
+	tm.waitFor("functions ·", "5/5 sources")
+	measure := func(name string, keys ...string) {
+		time.Sleep(300 * time.Millisecond)
+		before := len(tm.written())
+		const rounds = 5
+		for range rounds {
+			tm.keys(keys...)
+		}
+		time.Sleep(400 * time.Millisecond)
+		per := float64(len(tm.written())-before) / float64(rounds*len(keys))
+		t.Logf("%s: %.0f bytes per keystroke at 80x24", name, per)
+		if per > 4096 {
+			t.Errorf("%s: %.0f bytes per keystroke, want under 4 KB", name, per)
+		}
+	}
+	measure("table j/k", "j", "j", "j", "j", "k", "k", "j", "j")
+	tm.keys("f")
+	tm.waitFor("Flame · ")
+	measure("flame h/j/k/l", "j", "j", "l", "l", "h", "k", "l", "k")
+}
