@@ -171,14 +171,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case builtMsg:
 		m.building = false
 		m.views = msg.v
-		for _, p := range m.panes {
+		var cmds []tea.Cmd
+		for i, p := range m.panes {
 			p.SetViews(m.views)
+			var cmd tea.Cmd
+			m.panes[i], cmd = p.Update(common.Refresh{})
+			cmds = append(cmds, cmd)
 		}
 		if m.dirty {
 			m.dirty = false
-			return m, m.build()
+			cmds = append(cmds, m.build())
 		}
-		return m, nil
+		return m, tea.Batch(cmds...)
 	case tickMsg:
 		if m.pending > 0 {
 			m.now = time.Time(msg)
@@ -247,6 +251,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				}
 			}
 		}
+	}
+	if _, ok := msg.(tea.KeyMsg); !ok {
+		// results of a pane's background work reach it wherever the user is
+		var cmds []tea.Cmd
+		for i, p := range m.panes {
+			var cmd tea.Cmd
+			m.panes[i], cmd = p.Update(msg)
+			cmds = append(cmds, cmd)
+		}
+		return m, tea.Batch(cmds...)
 	}
 	var cmd tea.Cmd
 	m.panes[m.active], cmd = m.panes[m.active].Update(msg)
@@ -359,8 +373,24 @@ func (m *Model) View() string {
 	} else {
 		body = m.panes[m.active].View()
 	}
-	body = m.ctx.Styles.Renderer.NewStyle().Height(m.height - 2).MaxHeight(m.height - 2).Render(body)
-	return m.tabBar() + "\n" + body + "\n" + m.statusLine()
+	return m.tabBar() + "\n" + fitLines(body, m.height-2, m.width) + "\n" + m.statusLine()
+}
+
+// fitLines makes s exactly h lines, none wider than w cells: a pane that
+// draws too much never pushes the status line off the screen. Cheaper than a
+// lipgloss height style, which pads every line (more bytes on the wire).
+func fitLines(s string, h, w int) string {
+	lines := strings.SplitN(s, "\n", h+1)
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		lines[i] = common.Fit(l, w)
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // tabLabels are the pane bar's tabs as drawn; on a terminal without

@@ -46,6 +46,10 @@ type Navigate struct {
 	Msg  tea.Msg
 }
 
+// Refresh is sent to every pane after new views were handed to it
+// (SetViews), so that a pane can start background work (a command) on them.
+type Refresh struct{}
+
 // Fit truncates s to w terminal cells, with an ellipsis when cut.
 func Fit(s string, w int) string {
 	if w <= 0 || ansi.StringWidth(s) <= w {

@@ -27,23 +27,72 @@ func (m *Model) viewRoot() *views.CallNode {
 	return m.tree
 }
 
+// syncTreeLimit is the number of functions up to which the call tree is
+// built at once; above it, off the UI goroutine (a 100k-function profile
+// takes a second or more), while the pane says so.
+const syncTreeLimit = 20_000
+
+// treeMsg brings a call tree built in the background.
+type treeMsg struct {
+	h    *views.Hotspots
+	tree *views.CallNode
+}
+
+// ensureTree makes sure the call tree of m.h is there or coming: it builds
+// small trees at once and returns a command building a large one.
+func (m *Model) ensureTree() tea.Cmd {
+	if m.h == nil || m.tree != nil && m.treeFor == m.h {
+		return nil
+	}
+	if len(m.h.Rows) <= syncTreeLimit {
+		m.setTree(m.h, m.h.CallTree())
+		return nil
+	}
+	if m.building == m.h {
+		return nil
+	}
+	m.building = m.h
+	h := m.h
+	return func() tea.Msg { return treeMsg{h: h, tree: h.CallTree()} }
+}
+
+// setTree installs the tree of h and lays the flame view out on it.
+func (m *Model) setTree(h *views.Hotspots, tree *views.CallNode) {
+	m.tree, m.treeFor = tree, h
+	if m.building == h {
+		m.building = nil
+	}
+	if m.mode == ModeFlame {
+		m.rebuildFlame()
+		if m.want.Name != "" {
+			m.selectFrame(m.want)
+			m.want = views.Func{}
+		}
+	}
+}
+
+// treeReady reports whether the icicle can be drawn.
+func (m *Model) treeReady() bool { return m.tree != nil && m.treeFor == m.h }
+
 // openFlame switches to the icicle view, the cursor on the widest frame of
 // the function selected in the table.
-func (m *Model) openFlame() {
+func (m *Model) openFlame() tea.Cmd {
 	if m.h == nil {
-		return
+		return nil
 	}
-	var want views.Func
+	m.want = views.Func{}
 	if m.mode == ModePeek {
-		want = m.peekFn
+		m.want = m.peekFn
 	} else if sel, ok := m.Selected(); ok && m.mode == ModeTable {
-		want = sel.Func
+		m.want = sel.Func
 	}
 	m.mode = ModeFlame
-	m.rebuildFlame()
-	if want.Name != "" {
-		m.selectFrame(want)
+	if m.treeReady() {
+		m.setTree(m.h, m.tree)
+		return nil
 	}
+	m.canvas.SetRows(nil, 0, 0)
+	return m.ensureTree()
 }
 
 // selectFrame puts the cursor on the first (top-most, widest) frame of fn.
@@ -69,11 +118,13 @@ func (m *Model) rebuildFlame() {
 	if m.h == nil {
 		return
 	}
+	if !m.treeReady() {
+		return
+	}
 	var keep views.Func
 	if f, ok := m.canvas.Selected(); ok {
 		keep = f.Node.Func
 	}
-	m.tree = m.h.CallTree()
 	var zs []zoom
 	for _, z := range m.zooms {
 		nodes := views.FindPath(m.tree, z.path)
@@ -98,8 +149,8 @@ func (m *Model) relayout() {
 		m.layoutSandwich()
 		return
 	}
-	if m.tree == nil {
-		m.tree = m.h.CallTree()
+	if !m.treeReady() {
+		return
 	}
 	r, i := m.canvas.Cursor()
 	m.canvas.SetRows(views.FlameLayout(m.viewRoot(), m.width, 0), r, i)
@@ -138,8 +189,11 @@ func (m *Model) layoutSandwich() {
 	m.canvas.SetMatch(m.matcher())
 }
 
-func (m *Model) flameKey(km tea.KeyMsg) {
+func (m *Model) flameKey(km tea.KeyMsg) tea.Cmd {
 	k := m.ctx.Keys
+	if m.mode == ModeFlame && !m.treeReady() && !key.Matches(km, k.Back) && !key.Matches(km, k.Flame) {
+		return m.ensureTree() // still building: only leaving works
+	}
 	switch {
 	case key.Matches(km, k.Back):
 		switch {
@@ -150,7 +204,7 @@ func (m *Model) flameKey(km tea.KeyMsg) {
 			m.layoutSandwich()
 		case m.mode == ModeSandwich:
 			m.sandwich = nil
-			m.leaveTo(m.sandBack)
+			return m.leaveTo(m.sandBack)
 		case len(m.zooms) > 0:
 			out := m.zooms[len(m.zooms)-1].node
 			m.zooms = m.zooms[:len(m.zooms)-1]
@@ -162,9 +216,7 @@ func (m *Model) flameKey(km tea.KeyMsg) {
 	case key.Matches(km, k.Flame):
 		if m.mode == ModeSandwich {
 			m.sandwich = nil
-			m.mode = ModeFlame
-			m.rebuildFlame()
-			return
+			return m.leaveTo(ModeFlame)
 		}
 		m.leaveTo(ModeTable)
 	case key.Matches(km, k.Enter):
@@ -174,11 +226,11 @@ func (m *Model) flameKey(km tea.KeyMsg) {
 			m.openSandwich(f.Node.Func, m.mode)
 		}
 	case key.Matches(km, k.SampleType):
-		m.nextSampleType()
+		return m.nextSampleType()
 	case key.Matches(km, k.NextMatch), key.Matches(km, k.PrevMatch):
 		ms := m.canvas.Matches()
 		if len(ms) == 0 {
-			return
+			return nil
 		}
 		r, i := m.canvas.Cursor()
 		cur := -1
@@ -201,6 +253,7 @@ func (m *Model) flameKey(km tea.KeyMsg) {
 	default:
 		m.canvas.Update(km)
 	}
+	return nil
 }
 
 // selectNode puts the cursor on node n if drawn.
@@ -217,16 +270,22 @@ func (m *Model) selectNode(n *views.CallNode) {
 
 // leaveTo leaves the flame or sandwich view, selecting the function that
 // was under the cursor in the table.
-func (m *Model) leaveTo(mode Mode) {
+func (m *Model) leaveTo(mode Mode) tea.Cmd {
 	f, ok := m.canvas.Selected()
 	m.mode = mode
 	if mode == ModeFlame {
-		m.rebuildFlame()
-		return
+		m.want = f.Node.Func
+		if m.treeReady() {
+			m.setTree(m.h, m.tree)
+			return nil
+		}
+		m.canvas.SetRows(nil, 0, 0)
+		return m.ensureTree()
 	}
 	if ok && mode == ModeTable {
 		m.selectFunc(f.Node.Func)
 	}
+	return nil
 }
 
 // zoomIn makes the selected frame the top of the view (icicle), or the
@@ -303,6 +362,9 @@ func short(name string) string {
 func (m *Model) flameStatus() string {
 	f, ok := m.canvas.Selected()
 	if !ok {
+		if m.mode == ModeFlame && !m.treeReady() {
+			return "building the call tree of " + fmt.Sprint(len(m.h.Rows)) + " functions…"
+		}
 		return "no samples"
 	}
 	unit := m.h.SampleType.Unit

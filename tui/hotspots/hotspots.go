@@ -48,7 +48,10 @@ type Model struct {
 	h      *views.Hotspots
 	err    error
 	all    []views.Hotspot // every row, in sort order
-	rows   []views.Hotspot // rows passing the filter, in table order
+	folded []string        // lower-cased names of all, for the filter
+	shown  []int32         // indexes into all of the rows passing the filter
+	spare  []int32         // the other buffer of shown, reused
+	query  string          // the query shown is filtered by
 	sort   sortKey
 	table  table.Model
 	filter filter.Model
@@ -65,7 +68,10 @@ type Model struct {
 
 	// flame and sandwich modes
 	canvas   flame.Model
-	tree     *views.CallNode // call tree of h, built on first use
+	tree     *views.CallNode // call tree of treeFor, built on first use
+	treeFor  *views.Hotspots
+	building *views.Hotspots // call tree being built in the background
+	want     views.Func      // frame to select once the tree is there
 	zooms    []zoom          // breadcrumbs, outermost first
 	sandwich []views.Func    // sandwich stack: the function in view is last
 	sandBack Mode            // where esc leaves the sandwich for
@@ -131,10 +137,10 @@ func (m *Model) Filter() *filter.Model       { return &m.filter }
 
 // Selected is the selected table row.
 func (m *Model) Selected() (views.Hotspot, bool) {
-	if len(m.rows) == 0 {
+	if len(m.shown) == 0 {
 		return views.Hotspot{}, false
 	}
-	return m.rows[m.table.Cursor()], true
+	return m.all[m.shown[m.table.Cursor()]], true
 }
 
 // Selection is the selected thing as text, for copying: the function under
@@ -181,7 +187,6 @@ func (m *Model) layout() {
 func (m *Model) recompute() {
 	if m.v == nil || len(m.v.Groups) == 0 {
 		m.h, m.err = nil, m.v.HotspotsErrOrNil()
-		m.tree = nil
 		m.fill()
 		return
 	}
@@ -192,10 +197,16 @@ func (m *Model) recompute() {
 		opt.SampleType = m.sampleType
 		m.h, m.err = views.ComputeHotspots(m.v.Groups, opt)
 	}
-	m.tree = nil
 	m.fill()
-	if m.mode == ModeFlame || m.mode == ModeSandwich {
-		m.rebuildFlame()
+	switch m.mode {
+	case ModeFlame:
+		if len(m.h.Rows) <= syncTreeLimit {
+			m.ensureTree()
+		} else {
+			m.canvas.SetRows(nil, 0, 0) // Update starts the build (common.Refresh)
+		}
+	case ModeSandwich:
+		m.layoutSandwich()
 	}
 	if m.mode == ModePeek && m.h != nil {
 		m.openPeek(m.peekFn)
@@ -204,7 +215,7 @@ func (m *Model) recompute() {
 
 func (m *Model) fill() {
 	prev, hadPrev := m.Selected()
-	m.all = nil
+	m.all, m.folded = nil, nil
 	if m.h != nil {
 		m.all = m.h.Rows
 		if m.sort == byCum {
@@ -217,32 +228,58 @@ func (m *Model) fill() {
 	}
 }
 
-// applyFilter narrows the table to the rows whose function matches.
+// applyFilter narrows the table to the rows whose function matches. A
+// query that extends the previous one (the user typing on) searches only
+// the rows that matched before.
 func (m *Model) applyFilter() {
-	m.rows = m.all
-	if m.filter.Query() != "" {
-		m.rows = make([]views.Hotspot, 0, 256)
-		for _, r := range m.all {
-			if m.filter.Match(r.Func.Name) {
-				m.rows = append(m.rows, r)
+	q := m.filter.Query()
+	if len(m.folded) != len(m.all) {
+		m.folded = make([]string, len(m.all))
+		for i, r := range m.all {
+			m.folded[i] = strings.ToLower(r.Func.Name)
+		}
+		m.shown, m.spare, m.query = nil, nil, ""
+	}
+	from := m.shown
+	if m.shown == nil || m.query == "" || !strings.HasPrefix(q, m.query) || m.query != strings.ToLower(m.query) && q == strings.ToLower(q) {
+		from = nil
+	}
+	// two buffers take turns: no 100k-entry allocation per keystroke
+	out := m.spare[:0]
+	switch {
+	case q == "":
+		for i := range m.all {
+			out = append(out, int32(i))
+		}
+	case from != nil:
+		for _, i := range from {
+			if m.filter.MatchFolded(m.all[i].Func.Name, m.folded[i]) {
+				out = append(out, i)
+			}
+		}
+	default:
+		for i := range m.all {
+			if m.filter.MatchFolded(m.all[i].Func.Name, m.folded[i]) {
+				out = append(out, int32(i))
 			}
 		}
 	}
+	m.shown, m.spare, m.query = out, m.shown, q
 	unit := ""
 	if m.h != nil {
 		unit = m.h.SampleType.Unit
 	}
-	rows := m.rows
-	m.table.SetRowFunc(len(rows), func(i int) []string {
-		r := rows[i]
+	all := m.all
+	m.table.SetRowFunc(len(out), func(i int) []string {
+		r := all[out[i]]
 		return []string{views.FormatValue(r.Flat, unit), views.FormatShare(r.FlatShare),
 			views.FormatValue(r.Cum, unit), views.FormatShare(r.CumShare), r.Func.Name}
 	})
 }
 
 func (m *Model) selectFunc(f views.Func) bool {
-	for i, r := range m.rows {
-		if r.Func == f {
+	for i, j := range m.shown {
+		if m.all[j].Func == f {
 			m.table.SetCursor(i)
 			return true
 		}
@@ -252,6 +289,23 @@ func (m *Model) selectFunc(f views.Func) bool {
 
 // Update handles keys and mouse events (y relative to the pane).
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case treeMsg:
+		if msg.h == m.h {
+			m.setTree(msg.h, msg.tree)
+		} else if m.building == msg.h {
+			m.building = nil
+		}
+		if m.mode == ModeFlame {
+			return m, m.ensureTree()
+		}
+		return m, nil
+	case common.Refresh:
+		if m.mode == ModeFlame {
+			return m, m.ensureTree()
+		}
+		return m, nil
+	}
 	if m.filter.Focused() {
 		changed, cmd := m.filter.Update(msg)
 		if changed {
@@ -265,7 +319,6 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.MouseMsg:
 		m.mouse(msg)
-		return m, nil
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	}
@@ -301,17 +354,15 @@ func (m *Model) key(km tea.KeyMsg) tea.Cmd {
 	}
 	switch m.mode {
 	case ModePeek:
-		m.peekKey(km)
-		return nil
+		return m.peekKey(km)
 	case ModeFlame, ModeSandwich:
-		m.flameKey(km)
-		return nil
+		return m.flameKey(km)
 	}
 	switch {
 	case key.Matches(km, k.Back) && m.filter.Shown():
 		m.clearFilter()
 	case key.Matches(km, k.NextMatch), key.Matches(km, k.PrevMatch):
-		if n := len(m.rows); n > 0 {
+		if n := len(m.shown); n > 0 {
 			d := 1
 			if key.Matches(km, k.PrevMatch) {
 				d = n - 1
@@ -322,13 +373,13 @@ func (m *Model) key(km tea.KeyMsg) tea.Cmd {
 		m.sort = 1 - m.sort
 		m.fill()
 	case key.Matches(km, k.SampleType):
-		m.nextSampleType()
+		return m.nextSampleType()
 	case key.Matches(km, k.Enter):
 		if sel, ok := m.Selected(); ok {
 			m.openPeek(sel.Func)
 		}
 	case key.Matches(km, k.Flame):
-		m.openFlame()
+		return m.openFlame()
 	case key.Matches(km, k.Sandwich):
 		if sel, ok := m.Selected(); ok {
 			m.openSandwich(sel.Func, ModeTable)
@@ -345,7 +396,7 @@ func (m *Model) clearFilter() {
 	m.layout()
 }
 
-func (m *Model) peekKey(km tea.KeyMsg) {
+func (m *Model) peekKey(km tea.KeyMsg) tea.Cmd {
 	k := m.ctx.Keys
 	switch {
 	case key.Matches(km, k.Back):
@@ -357,12 +408,13 @@ func (m *Model) peekKey(km tea.KeyMsg) {
 	case key.Matches(km, k.Sandwich):
 		m.openSandwich(m.peekFn, ModePeek)
 	case key.Matches(km, k.Flame):
-		m.openFlame()
+		return m.openFlame()
 	case key.Matches(km, k.SampleType):
-		m.nextSampleType()
+		return m.nextSampleType()
 	default:
 		m.peekTbl.Update(km)
 	}
+	return nil
 }
 
 func (m *Model) mouse(msg tea.MouseMsg) {
@@ -386,9 +438,9 @@ func (m *Model) mouse(msg tea.MouseMsg) {
 	}
 }
 
-func (m *Model) nextSampleType() {
+func (m *Model) nextSampleType() tea.Cmd {
 	if m.v == nil || m.h == nil {
-		return
+		return nil
 	}
 	all := views.SampleTypes(m.v.Groups)
 	for i, st := range all {
@@ -396,9 +448,13 @@ func (m *Model) nextSampleType() {
 			next := all[(i+1)%len(all)]
 			m.sampleType = next.String()
 			m.recompute()
-			return
+			if m.mode == ModeFlame {
+				return m.ensureTree()
+			}
+			return nil
 		}
 	}
+	return nil
 }
 
 // openPeek shows callers above and callees below fn.
@@ -467,6 +523,10 @@ func (m *Model) View() string {
 	case ModeFlame, ModeSandwich:
 		title, status = m.flameTitle(), m.flameStatus()
 		body = m.canvas.View()
+		if m.mode == ModeFlame && !m.treeReady() {
+			body = st.Dim.Render(common.Fit(fmt.Sprintf("Building the call tree of %d functions…  (%s leaves)",
+				len(m.h.Rows), keys.First(m.ctx.Keys.Flame)), m.width))
+		}
 	default:
 		sortName := "flat"
 		if m.sort == byCum {
@@ -513,5 +573,5 @@ func (m *Model) matchInfo() string {
 		}
 		return fmt.Sprintf("%d frames", len(ms))
 	}
-	return fmt.Sprintf("%d of %d functions", len(m.rows), len(m.all))
+	return fmt.Sprintf("%d of %d functions", len(m.shown), len(m.all))
 }

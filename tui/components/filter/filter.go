@@ -9,7 +9,7 @@
 //	f := filter.New(ctx.Styles, ctx.Keys)
 //	if f.Focused() { changed, cmd := f.Update(msg); … }
 //	if key.Matches(msg, ctx.Keys.Filter) { return f.Focus() }
-//	f.Match(name) · f.Query() · f.Shown() · f.Clear() · f.View(width, "3/12")
+//	f.Match(name) · f.MatchFolded(name, lowered) · f.Query() · f.Shown() · f.Clear() · f.View(width, "3/12")
 //	filter.Step(matches, cursor, +1)  // n / N
 package filter
 
@@ -116,6 +116,18 @@ func (m *Model) Match(s string) bool {
 	}
 	if m.lower {
 		return containsFold(s, m.query)
+	}
+	return strings.Contains(s, m.query)
+}
+
+// MatchFolded is Match for a string whose lower-cased form the caller keeps
+// (a pane filtering 100k names lower-cases them once, not per keystroke).
+func (m *Model) MatchFolded(s, folded string) bool {
+	switch {
+	case m.query == "":
+		return true
+	case m.lower:
+		return strings.Contains(folded, m.query)
 	}
 	return strings.Contains(s, m.query)
 }
