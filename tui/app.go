@@ -457,11 +457,15 @@ func (m *Model) statusLine() string {
 	}
 	if m.pending > 0 {
 		var read, size int64
+		known := true // a share only when every unfinished source has a size
 		for _, s := range srcs {
-			read += s.RawBytes
-			size += s.Size
+			if !s.Done && s.Err == nil {
+				read += s.RawBytes
+				size += s.Size
+				known = known && s.Size > 0
+			}
 		}
-		if size > 0 {
+		if known && size > 0 {
 			left += fmt.Sprintf(" · loading %d… %d%%", m.pending, min(read*100/size, 100))
 		} else {
 			left += fmt.Sprintf(" · loading %d…", m.pending)

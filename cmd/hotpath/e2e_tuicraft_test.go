@@ -60,14 +60,21 @@ type term struct {
 func startTerm(t *testing.T, w, h int, args ...string) *term {
 	bin := craftBinary(t)
 	dir := t.TempDir()
-	tm := &term{t: t, socket: fmt.Sprintf("hotpath-craft-%d-%d", os.Getpid(), time.Now().UnixNano()), out: filepath.Join(dir, "pty.out")}
 	cmdline := bin
 	for _, a := range args {
 		cmdline += " " + a
 	}
-	tm.tmux("-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
-		"env", "TERM=xterm-256color", "COLORTERM=truecolor", "XDG_CONFIG_HOME="+dir,
-		"script", "-q", "-f", "-c", cmdline, tm.out)
+	out := filepath.Join(dir, "pty.out")
+	return startShell(t, w, h, dir, "script", "-q", "-f", "-c", cmdline, out).withOut(out)
+}
+
+func (tm *term) withOut(p string) *term { tm.out = p; return tm }
+
+// startShell runs argv in a new tmux session of w×h cells.
+func startShell(t *testing.T, w, h int, dir string, argv ...string) *term {
+	tm := &term{t: t, socket: fmt.Sprintf("hotpath-craft-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	tm.tmux(append([]string{"-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
+		"env", "TERM=xterm-256color", "COLORTERM=truecolor", "XDG_CONFIG_HOME=" + dir}, argv...)...)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
 	return tm
 }
@@ -241,4 +248,80 @@ func TestE2ETUICraftBytesPerKeystroke(t *testing.T) {
 	tm.keys("f")
 	tm.waitFor("Flame · ")
 	measure("flame h/j/k/l", "j", "j", "l", "l", "h", "k", "l", "k")
+}
+
+// TestE2ETUICraftLoadingProgressAndCancel: one input never ends (a FIFO
+// nobody writes), the other loads. The progress view comes at once, a key
+// shows the panes with what has loaded, and ctrl+c cancels the rest and
+// quits cleanly.
+func TestE2ETUICraftLoadingProgressAndCancel(t *testing.T) {
+	bin := craftBinary(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "never.pprof")
+	if err := exec.Command("mkfifo", fifo).Run(); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	cpu, _ := filepath.Abs("demo/data/cpu.pprof")
+	tm := startShell(t, 90, 24, dir, "sh", "-c", bin+" "+fifo+" "+cpu+"; echo EXIT=$?; sleep 30")
+	tm.waitFor("Loading 2 sources", "0 ev ⋯", "✓ done", "ctrl+c cancels", "loading 1…")
+	tm.keys("j")
+	tm.waitFor("functions ·", "1/2 sources", "loading 1…")
+	tm.keys("C-c")
+	s := tm.waitFor("EXIT=0")
+	if !strings.Contains(s, "loading cancelled (1 of 2 inputs unfinished)") {
+		t.Errorf("no cancellation note:\n%s", s)
+	}
+}
+
+// TestE2ETUICraftBadFlags: --keys and --theme are checked before the
+// terminal is taken, with errors naming the file and the entry.
+func TestE2ETUICraftBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "keys.json")
+	if err := os.WriteFile(bad, []byte(`{"quit": "Q", "fliter": "/"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"demo", "--keys", bad}, nil, &stdout, &stderr); code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if msg := stderr.String(); !strings.Contains(msg, bad) || !strings.Contains(msg, `"fliter": unknown action`) {
+		t.Errorf("stderr = %q", msg)
+	}
+	stderr.Reset()
+	if code := run([]string{"demo", "--theme", "sepia"}, nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "sepia") {
+		t.Errorf("--theme sepia: exit %d, %q", code, stderr.String())
+	}
+	t.Setenv("XDG_CONFIG_HOME", dir) // the config file is read when --keys is not given
+	if err := os.MkdirAll(filepath.Join(dir, "hotpath"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hotpath", "keys.json"), []byte(`{"down": []}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if code := run([]string{"demo"}, nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `"down": no keys`) {
+		t.Errorf("config file: exit %d, %q", code, stderr.String())
+	}
+}
+
+// TestE2ETUICraftNoColor: under NO_COLOR the program writes no colour at
+// all, and the selection still shows (reverse video).
+func TestE2ETUICraftNoColor(t *testing.T) {
+	bin := craftBinary(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "pty.out")
+	tm := startShell(t, 80, 24, dir, "env", "NO_COLOR=1", "script", "-q", "-f", "-c", bin+" demo", out).withOut(out)
+	tm.waitFor("functions ·")
+	tm.keys("j", "f")
+	tm.waitFor("Flame · ")
+	time.Sleep(200 * time.Millisecond)
+	w := string(tm.written())
+	if sgr := regexp.MustCompile("\x1b\\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7])(;[0-9;]*)?m").FindString(w); sgr != "" {
+		t.Errorf("colour under NO_COLOR: %q", sgr)
+	}
+	if !regexp.MustCompile("\x1b\\[([0-9;]*;)?7(;[0-9;]*)?m").MatchString(w) {
+		t.Error("no reverse video for the selection")
+	}
+	tm.keys("q")
 }

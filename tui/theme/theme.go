@@ -58,11 +58,15 @@ func Profile(out *termenv.Output) termenv.Profile {
 	if os.Getenv("TERM") == "dumb" {
 		return termenv.Ascii
 	}
-	p := out.EnvColorProfile()
-	if NoColor() && p != termenv.Ascii {
-		return termenv.ANSI // styles carry no colour then: attributes only
+	if NoColor() {
+		// termenv would answer Ascii, dropping bold and reverse too;
+		// the styles carry no colour then, only attributes.
+		if out.ColorProfile() == termenv.Ascii { // not a terminal
+			return termenv.Ascii
+		}
+		return termenv.ANSI
 	}
-	return p
+	return out.EnvColorProfile()
 }
 
 // NoColor reports whether the user asked for no colour (NO_COLOR set and

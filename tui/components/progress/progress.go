@@ -20,9 +20,9 @@ import (
 func View(srcs []views.SourceView, elapsed time.Duration, width, height int, st *theme.Styles) string {
 	lines := []string{st.Title.Render(common.Fit(fmt.Sprintf("Loading %d sources · %s", len(srcs), elapsed.Round(100*time.Millisecond)), width)), ""}
 	barW := min(max(width/4, 10), 30)
-	nameW := max(width-barW-38, 12)
+	nameW := max(width-barW-41, 12)
 	for i, s := range srcs {
-		if len(lines) >= height-2 && i < len(srcs)-1 {
+		if len(lines) >= height-3 && i < len(srcs)-1 {
 			lines = append(lines, st.Dim.Render(fmt.Sprintf("… and %d more (see Sources)", len(srcs)-i)))
 			break
 		}
