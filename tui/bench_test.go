@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hotpath/tui"
+	"hotpath/tui/common"
 	"hotpath/tui/hotspots"
 	"hotpath/tui/tuitest"
 )
@@ -75,7 +76,7 @@ func bigProfile() *profile.Profile {
 // the 50th and 99th percentiles of wall time (p50-ms, p99-ms) and of the
 // CPU time of the UI thread (p99-cpu-ms: what the keystroke costs without
 // the waits a shared machine adds).
-func benchKeys(b *testing.B, m *tui.Model, keys []tea.KeyMsg) {
+func benchKeys(b *testing.B, m *tui.Model, keys []tea.Msg) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	wall := make([]time.Duration, 0, b.N)
@@ -115,6 +116,7 @@ func loadBig(b *testing.B, w, h int) *tui.Model {
 	m := tuitest.Load(b, bigProfile(), tuitest.Options{Theme: "dark"})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	settle(m)
+	m.Update(common.Navigate{Pane: hotspots.Title})
 	hs := m.Pane(hotspots.Title).(*hotspots.Model).Hotspots()
 	if hs == nil || len(hs.Rows) < 90_000 {
 		b.Fatalf("want ~100k functions, got %v", hs)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"hotpath/tui"
 	"hotpath/tui/hotspots"
@@ -23,6 +24,7 @@ func loaded(t *testing.T) (*tui.Model, *hotspots.Model) {
 	m := tuitest.Load(t, tuitest.Profile(tuitest.DemoStacks()), tuitest.Options{Theme: "dumb"})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	settle(m)
+	press(m, "pane:"+hotspots.Title)
 	return m, m.Pane(hotspots.Title).(*hotspots.Model)
 }
 
@@ -107,7 +109,9 @@ func TestTUICraftMouse(t *testing.T) {
 	if third == second {
 		t.Error("the wheel scrolls")
 	}
-	m.Update(tea.MouseMsg{X: 14, Y: 0, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
+	bar := ansi.Strip(strings.SplitN(m.View(), "\n", 2)[0])
+	x := ansi.StringWidth(bar[:strings.Index(bar, "Sources")])
+	m.Update(tea.MouseMsg{X: x, Y: 0, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
 	if m.ActivePane() != "Sources" {
 		t.Errorf("click on the second tab: %s", m.ActivePane())
 	}

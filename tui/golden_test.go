@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,8 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"hotpath/tui"
+	"hotpath/tui/common"
+	"hotpath/tui/hotspots"
 	"hotpath/tui/tuitest"
 )
 
@@ -20,11 +23,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// keyMsgs turns a script into key messages: one key per element, "enter",
-// "esc", "tab" named, anything else typed rune by rune.
-func keyMsgs(script ...string) []tea.KeyMsg {
-	var out []tea.KeyMsg
+// keyMsgs turns a script into messages: one key per element, "enter",
+// "esc", "tab" named, "pane:Title" a switch to that pane (whatever its
+// number), anything else typed rune by rune.
+func keyMsgs(script ...string) []tea.Msg {
+	var out []tea.Msg
 	for _, s := range script {
+		if title, ok := strings.CutPrefix(s, "pane:"); ok {
+			out = append(out, common.Navigate{Pane: title})
+			continue
+		}
 		switch s {
 		case "enter":
 			out = append(out, tea.KeyMsg{Type: tea.KeyEnter})
@@ -48,6 +56,7 @@ func keyMsgs(script ...string) []tea.KeyMsg {
 func runProgram(t *testing.T, m *tui.Model, w, h int, script ...string) *tui.Model {
 	t.Helper()
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	tm.Send(common.Navigate{Pane: hotspots.Title}) // whichever pane is home
 	if w >= 60 && h >= 15 {
 		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("functions ·")) },
 			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
@@ -71,7 +80,7 @@ var goldenScenes = []struct {
 	{"flame", []string{"f"}},
 	{"flame_zoom_search", []string{"f", "g", "j", "j", "enter", "/", "query", "enter", "n"}},
 	{"sandwich", []string{"S"}},
-	{"sources", []string{"2"}},
+	{"sources", []string{"pane:Sources"}},
 	{"help", []string{"?"}},
 }
 

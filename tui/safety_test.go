@@ -12,8 +12,10 @@ import (
 
 	"hotpath/tui"
 	"hotpath/tui/clipboard"
+	"hotpath/tui/common"
 	"hotpath/tui/components/progress"
 	"hotpath/tui/components/table"
+	"hotpath/tui/hotspots"
 	"hotpath/tui/keys"
 	"hotpath/tui/tuitest"
 	"hotpath/views"
@@ -36,16 +38,18 @@ func TestTUICraftHostileTextNeverReachesTheTerminal(t *testing.T) {
 	m := tuitest.Load(t, tuitest.Profile(stacks), tuitest.Options{Theme: "dark", Copy: cp, Extra: extra})
 
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	tm.Send(common.Navigate{Pane: hotspots.Title})
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("functions ·")) },
 		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 	script := []string{"y", "j", "y", "j", "y", "enter", "y", "esc", "f", "j", "j", "y", "l", "y", "enter", "y",
-		"S", "y", "esc", "esc", "/", "evil", "enter", "n", "y", "esc", "2", "y", "j", "y", "/", "bad", "enter", "?"}
+		"S", "y", "esc", "esc", "/", "evil", "enter", "n", "y", "esc", "pane:Sources", "y", "j", "y", "/", "bad", "enter", "?"}
 	for _, k := range keyMsgs(script...) {
 		tm.Send(k)
 	}
 	// a query pasted with an escape sequence in it
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
-	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1/\x1b]52;c;cm0gLXJmIH4=\x07\u202eq")})
+	tm.Send(common.Navigate{Pane: hotspots.Title})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/\x1b]52;c;cm0gLXJmIH4=\x07\u202eq")})
 	time.Sleep(300 * time.Millisecond) // let the copies (commands) finish
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)

@@ -126,6 +126,28 @@ func (tm *term) waitFor(want ...string) string {
 	}
 }
 
+// pane switches to the pane titled title by its number in the pane bar
+// (other panes may come before it).
+func (tm *term) pane(title string) {
+	tm.t.Helper()
+	s := tm.waitFor(title)
+	m := regexp.MustCompile(`(\d) ` + regexp.QuoteMeta(title)).FindStringSubmatch(strings.SplitN(s, "\n", 2)[0])
+	if m == nil {
+		tm.t.Fatalf("no %s in the pane bar:\n%s", title, s)
+	}
+	tm.keys(m[1])
+}
+
+// tabColumn is the 1-based column of title in the pane bar.
+func (tm *term) tabColumn(title string) int {
+	bar := strings.SplitN(tm.screen(), "\n", 2)[0]
+	i := strings.Index(bar, title)
+	if i < 0 {
+		tm.t.Fatalf("no %s in the pane bar %q", title, bar)
+	}
+	return len([]rune(bar[:i])) + 1
+}
+
 func (tm *term) written() []byte {
 	b, _ := os.ReadFile(tm.out)
 	return b
@@ -136,15 +158,16 @@ func (tm *term) written() []byte {
 // copies with OSC 52 and quits.
 func TestE2ETUICraftSession(t *testing.T) {
 	tm := startTerm(t, 100, 30, "demo")
-	tm.waitFor("1 Hotspots", "functions ·", "5/5 sources")
-
-	// navigate the table, then every pane and back
-	tm.keys("j", "j")
-	tm.keys("Tab")
+	tm.waitFor("Hotspots", "5/5 sources")
+	// every pane: tab through them all, then go to each by number
+	tm.keys("Tab", "Tab", "Tab", "Tab", "Tab", "Tab")
+	tm.pane("Sources")
 	tm.waitFor("5 sources · 5 loaded", "demo/cpu.pprof")
-	tm.keys("j")
-	tm.keys("2", "1")
+	tm.keys("j", "j", "k")
+	tm.keys("BTab")
+	tm.pane("Hotspots")
 	tm.waitFor("functions ·")
+	tm.keys("j", "j")
 	tm.keys("?")
 	tm.waitFor("Navigation", "press any key to close")
 	tm.keys("Escape")
@@ -177,9 +200,11 @@ func TestE2ETUICraftSession(t *testing.T) {
 	tm.waitFor("Flame · ")
 
 	// the mouse: a click on the second tab switches pane
-	tm.tmux("send-keys", "-t", "s", "-l", "\x1b[<0;14;1M\x1b[<0;14;1m")
+	x := tm.tabColumn("Sources")
+	tm.tmux("send-keys", "-t", "s", "-l", fmt.Sprintf("\x1b[<0;%d;1M\x1b[<0;%d;1m", x, x))
 	tm.waitFor("5 sources · 5 loaded")
-	tm.keys("1")
+	x = tm.tabColumn("Hotspots")
+	tm.tmux("send-keys", "-t", "s", "-l", fmt.Sprintf("\x1b[<0;%d;1M\x1b[<0;%d;1m", x, x))
 	tm.waitFor("Flame · ")
 
 	// resize mid-session: too small, then larger than at start
@@ -229,13 +254,17 @@ func TestE2ETUICraftSession(t *testing.T) {
 // bytes the program writes to its pty, averaged over many keystrokes.
 func TestE2ETUICraftBytesPerKeystroke(t *testing.T) {
 	tm := startTerm(t, 80, 24, "demo")
+	tm.pane("Hotspots")
 	tm.waitFor("functions ·", "5/5 sources")
 	measure := func(name string, keys ...string) {
 		time.Sleep(300 * time.Millisecond)
 		before := len(tm.written())
-		const rounds = 5
+		const rounds = 3
 		for range rounds {
-			tm.keys(keys...)
+			for _, k := range keys {
+				tm.tmux("send-keys", "-t", "s", k)
+				time.Sleep(120 * time.Millisecond) // a frame of its own for each key
+			}
 		}
 		time.Sleep(400 * time.Millisecond)
 		per := float64(len(tm.written())-before) / float64(rounds*len(keys))
@@ -265,6 +294,7 @@ func TestE2ETUICraftLoadingProgressAndCancel(t *testing.T) {
 	tm := startShell(t, 90, 24, dir, "sh", "-c", bin+" "+fifo+" "+cpu+"; echo EXIT=$?; sleep 30")
 	tm.waitFor("Loading 2 sources", "0 ev ⋯", "✓ done", "ctrl+c cancels", "loading 1…")
 	tm.keys("j")
+	tm.pane("Hotspots")
 	tm.waitFor("functions ·", "1/2 sources", "loading 1…")
 	tm.keys("C-c")
 	s := tm.waitFor("EXIT=0")
@@ -312,6 +342,7 @@ func TestE2ETUICraftNoColor(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "pty.out")
 	tm := startShell(t, 80, 24, dir, "env", "NO_COLOR=1", "script", "-q", "-f", "-c", bin+" demo", out).withOut(out)
+	tm.pane("Hotspots")
 	tm.waitFor("functions ·")
 	tm.keys("j", "f")
 	tm.waitFor("Flame · ")
