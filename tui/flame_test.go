@@ -116,3 +116,18 @@ func TestTUICraftMouse(t *testing.T) {
 		t.Errorf("click on the second tab: %s", m.ActivePane())
 	}
 }
+
+// TestTUICraftFlameResizeKeepsFrame: a resize lays the frames out again
+// and the cursor stays on the same frame.
+func TestTUICraftFlameResizeKeepsFrame(t *testing.T) {
+	m, h := loaded(t)
+	press(m, "f", "j", "j", "j", "l")
+	before, _ := h.Selection()
+	for _, w := range []int{160, 61, 80} {
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+		if got, _ := h.Selection(); got != before {
+			t.Errorf("width %d: selection %q, was %q", w, got, before)
+		}
+		checkFrame(t, m.View(), w, 24)
+	}
+}

@@ -152,9 +152,13 @@ func (m *Model) relayout() {
 	if !m.treeReady() {
 		return
 	}
+	prev, had := m.canvas.Selected()
 	r, i := m.canvas.Cursor()
 	m.canvas.SetRows(views.FlameLayout(m.viewRoot(), m.width, 0), r, i)
 	m.canvas.SetMatch(m.matcher())
+	if had {
+		m.selectNode(prev.Node) // the same frame, wherever the new width put it
+	}
 }
 
 // openSandwich shows fn's callers above it and its callees below.
