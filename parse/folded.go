@@ -12,30 +12,35 @@ import (
 const maxFoldedLine = 1 << 20
 
 // sniffFolded accepts "frame;frame;frame 42" lines as py-spy (raw),
-// async-profiler (collapsed) and stackcollapse-perf write them: every one of
-// the first non-blank lines ends in a count, and at least one has a ';'.
+// async-profiler (collapsed) and stackcollapse-perf write them: the first
+// non-blank line and most of the next ones end in a count, and one has a ';'.
 func sniffFolded(head []byte) bool {
 	lines := bytes.Split(head, []byte{'\n'})
 	if len(lines) > 1 && len(head) == SniffSize {
 		lines = lines[:len(lines)-1] // the last may be cut by the sniff window
 	}
-	checked, semis := 0, 0
+	valid, invalid, semis := 0, 0, 0
 	for _, l := range lines {
 		l = bytes.TrimRight(l, "\r")
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue
 		}
 		if _, _, ok := splitFolded(l); !ok {
-			return false
+			if valid == 0 {
+				return false // the first line must be a stack
+			}
+			invalid++
+		} else {
+			valid++
+			if bytes.IndexByte(l, ';') >= 0 {
+				semis++
+			}
 		}
-		if bytes.IndexByte(l, ';') >= 0 {
-			semis++
-		}
-		if checked++; checked == 20 {
+		if valid+invalid == 20 {
 			break
 		}
 	}
-	return checked > 0 && semis > 0
+	return valid > 0 && semis > 0 && valid >= invalid
 }
 
 // splitFolded splits "stack count" at the last space.

@@ -49,11 +49,12 @@ var profileWire = map[uint64]uint64{1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 0, 8:
 // Writers order fields differently (Go's runtime starts with time_nanos), so
 // no single first byte identifies the format.
 func looksLikeProfileProto(head []byte) bool {
+	cut := len(head) == SniffSize // the input goes on past head
 	fields := 0
 	for i := 0; i < len(head); {
 		tag, n := binary.Uvarint(head[i:])
 		if n <= 0 {
-			return n == 0 && fields >= 2 // cut by the sniff window
+			return n == 0 && cut && fields >= 2
 		}
 		i += n
 		field, wire := tag>>3, tag&7
@@ -61,32 +62,27 @@ func looksLikeProfileProto(head []byte) bool {
 		if !ok || (wire != want && !(field == 13 && wire == 2)) {
 			return false
 		}
-		switch wire {
-		case 0:
-			_, n := binary.Uvarint(head[i:])
-			if n < 0 {
-				return false
+		var v uint64
+		v, n = binary.Uvarint(head[i:])
+		if n < 0 || (n == 0 && !cut) {
+			return false
+		}
+		if n == 0 {
+			return fields >= 2
+		}
+		i += n
+		if wire == 2 {
+			if v > uint64(len(head)-i) && !cut {
+				return false // a length past the end of a whole input
 			}
-			if n == 0 {
-				return fields >= 2
-			}
-			i += n
-		case 2:
-			l, n := binary.Uvarint(head[i:])
-			if n < 0 || l > 1<<31 {
-				return false
-			}
-			if n == 0 {
-				return fields >= 2
-			}
-			i += n + int(l)
+			i += int(min(v, uint64(len(head)-i)))
 		}
 		fields++
 		if fields >= 64 {
 			return true
 		}
 	}
-	return fields >= 1
+	return fields >= 2 || (fields == 1 && !cut)
 }
 
 func decodePprof(_ context.Context, r io.Reader, src *Source, sink Sink, opt Options) error {
@@ -99,9 +95,20 @@ func decodePprof(_ context.Context, r io.Reader, src *Source, sink Sink, opt Opt
 		return fmt.Errorf("not a readable pprof profile: %w", err)
 	}
 	if len(p.Sample) == 0 {
-		return errors.New("profile has no samples (was the program busy while it was recorded?)")
+		return errors.New("profile has no samples (" + emptyProfileHint(p) + ")")
 	}
 	return emitProfile(p, src, sink)
+}
+
+// emptyProfileHint says the likeliest reason a profile of p's type is empty.
+func emptyProfileHint(p *profile.Profile) string {
+	for _, st := range p.SampleType {
+		switch st.Type {
+		case "contentions", "delay":
+			return "block and mutex profiles stay empty unless the program calls runtime.SetBlockProfileRate or runtime.SetMutexProfileFraction"
+		}
+	}
+	return "was the program busy while it was recorded?"
 }
 
 // emitProfile validates p, records its time range and hands it to sink.

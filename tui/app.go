@@ -16,8 +16,10 @@ import (
 	"hotpath/tui/clipboard"
 	"hotpath/tui/common"
 	"hotpath/tui/components/progress"
+	"hotpath/tui/findings"
 	"hotpath/tui/hotspots"
 	"hotpath/tui/keys"
+	"hotpath/tui/queries"
 	"hotpath/tui/sources"
 	"hotpath/tui/theme"
 	"hotpath/views"
@@ -105,7 +107,7 @@ func New(cfg Config) *Model {
 	lctx, cancel := context.WithCancel(context.Background())
 	now := time.Now()
 	m := &Model{cfg: cfg, ctx: ctx, loadCtx: lctx, cancel: cancel, started: now, now: now, width: 80, height: 24}
-	m.panes = []common.Component{hotspots.New(ctx), sources.New(ctx)}
+	m.panes = []common.Component{findings.New(ctx), hotspots.New(ctx), sources.New(ctx), queries.New(ctx)}
 	for _, in := range cfg.Inputs {
 		cfg.Collector.AddSource(in.Src)
 	}
@@ -348,6 +350,9 @@ func (m *Model) Pane(title string) common.Component { return m.pane(title) }
 
 // Views returns the latest computed views.
 func (m *Model) Views() *views.Views { return m.views }
+
+// Panes lists the panes, in pane-bar order (tests reach a pane's state).
+func (m *Model) Panes() []common.Component { return m.panes }
 
 // Loading reports whether inputs are still loading.
 func (m *Model) Loading() bool { return m.pending > 0 || m.building }

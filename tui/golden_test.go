@@ -3,7 +3,6 @@ package tui_test
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +17,8 @@ import (
 	"hotpath/tui/tuitest"
 )
 
-func TestMain(m *testing.M) {
+func init() {
 	time.Local = time.UTC // the Sources pane shows times
-	os.Exit(m.Run())
 }
 
 // keyMsgs turns a script into messages: one key per element, "enter",

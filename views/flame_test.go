@@ -32,18 +32,6 @@ func stacksProfile(stacks map[string]int64, order ...string) *profile.Profile {
 	return p
 }
 
-func splitStack(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ';' {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return out
-}
-
 func hotspotsOf(t *testing.T, stacks map[string]int64, order ...string) *Hotspots {
 	t.Helper()
 	p := stacksProfile(stacks, order...)

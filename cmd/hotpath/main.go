@@ -24,11 +24,13 @@ import (
 
 	"hotpath/cmd/hotpath/demo"
 	"hotpath/parse"
+	"hotpath/parse/sqllog"
 	"hotpath/tui"
 	"hotpath/tui/clipboard"
 	"hotpath/tui/keys"
 	"hotpath/tui/theme"
 	"hotpath/views"
+	"hotpath/views/querydigest"
 	"hotpath/views/report"
 )
 
@@ -61,6 +63,7 @@ type config struct {
 	timeout       float64
 	theme         string
 	keysFile      string
+	demo          bool
 }
 
 func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
@@ -80,6 +83,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60)")
 	fs.StringVar(&cfg.theme, "theme", "auto", "TUI colours: dark, light, or auto (from the terminal's background); NO_COLOR turns colour off")
 	fs.StringVar(&cfg.keysFile, "keys", "", "JSON file of key bindings, action → keys (default: $XDG_CONFIG_HOME/hotpath/keys.json if it exists)")
+	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command)")
 	return fs
 }
 
@@ -121,7 +125,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var inputs []*parse.Input
 	switch {
-	case cmd == "demo":
+	case cmd == "demo" || cfg.demo:
 		inputs = demo.Inputs()
 	case len(inputsArgs) == 0:
 		fs.Usage()
@@ -131,7 +135,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
 		HTTPTimeout: secondsToDuration(cfg.timeout)}
-	collector := views.NewCollector(nil)
+	collector := views.NewCollector(querydigest.New(querydigest.Options{}))
 	load := func(ctx context.Context, in *parse.Input) error {
 		return parse.Load(ctx, in, formats(), collector, popt)
 	}
@@ -142,7 +146,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func (c config) viewOptions() (views.Options, error) {
-	var opt views.Options
+	opt := views.DefaultOptions()
 	opt.Hotspots.SampleType = c.sampleIndex
 	opt.Hotspots.NodeCount = c.nodecount
 	var err error
@@ -161,7 +165,7 @@ func (c config) viewOptions() (views.Options, error) {
 
 // formats is every format hotpath reads, in sniffing order.
 func formats() []parse.Format {
-	return parse.ProfileFormats()
+	return append(parse.ProfileFormats(), sqllog.Formats()...)
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.

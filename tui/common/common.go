@@ -68,3 +68,7 @@ type Selector interface {
 
 // Mouse events reach the active pane with Y counted from the pane's first
 // line (the pane bar above it excluded).
+
+// ShowFunction asks the Hotspots pane to select a function and open its
+// callers and callees.
+type ShowFunction struct{ Name string }

@@ -289,6 +289,10 @@ func (m *Model) selectFunc(f views.Func) bool {
 
 // Update handles keys and mouse events (y relative to the pane).
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	if show, ok := msg.(common.ShowFunction); ok {
+		m.show(show.Name)
+		return m, nil
+	}
 	switch msg := msg.(type) {
 	case treeMsg:
 		if msg.h == m.h {
@@ -323,6 +327,38 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		return m, m.key(msg)
 	}
 	return m, nil
+}
+
+// show selects the function named name and opens its callers and callees,
+// switching to a sample type that has it if the current one does not. A
+// filter that would hide it is cleared.
+func (m *Model) show(name string) {
+	if m.filter.Shown() {
+		m.filter.Clear()
+		m.applyFilter()
+		m.layout()
+	}
+	m.mode, m.sandwich, m.zooms = ModeTable, nil, nil
+	find := func() bool {
+		for i, j := range m.shown {
+			if m.all[j].Func.Name == name {
+				m.table.SetCursor(i)
+				m.openPeek(m.all[j].Func)
+				return true
+			}
+		}
+		return false
+	}
+	if find() || m.v == nil {
+		return
+	}
+	for _, st := range views.SampleTypes(m.v.Groups) {
+		m.sampleType = st.String()
+		m.recompute()
+		if find() {
+			return
+		}
+	}
 }
 
 func (m *Model) filterChanged() {

@@ -1,0 +1,396 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/pprof"
+	"os"
+	"os/exec"
+	"path/filepath"
+	rpprof "runtime/pprof"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"hotpath/views/report"
+)
+
+// burn keeps a CPU busy for d; its name is what the tests look for.
+//
+//go:noinline
+func burnHot(d time.Duration) uint64 {
+	var x uint64 = 1
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		for i := 0; i < 1000; i++ {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+	}
+	return x
+}
+
+//go:noinline
+func burnCool(d time.Duration) uint64 { return burnHot(d) ^ 1 }
+
+var sinkVal atomic.Uint64
+
+// recordCPUProfile records a real CPU profile of burnHot (3 parts) and
+// burnCool (1 part).
+func recordCPUProfile(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "cpu.pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rpprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	sinkVal.Add(burnHot(600 * time.Millisecond))
+	sinkVal.Add(burnCool(200 * time.Millisecond))
+	rpprof.StopCPUProfile()
+	f.Close()
+	return path
+}
+
+func runHotpath(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func reportJSON(t *testing.T, args ...string) (*report.Report, string, int) {
+	t.Helper()
+	out, errs, code := runHotpath(t, append([]string{"report", "-format", "json"}, args...)...)
+	var r report.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s\nstderr: %s", err, out, errs)
+	}
+	return &r, errs, code
+}
+
+// pprofTop runs `go tool pprof -top` and returns flat% and cum% by function.
+func pprofTop(t *testing.T, path string, extra ...string) map[string][2]float64 {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH: cannot compare with go tool pprof")
+	}
+	args := append([]string{"tool", "pprof", "-top", "-nodecount=1000000", "-nodefraction=0", "-edgefraction=0"}, extra...)
+	out, err := exec.Command(goBin, append(args, path)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool pprof: %v\n%s", err, out)
+	}
+	rows := map[string][2]float64{}
+	inTable := false
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 5 && f[0] == "flat" {
+			inTable = true
+			continue
+		}
+		if !inTable || len(f) < 6 {
+			continue
+		}
+		flat, _ := strconv.ParseFloat(strings.TrimSuffix(f[1], "%"), 64)
+		cum, _ := strconv.ParseFloat(strings.TrimSuffix(f[4], "%"), 64)
+		name := strings.Join(f[5:], " ")
+		name = strings.TrimSuffix(name, " (inline)")
+		rows[name] = [2]float64{flat, cum}
+	}
+	return rows
+}
+
+func TestReportAgreesWithGoToolPprof(t *testing.T) {
+	path := recordCPUProfile(t, t.TempDir())
+	for _, tc := range []struct {
+		name  string
+		flags []string
+	}{
+		{"all", nil},
+		{"focus", []string{"-focus", "burnCool"}},
+		{"ignore", []string{"-ignore", "burnCool"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, errs, code := reportJSON(t, append(tc.flags, path)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			want := pprofTop(t, path, tc.flags...)
+			if len(r.Hotspots) == 0 {
+				t.Fatal("no hotspots")
+			}
+			if tc.name == "all" && !strings.HasSuffix(r.Hotspots[0].Function, "burnHot") {
+				t.Errorf("top function = %s, want main.burnHot", r.Hotspots[0].Function)
+			}
+			if len(r.Hotspots) != len(want) {
+				t.Errorf("%d functions, go tool pprof shows %d", len(r.Hotspots), len(want))
+			}
+			for _, h := range r.Hotspots {
+				w, ok := want[h.Function]
+				if !ok {
+					t.Errorf("%s not in go tool pprof -top", h.Function)
+					continue
+				}
+				if math.Abs(h.FlatShare*100-w[0]) > 0.006 || math.Abs(h.CumShare*100-w[1]) > 0.006 {
+					t.Errorf("%s: flat %.2f%% cum %.2f%%, go tool pprof says %.2f%% %.2f%%", h.Function, h.FlatShare*100, h.CumShare*100, w[0], w[1])
+				}
+			}
+		})
+	}
+}
+
+func TestReportFromPprofURL(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				sinkVal.Add(burnHot(20 * time.Millisecond))
+			}
+		}
+	}()
+	defer close(stop)
+	r, errs, code := reportJSON(t, srv.URL+"/debug/pprof/profile?seconds=1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if r.Sources[0].Format != "pprof" || r.Sources[0].Events == 0 {
+		t.Fatalf("source = %+v", r.Sources[0])
+	}
+	found := false
+	for _, h := range r.Hotspots[:min(3, len(r.Hotspots))] {
+		if strings.HasSuffix(h.Function, "burnHot") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("burnHot not among the top 3: %+v", r.Hotspots[:min(3, len(r.Hotspots))])
+	}
+}
+
+func TestBadInputsEachGetOneLine(t *testing.T) {
+	dir := t.TempDir()
+	good := recordCPUProfile(t, dir)
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	goodBytes, _ := os.ReadFile(good)
+	noSamples := write("nosamples.pprof", mustNoSampleProfile(t))
+	empty := write("empty", nil)
+	random := write("random.bin", bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef, 0x01}, 100))
+	truncated := write("truncated.pb.gz", goodBytes[:len(goodBytes)/2]) // runtime/pprof gzips
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=1", ln.Addr())
+	ln.Close() // nothing listens there now
+
+	bad := []string{empty, random, truncated, noSamples, unreachable}
+	r, errs, code := reportJSON(t, append(bad, good)...)
+	if code != 0 {
+		t.Errorf("exit %d with one good input, want 0", code)
+	}
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if len(lines) != len(bad) {
+		t.Fatalf("stderr has %d lines, want one per bad input (%d):\n%s", len(lines), len(bad), errs)
+	}
+	for i, b := range bad {
+		if !strings.Contains(lines[i], b) {
+			t.Errorf("line %d %q does not name %s", i, lines[i], b)
+		}
+	}
+	if len(r.Hotspots) == 0 || r.Sources[len(r.Sources)-1].Error != "" {
+		t.Errorf("the good input did not load: %+v", r.Sources[len(r.Sources)-1])
+	}
+	// Nothing loads: non-zero exit.
+	_, _, code = reportJSON(t, bad...)
+	if code == 0 {
+		t.Error("exit 0 when nothing loaded")
+	}
+}
+
+func mustNoSampleProfile(t *testing.T) []byte {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A CPU profile stopped at once has a header and no samples.
+	if err := rpprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	rpprof.StopCPUProfile()
+	f.Close()
+	b, _ := os.ReadFile(f.Name())
+	return b
+}
+
+func TestReportSectionsNeverMissing(t *testing.T) {
+	out, _, _ := runHotpath(t, "report", "-format", "json", "/does/not/exist")
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"sources", "findings", "queries", "hotspots", "connections", "traces"} {
+		v, ok := raw[k]
+		if !ok || string(v) == "null" {
+			t.Errorf("section %q is %s", k, v)
+		}
+	}
+}
+
+func TestDemoDataLoads(t *testing.T) {
+	// The embedded profiles are what `hotpath demo` opens.
+	r, errs, code := reportJSON(t, "-demo", "-sample_index", "delay")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if len(r.Sources) < 5 {
+		t.Fatalf("demo has %d sources", len(r.Sources))
+	}
+	var delayed bool
+	for _, h := range r.Hotspots {
+		if strings.Contains(h.Function, "recordAudit") && h.CumShare > 0.2 {
+			delayed = true
+		}
+	}
+	if !delayed {
+		t.Errorf("the mutex held across the slow write does not show in the delay profile: %+v", r.Hotspots[:min(5, len(r.Hotspots))])
+	}
+}
+
+func TestLegacyTextProfilesStdinAndDirectories(t *testing.T) {
+	dir := t.TempDir()
+	// The runtime still writes the legacy text forms with debug=1.
+	for _, name := range []string{"heap", "goroutine", "mutex", "block"} {
+		f, err := os.Create(filepath.Join(dir, name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rpprof.Lookup(name).WriteTo(f, 1); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	os.WriteFile(filepath.Join(dir, ".hidden"), []byte("ignored"), 0o644)
+	r, errs, code := reportJSON(t, "-sample_index", "goroutine", dir)
+	t.Logf("stderr: %s", errs)
+	loaded := map[string]bool{}
+	for _, s := range r.Sources {
+		if strings.HasSuffix(s.Path, ".hidden") {
+			t.Error("hidden file was read")
+		}
+		if s.Error == "" {
+			loaded[filepath.Base(s.Path)] = true
+			if s.Format != "pprof" {
+				t.Errorf("%s read as %s", s.Path, s.Format)
+			}
+		}
+	}
+	// heap and goroutine always have samples; mutex/block may be empty and
+	// then fail with "no samples", which is the right answer.
+	if !loaded["heap.txt"] || !loaded["goroutine.txt"] || code != 0 {
+		t.Fatalf("loaded %v, exit %d", loaded, code)
+	}
+	if len(r.Hotspots) == 0 || r.Hotspots[0].SampleType != "goroutine/count" {
+		t.Errorf("goroutine hotspots = %+v", r.Hotspots[:min(1, len(r.Hotspots))])
+	}
+
+	// stdin
+	folded, _ := os.ReadFile("../../testdata/profiles/app.folded")
+	var out, errb bytes.Buffer
+	code = run([]string{"report", "-format", "json", "-"}, bytes.NewReader(folded), &out, &errb)
+	var sr report.Report
+	if err := json.Unmarshal(out.Bytes(), &sr); err != nil || code != 0 {
+		t.Fatalf("stdin: exit %d, %v, %s", code, err, errb.String())
+	}
+	if sr.Sources[0].Path != "-" || sr.Sources[0].Format != "folded" || sr.Hotspots[0].Function != "<listcomp>" {
+		t.Errorf("stdin report: %+v %+v", sr.Sources[0], sr.Hotspots[0])
+	}
+}
+
+// TestReportJSONSchema checks the field names DESIGN.md fixes, on the demo.
+func TestReportJSONSchema(t *testing.T) {
+	out, errs, code := runHotpath(t, "report", "-format", "json", "-demo")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"sources":  {"path", "format", "events", "bytes", "skipped", "warnings"},
+		"findings": {"rank", "id", "kind", "severity", "confidence", "title", "avoidable_ms", "share", "formula", "evidence_sources", "locations", "count", "recommendation"},
+		"hotspots": {"function", "file", "sample_type", "flat", "flat_share", "cum", "cum_share"},
+	}
+	for section, keys := range want {
+		items, ok := raw[section].([]any)
+		if !ok || len(items) == 0 {
+			t.Errorf("%s: no items in the demo report", section)
+			continue
+		}
+		obj := items[0].(map[string]any)
+		for _, k := range keys {
+			if _, ok := obj[k]; !ok {
+				t.Errorf("%s[0] lacks %q: %v", section, k, obj)
+			}
+		}
+	}
+	conn := raw["connections"].(map[string]any)
+	for _, k := range []string{"opened", "closed", "mean_session_ms"} {
+		if _, ok := conn[k]; !ok {
+			t.Errorf("connections lacks %q", k)
+		}
+	}
+	tr := raw["traces"].(map[string]any)
+	for _, k := range []string{"traces", "spans"} {
+		if _, ok := tr[k]; !ok {
+			t.Errorf("traces lacks %q", k)
+		}
+	}
+	f := raw["findings"].([]any)[0].(map[string]any)
+	if f["rank"].(float64) != 1 || f["kind"] != "lock_contention" {
+		t.Errorf("first demo finding = %v", f)
+	}
+	switch f["severity"] {
+	case "critical", "high", "medium", "low", "info":
+	default:
+		t.Errorf("severity %v", f["severity"])
+	}
+}
+
+func TestReportMarkdownAndText(t *testing.T) {
+	md, _, code := runHotpath(t, "report", "-format", "md", "-demo")
+	if code != 0 || !strings.Contains(md, "| # | Bottleneck | Severity | Evidence | Avoidable | Recommendation |") ||
+		!strings.Contains(md, "**lock_contention**") {
+		t.Errorf("markdown report:\n%s", md)
+	}
+	txt, _, _ := runHotpath(t, "report", "-demo", "-nodecount", "3")
+	if !strings.Contains(txt, "Findings") || !strings.Contains(txt, "Hotspots (cpu/nanoseconds)") || !strings.Contains(txt, "flat%") {
+		t.Errorf("text report:\n%s", txt)
+	}
+	_, errs, code := runHotpath(t, "report", "-format", "yaml", "-demo")
+	if code != 2 || !strings.Contains(errs, "unknown report format") {
+		t.Errorf("bad format: exit %d, %s", code, errs)
+	}
+}
