@@ -323,6 +323,9 @@ func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
 		return nil // the status line
 	}
 	msg.Y--
+	if mh, ok := m.panes[m.active].(common.MouseHandler); ok {
+		return mh.Mouse(msg)
+	}
 	var cmd tea.Cmd
 	m.panes[m.active], cmd = m.panes[m.active].Update(msg)
 	return cmd

@@ -79,6 +79,10 @@ var goldenScenes = []struct {
 	{"flame_zoom_search", []string{"f", "g", "j", "j", "enter", "/", "query", "enter", "n"}},
 	{"sandwich", []string{"S"}},
 	{"sources", []string{"pane:Sources"}},
+	{"findings", []string{"pane:Findings"}},
+	{"findings_filter", []string{"pane:Findings", "/", "search", "enter"}},
+	{"queries", []string{"pane:Queries"}},
+	{"queries_detail", []string{"pane:Queries", "enter"}},
 	{"help", []string{"?"}},
 }
 
@@ -91,7 +95,8 @@ func TestGolden(t *testing.T) {
 			for _, th := range []string{"dark", "light", "nocolor"} {
 				t.Run(fmt.Sprintf("%s/%dx%d/%s", sc.name, size[0], size[1], th), func(t *testing.T) {
 					t.Parallel()
-					m := tuitest.Load(t, tuitest.Profile(tuitest.DemoStacks()), tuitest.Options{Theme: th})
+					m := tuitest.Load(t, tuitest.Profile(tuitest.DemoStacks()), tuitest.Options{Theme: th,
+						Extra: map[string][]byte{"testdata/app.log": tuitest.DemoSQLLog()}})
 					fm := runProgram(t, m, size[0], size[1], sc.script...)
 					view := fm.View()
 					checkFrame(t, view, size[0], size[1])

@@ -34,7 +34,8 @@ func TestTUICraftHostileTextNeverReachesTheTerminal(t *testing.T) {
 	var mu sync.Mutex
 	var copied []string
 	cp := func(s string) error { mu.Lock(); copied = append(copied, s); mu.Unlock(); return nil }
-	extra := map[string][]byte{tuitest.Hostile[0] + ".pprof": []byte(strings.Join(tuitest.Hostile, "\n"))}
+	extra := map[string][]byte{tuitest.Hostile[0] + ".pprof": []byte(strings.Join(tuitest.Hostile, "\n")),
+		"hostile.log": tuitest.HostileSQLLog()}
 	m := tuitest.Load(t, tuitest.Profile(stacks), tuitest.Options{Theme: "dark", Copy: cp, Extra: extra})
 
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
@@ -42,7 +43,9 @@ func TestTUICraftHostileTextNeverReachesTheTerminal(t *testing.T) {
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("functions ·")) },
 		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 	script := []string{"y", "j", "y", "j", "y", "enter", "y", "esc", "f", "j", "j", "y", "l", "y", "enter", "y",
-		"S", "y", "esc", "esc", "/", "evil", "enter", "n", "y", "esc", "pane:Sources", "y", "j", "y", "/", "bad", "enter", "?"}
+		"S", "y", "esc", "esc", "/", "evil", "enter", "n", "y", "esc", "pane:Sources", "y", "j", "y", "/", "bad", "enter", "?", "esc",
+		"pane:Queries", "y", "j", "y", "enter", "y", "esc", "/", "orders", "enter", "y", "esc",
+		"pane:Findings", "y", "j", "y", "/", "e", "enter", "n", "y", "esc"}
 	for _, k := range keyMsgs(script...) {
 		tm.Send(k)
 	}
@@ -69,11 +72,20 @@ func TestTUICraftHostileTextNeverReachesTheTerminal(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(copied) < 8 {
+	if len(copied) < 14 {
 		t.Errorf("only %d copies made: %q", len(copied), copied)
 	}
+	sqlCopied, findingCopied := false, false
 	for _, c := range copied {
 		tuitest.CheckClean(t, "copied text", c)
+		sqlCopied = sqlCopied || strings.Contains(c, "```sql")
+		findingCopied = findingCopied || strings.HasPrefix(c, "### ")
+	}
+	if q := fm.Views().Queries; q == nil || q.Statements == 0 {
+		t.Error("the hostile SQL log did not load")
+	}
+	if !sqlCopied || !findingCopied {
+		t.Errorf("copies lack a query detail (%v) or a finding (%v): %q", sqlCopied, findingCopied, copied)
 	}
 }
 

@@ -72,3 +72,10 @@ type Selector interface {
 // ShowFunction asks the Hotspots pane to select a function and open its
 // callers and callees.
 type ShowFunction struct{ Name string }
+
+// MouseHandler is implemented by panes that take the mouse outside their
+// Update; the program calls Mouse (Y counted from the pane's first line)
+// instead of Update for mouse events.
+type MouseHandler interface {
+	Mouse(msg tea.MouseMsg) tea.Cmd
+}

@@ -18,10 +18,12 @@ import (
 	"github.com/muesli/termenv"
 
 	"hotpath/parse"
+	"hotpath/parse/sqllog"
 	"hotpath/tui"
 	"hotpath/tui/keys"
 	"hotpath/tui/theme"
 	"hotpath/views"
+	"hotpath/views/querydigest"
 )
 
 // Hostile are strings an input may carry (a logged SQL statement, a span
@@ -65,6 +67,40 @@ func CheckClean(t testing.TB, what, s string) {
 }
 
 func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "\x00INVALID") == s }
+
+// HostileSQLLog is a PostgreSQL stderr log whose statements, parameters
+// and sqlcommenter tags carry the Hostile strings.
+func HostileSQLLog() []byte {
+	var b strings.Builder
+	for i, h := range Hostile {
+		ts := fmt.Sprintf("2026-11-27 12:00:%02d.000 UTC [%d] ", i, 4000+i)
+		fmt.Fprintf(&b, "%sLOG:  duration: %d.5 ms  statement: SELECT * FROM orders WHERE note = '%s' /*route='%s',app='x'*/\n",
+			ts, i+1, strings.ReplaceAll(h, "'", "''"), strings.ReplaceAll(h, "'", ""))
+		fmt.Fprintf(&b, "%sLOG:  duration: %d.0 ms  statement: UPDATE t%d SET v = 1 -- %s\n", ts, i+2, i, strings.ReplaceAll(h, "\n", " "))
+	}
+	return []byte(b.String())
+}
+
+// DemoSQLLog is a small PostgreSQL stderr log of one request's queries: an
+// order list followed by one customer lookup per order (an N+1), and a slow
+// report.
+func DemoSQLLog() []byte {
+	var b strings.Builder
+	sec := 0
+	line := func(pid int, ms float64, stmt string) {
+		fmt.Fprintf(&b, "2026-11-27 12:00:%02d.%03d UTC [%d] LOG:  duration: %.3f ms  statement: %s\n", sec/1000, sec%1000, pid, ms, stmt)
+		sec += 7
+	}
+	for req := range 6 {
+		pid := 5000 + req
+		line(pid, 4.2, "SELECT id, customer_id FROM orders WHERE user_id = 42 ORDER BY created_at DESC LIMIT 20")
+		for i := range 20 {
+			line(pid, 1.1+float64(i%3)/10, fmt.Sprintf("SELECT * FROM customers WHERE id = %d", 100+i))
+		}
+	}
+	line(5999, 812.5, "SELECT date_trunc('day', created_at), sum(total) FROM orders GROUP BY 1 ORDER BY 1")
+	return []byte(b.String())
+}
 
 // Stack is one sample: frames root first, and its value.
 type Stack struct {
@@ -198,7 +234,7 @@ func Load(t testing.TB, p *profile.Profile, opt Options) *tui.Model {
 	if err := p.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	c := views.NewCollector(nil)
+	c := views.NewCollector(querydigest.New(querydigest.Options{}))
 	inputs := []*parse.Input{Input("testdata/cpu.pprof", buf.Bytes())}
 	names := make([]string, 0, len(opt.Extra))
 	for n := range opt.Extra {
@@ -210,7 +246,7 @@ func Load(t testing.TB, p *profile.Profile, opt Options) *tui.Model {
 	}
 	for _, in := range inputs {
 		c.AddSource(in.Src)
-		_ = parse.Load(context.Background(), in, parse.ProfileFormats(), c, parse.Options{})
+		_ = parse.Load(context.Background(), in, append(parse.ProfileFormats(), sqllog.Formats()...), c, parse.Options{})
 	}
 	st := Styles(opt.Theme)
 	return tui.New(tui.Config{Collector: c, Renderer: st.Renderer, Styles: st, Keys: opt.Keys, Copy: opt.Copy,
