@@ -49,8 +49,8 @@ func New(ctx *common.Context) *Model {
 	return &Model{ctx: ctx, list: table.New(cols, ctx.Styles, ctx.Keys), filter: filter.New(ctx.Styles, ctx.Keys)}
 }
 
-func (m *Model) Title() string              { return Title }
-func (m *Model) Init() tea.Cmd              { return nil }
+func (m *Model) Title() string   { return Title }
+func (m *Model) Init() tea.Cmd   { return nil }
 func (m *Model) Capturing() bool { return m.filter.Focused() }
 func (m *Model) KeyBindings() []key.Binding {
 	return append([]key.Binding{openBinding, scrollDown, scrollUp}, m.craftBindings()...)
