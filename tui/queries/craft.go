@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"hotpath/views"
@@ -27,6 +28,23 @@ func (m *Model) Selection() (string, bool) {
 	}
 	q, ok := m.Selected()
 	return q.Fingerprint, ok
+}
+
+// craftKey steps through the rows the filter kept with n/N (wrapping), as
+// every pane does; it reports whether it used km.
+func (m *Model) craftKey(km tea.KeyMsg) bool {
+	k := m.ctx.Keys
+	if m.detail || m.filter == "" || !key.Matches(km, k.NextMatch, k.PrevMatch) {
+		return false
+	}
+	if n := len(m.rows); n > 0 {
+		d := 1
+		if key.Matches(km, k.PrevMatch) {
+			d = n - 1
+		}
+		m.table.SetCursor((m.table.Cursor() + d) % n)
+	}
+	return true
 }
 
 // Mouse selects the clicked row and scrolls with the wheel (the detail view

@@ -187,7 +187,7 @@ func (s *Styles) Flame(name string) lipgloss.Style {
 
 // severitySymbols say the severity without colour.
 var severitySymbols = map[string]string{
-	"critical": "‼", "high": "▲", "medium": "●", "low": "○", "info": "·",
+	"critical": "◆", "high": "▲", "medium": "◇", "low": "▽", "info": "·", // as findings.Badge
 }
 
 // SeverityLabel is the severity as a symbol and a word ("▲ high"), styled:
