@@ -1,7 +1,9 @@
 package tui_test
 
 import (
+	"context"
 	"runtime"
+	"strconv"
 	"sort"
 	"strings"
 	"sync"
@@ -12,10 +14,13 @@ import (
 	"github.com/google/pprof/profile"
 	"golang.org/x/sys/unix"
 
+	"hotpath/parse"
 	"hotpath/tui"
 	"hotpath/tui/common"
 	"hotpath/tui/hotspots"
 	"hotpath/tui/tuitest"
+	"hotpath/views"
+	"hotpath/views/querydigest"
 )
 
 // settle runs the model's Init commands once (computing the views) without
@@ -99,7 +104,9 @@ func benchKeys(b *testing.B, m *tui.Model, keys []tea.Msg) {
 	b.ReportMetric(pct(wall, 50), "p50-ms")
 	b.ReportMetric(pct(wall, 99), "p99-ms")
 	b.ReportMetric(pct(cpu, 99), "p99-cpu-ms")
-	b.ReportMetric(float64(bigFuncs), "functions")
+	if bigFuncs > 0 {
+		b.ReportMetric(float64(bigFuncs), "functions")
+	}
 }
 
 // threadCPU is the CPU time of the calling OS thread.
@@ -151,4 +158,39 @@ func BenchmarkTUICraftFilterKeystroke100k(b *testing.B) {
 	m.Update(keyMsgs("/")[0])
 	benchKeys(b, m, append(keyMsgs("m", "e", "t", "h"), tea.KeyMsg{Type: tea.KeyBackspace},
 		tea.KeyMsg{Type: tea.KeyBackspace}, tea.KeyMsg{Type: tea.KeyBackspace}, tea.KeyMsg{Type: tea.KeyBackspace}))
+}
+
+// BenchmarkTUICraftQueriesKeystroke1M: j/k in the Queries pane over a
+// digest of 1,000,000 statements (5,000 fingerprints) streamed through the
+// real aggregator.
+func BenchmarkTUICraftQueriesKeystroke1M(b *testing.B) {
+	bigFuncs = 0
+	agg := querydigest.New(querydigest.Options{})
+	c := views.NewCollector(agg)
+	src := parse.NewSource("synthetic.log", 0)
+	c.AddSource(src)
+	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	const n = 1_000_000
+	for i := range n {
+		c.Statement(src, &parse.Statement{
+			Start: t0.Add(time.Duration(i) * time.Millisecond), Duration: time.Duration(100+i%997) * time.Microsecond,
+			HasDuration: true, Session: strconv.Itoa(i % 200), Rows: -1,
+			Text: "SELECT a, b FROM table_" + strconv.Itoa(i%5000) + " WHERE id = " + strconv.Itoa(i),
+		})
+	}
+	src.AddEvents(n)
+	st := tuitest.Styles("dark")
+	m := tui.New(tui.Config{Collector: c, Renderer: st.Renderer, Styles: st,
+		Load: func(context.Context, *parse.Input) error { return nil }})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	settle(m)
+	m.Update(common.Navigate{Pane: "Queries"})
+	if q := m.Views().Queries; q == nil || q.Statements != n {
+		b.Fatalf("digest: %+v", q)
+	}
+	if v := m.View(); !strings.Contains(v, "1000000 statements") {
+		b.Fatalf("Queries pane not showing the digest:\n%s", v)
+	}
+	benchKeys(b, m, keyMsgs("j", "j", "j", "k", "j", "j"))
+	b.ReportMetric(float64(len(m.Views().Queries.Queries)), "fingerprints")
 }
