@@ -22,6 +22,7 @@ import (
 	"hotpath/tui/queries"
 	"hotpath/tui/sources"
 	"hotpath/tui/theme"
+	"hotpath/tui/traces"
 	"hotpath/views"
 	"hotpath/views/termsafe"
 )
@@ -107,7 +108,7 @@ func New(cfg Config) *Model {
 	lctx, cancel := context.WithCancel(context.Background())
 	now := time.Now()
 	m := &Model{cfg: cfg, ctx: ctx, loadCtx: lctx, cancel: cancel, started: now, now: now, width: 80, height: 24}
-	m.panes = []common.Component{findings.New(ctx), hotspots.New(ctx), sources.New(ctx), queries.New(ctx)}
+	m.panes = []common.Component{findings.New(ctx), hotspots.New(ctx), queries.New(ctx), traces.New(ctx), sources.New(ctx)}
 	for _, in := range cfg.Inputs {
 		cfg.Collector.AddSource(in.Src)
 	}

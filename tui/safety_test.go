@@ -27,7 +27,7 @@ import (
 // and invalid UTF-8, drives every pane and view, and checks what is drawn,
 // what the program writes to its terminal and what it copies.
 func TestTUICraftHostileTextNeverReachesTheTerminal(t *testing.T) {
-	var stacks []tuitest.Stack
+	stacks := tuitest.DemoStacks() // findings to copy
 	for i, h := range tuitest.Hostile {
 		stacks = append(stacks, tuitest.Stack{Frames: []string{"main.main", h, "leaf " + h}, Value: int64(i+1) * 1e7})
 	}

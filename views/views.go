@@ -6,6 +6,7 @@ import (
 	"hotpath/parse"
 	"hotpath/views/detect"
 	"hotpath/views/querydigest"
+	"hotpath/views/traces"
 )
 
 // Options are what a user chose about the views (command-line flags).
@@ -33,6 +34,15 @@ type Views struct {
 	// and session statistics; nil when no SQL log loaded.
 	Queries  *querydigest.Digest
 	Warnings []string
+
+	// Traces are the spans grouped into traces and requests; TraceSummary
+	// is the report's `traces` section.
+	Traces       []*traces.Trace
+	TraceSummary traces.Summary
+	// Goroutines and Stalls come from Go execution traces and event-loop
+	// logs.
+	Goroutines []parse.GoroutineStat
+	Stalls     []*parse.Stall
 }
 
 // SourceView is what the Sources pane and the report say about one input.
@@ -78,12 +88,16 @@ func Build(c *Collector, opt Options) *Views {
 	for _, g := range v.Groups {
 		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
 	}
-	v.Findings = detect.Rank(detect.Correlate(detect.ProfileFindings(nps, opt.Profile)))
+	v.Findings = detect.Rank(detect.DropExplained(detect.Correlate(detect.ProfileFindings(nps, opt.Profile))))
 	if qd, ok := c.queries.(interface{ Digest() querydigest.Digest }); ok {
 		if d := qd.Digest(); d.Statements > 0 || d.Connections.Opened > 0 || d.Connections.Closed > 0 {
 			v.Queries = &d
 		}
 	}
+	v.Traces = traces.Group(c.Spans())
+	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
+	v.Goroutines = c.GoroutineStats()
+	v.Stalls = c.Stalls()
 	return v
 }
 

@@ -25,6 +25,7 @@ import (
 	"hotpath/cmd/hotpath/demo"
 	"hotpath/parse"
 	"hotpath/parse/sqllog"
+	"hotpath/parse/trace"
 	"hotpath/tui"
 	"hotpath/tui/clipboard"
 	"hotpath/tui/keys"
@@ -64,6 +65,7 @@ type config struct {
 	theme         string
 	keysFile      string
 	demo          bool
+	pprofOut      string
 }
 
 func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
@@ -83,6 +85,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60)")
 	fs.StringVar(&cfg.theme, "theme", "auto", "TUI colours: dark, light, or auto (from the terminal's background); NO_COLOR turns colour off")
 	fs.StringVar(&cfg.keysFile, "keys", "", "JSON file of key bindings, action → keys (default: $XDG_CONFIG_HOME/hotpath/keys.json if it exists)")
+	fs.StringVar(&cfg.pprofOut, "pprof-out", "", "write the blocking profiles derived from Go execution traces into this directory as .pb.gz (report only)")
 	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command)")
 	return fs
 }
@@ -165,7 +168,7 @@ func (c config) viewOptions() (views.Options, error) {
 
 // formats is every format hotpath reads, in sniffing order.
 func formats() []parse.Format {
-	return append(parse.ProfileFormats(), sqllog.Formats()...)
+	return append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.
@@ -203,6 +206,12 @@ func runReport(cfg config, opt views.Options, inputs []*parse.Input, collector *
 	defer stop()
 	loaded := loadAll(ctx, inputs, collector, load, stderr)
 	v := views.Build(collector, opt)
+	if cfg.pprofOut != "" {
+		if err := writeDerivedProfiles(cfg.pprofOut, collector.Profiles(), stderr); err != nil {
+			fmt.Fprintln(stderr, "hotpath:", err)
+			return 1
+		}
+	}
 	if err := report.Write(stdout, v, cfg.format); err != nil {
 		fmt.Fprintln(stderr, "hotpath:", err)
 		return 2

@@ -293,6 +293,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.show(show.Name)
 		return m, nil
 	}
+	if show, ok := msg.(common.ShowSampleType); ok {
+		m.mode, m.sandwich, m.zooms = ModeTable, nil, nil
+		m.sampleType = show.Type
+		m.recompute()
+		return m, nil
+	}
 	switch msg := msg.(type) {
 	case treeMsg:
 		if msg.h == m.h {
