@@ -3,8 +3,8 @@ package tui_test
 import (
 	"context"
 	"runtime"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
