@@ -93,6 +93,11 @@ func (tm *term) keys(keys ...string) {
 	for _, k := range keys {
 		tm.tmux("send-keys", "-t", "s", k)
 		time.Sleep(40 * time.Millisecond) // one frame each, as a person types
+		if k == "Escape" {
+			// a key read together with ESC would be alt+key: let the
+			// program take the ESC alone first, as a terminal does
+			time.Sleep(250 * time.Millisecond)
+		}
 	}
 }
 
