@@ -35,7 +35,7 @@ func TestTUICraftHostileTextNeverReachesTheTerminal(t *testing.T) {
 	var copied []string
 	cp := func(s string) error { mu.Lock(); copied = append(copied, s); mu.Unlock(); return nil }
 	extra := map[string][]byte{tuitest.Hostile[0] + ".pprof": []byte(strings.Join(tuitest.Hostile, "\n")),
-		"hostile.log": tuitest.HostileSQLLog()}
+		"hostile.log": tuitest.HostileSQLLog(), "hostile-zipkin.json": tuitest.HostileZipkin()}
 	m := tuitest.Load(t, tuitest.Profile(stacks), tuitest.Options{Theme: "dark", Copy: cp, Extra: extra})
 
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
@@ -45,7 +45,8 @@ func TestTUICraftHostileTextNeverReachesTheTerminal(t *testing.T) {
 	script := []string{"y", "j", "y", "j", "y", "enter", "y", "esc", "f", "j", "j", "y", "l", "y", "enter", "y",
 		"S", "y", "esc", "esc", "/", "evil", "enter", "n", "y", "esc", "pane:Sources", "y", "j", "y", "/", "bad", "enter", "?", "esc",
 		"pane:Queries", "y", "j", "y", "enter", "y", "esc", "/", "orders", "enter", "y", "esc",
-		"pane:Findings", "y", "j", "y", "/", "e", "enter", "n", "y", "esc"}
+		"pane:Findings", "y", "j", "y", "/", "e", "enter", "n", "y", "esc",
+		"pane:Traces", "y", "enter", "y", "j", "y", "j", "enter", "y", "j", "j", "y", "esc", "esc", "/", "orders", "enter"}
 	for _, k := range keyMsgs(script...) {
 		tm.Send(k)
 	}
@@ -83,6 +84,13 @@ func TestTUICraftHostileTextNeverReachesTheTerminal(t *testing.T) {
 	}
 	if q := fm.Views().Queries; q == nil || q.Statements == 0 {
 		t.Error("the hostile SQL log did not load")
+	}
+	spanCopied := false
+	for _, c := range copied {
+		spanCopied = spanCopied || strings.Contains(c, "db.system")
+	}
+	if !spanCopied {
+		t.Errorf("no span (from the hostile trace) was copied: %q", copied)
 	}
 	if !sqlCopied || !findingCopied {
 		t.Errorf("copies lack a query detail (%v) or a finding (%v): %q", sqlCopied, findingCopied, copied)

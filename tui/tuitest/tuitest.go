@@ -6,6 +6,7 @@ package tuitest
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 
 	"hotpath/parse"
 	"hotpath/parse/sqllog"
+	"hotpath/parse/trace"
 	"hotpath/tui"
 	"hotpath/tui/keys"
 	"hotpath/tui/theme"
@@ -67,6 +69,43 @@ func CheckClean(t testing.TB, what, s string) {
 }
 
 func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "\x00INVALID") == s }
+
+// Formats are every format hotpath reads, as cmd/hotpath wires them.
+func Formats() []parse.Format {
+	return append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
+}
+
+// HostileZipkin is a Zipkin v2 JSON trace of one request whose span names
+// and attributes (db.statement, http.url, code.function …) carry the
+// Hostile strings.
+func HostileZipkin() []byte {
+	type ep struct {
+		ServiceName string `json:"serviceName"`
+	}
+	type span struct {
+		TraceID   string            `json:"traceId"`
+		ID        string            `json:"id"`
+		ParentID  string            `json:"parentId,omitempty"`
+		Name      string            `json:"name"`
+		Kind      string            `json:"kind,omitempty"`
+		Timestamp int64             `json:"timestamp"`
+		Duration  int64             `json:"duration"`
+		Local     ep                `json:"localEndpoint"`
+		Tags      map[string]string `json:"tags"`
+	}
+	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC).UnixMicro()
+	spans := []span{{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", ID: "00f067aa0ba902b7", Name: "GET /orders" + Hostile[3], Kind: "SERVER",
+		Timestamp: t0, Duration: 50_000, Local: ep{"shop" + Hostile[4]},
+		Tags: map[string]string{"http.method": "GET", "http.route": "/orders/{id}" + Hostile[2], "http.url": "https://shop/orders/1" + Hostile[1]}}}
+	for i, h := range Hostile {
+		spans = append(spans, span{TraceID: spans[0].TraceID, ID: fmt.Sprintf("%016x", i+1), ParentID: spans[0].ID,
+			Name: "query " + h, Kind: "CLIENT", Timestamp: t0 + int64(i)*1000 + 100, Duration: 900, Local: ep{"shop"},
+			Tags: map[string]string{"db.system": "postgresql", "db.statement": "SELECT * FROM t WHERE x = '" + h + "'",
+				"code.function": "handler" + h, "peer.service": h}})
+	}
+	b, _ := json.Marshal(spans)
+	return b
+}
 
 // HostileSQLLog is a PostgreSQL stderr log whose statements, parameters
 // and sqlcommenter tags carry the Hostile strings.
@@ -246,7 +285,7 @@ func Load(t testing.TB, p *profile.Profile, opt Options) *tui.Model {
 	}
 	for _, in := range inputs {
 		c.AddSource(in.Src)
-		_ = parse.Load(context.Background(), in, append(parse.ProfileFormats(), sqllog.Formats()...), c, parse.Options{})
+		_ = parse.Load(context.Background(), in, Formats(), c, parse.Options{})
 	}
 	st := Styles(opt.Theme)
 	return tui.New(tui.Config{Collector: c, Renderer: st.Renderer, Styles: st, Keys: opt.Keys, Copy: opt.Copy,
