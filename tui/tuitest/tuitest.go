@@ -6,8 +6,8 @@ package tuitest
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand"
