@@ -83,6 +83,8 @@ var goldenScenes = []struct {
 	{"findings_filter", []string{"pane:Findings", "/", "search", "enter"}},
 	{"queries", []string{"pane:Queries"}},
 	{"queries_detail", []string{"pane:Queries", "enter"}},
+	{"traces", []string{"pane:Traces"}},
+	{"traces_waterfall", []string{"pane:Traces", "enter", "j", "j", "enter"}},
 	{"help", []string{"?"}},
 }
 
@@ -96,7 +98,7 @@ func TestGolden(t *testing.T) {
 				t.Run(fmt.Sprintf("%s/%dx%d/%s", sc.name, size[0], size[1], th), func(t *testing.T) {
 					t.Parallel()
 					m := tuitest.Load(t, tuitest.Profile(tuitest.DemoStacks()), tuitest.Options{Theme: th,
-						Extra: map[string][]byte{"testdata/app.log": tuitest.DemoSQLLog()}})
+						Extra: map[string][]byte{"testdata/app.log": tuitest.DemoSQLLog(), "testdata/zipkin.json": tuitest.DemoZipkin()}})
 					fm := runProgram(t, m, size[0], size[1], sc.script...)
 					view := fm.View()
 					checkFrame(t, view, size[0], size[1])

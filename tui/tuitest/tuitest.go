@@ -78,7 +78,15 @@ func Formats() []parse.Format {
 // HostileZipkin is a Zipkin v2 JSON trace of one request whose span names
 // and attributes (db.statement, http.url, code.function …) carry the
 // Hostile strings.
-func HostileZipkin() []byte {
+func HostileZipkin() []byte { return zipkin(Hostile) }
+
+// DemoZipkin is a Zipkin v2 JSON trace of one request making an order
+// query and one item query per order line.
+func DemoZipkin() []byte {
+	return zipkin([]string{"orders", "items 1", "items 2", "items 3", "items 4", "items 5"})
+}
+
+func zipkin(names []string) []byte {
 	type ep struct {
 		ServiceName string `json:"serviceName"`
 	}
@@ -94,12 +102,13 @@ func HostileZipkin() []byte {
 		Tags      map[string]string `json:"tags"`
 	}
 	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC).UnixMicro()
-	spans := []span{{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", ID: "00f067aa0ba902b7", Name: "GET /orders" + Hostile[3], Kind: "SERVER",
-		Timestamp: t0, Duration: 50_000, Local: ep{"shop" + Hostile[4]},
-		Tags: map[string]string{"http.method": "GET", "http.route": "/orders/{id}" + Hostile[2], "http.url": "https://shop/orders/1" + Hostile[1]}}}
-	for i, h := range Hostile {
+	at := func(i int) string { return names[i%len(names)] }
+	spans := []span{{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", ID: "00f067aa0ba902b7", Name: "GET /orders " + at(3), Kind: "SERVER",
+		Timestamp: t0, Duration: 50_000, Local: ep{"shop " + at(4)},
+		Tags: map[string]string{"http.method": "GET", "http.route": "/orders/{id} " + at(2), "http.url": "https://shop/orders/1 " + at(1)}}}
+	for i, h := range names {
 		spans = append(spans, span{TraceID: spans[0].TraceID, ID: fmt.Sprintf("%016x", i+1), ParentID: spans[0].ID,
-			Name: "query " + h, Kind: "CLIENT", Timestamp: t0 + int64(i)*1000 + 100, Duration: 900, Local: ep{"shop"},
+			Name: "query " + h, Kind: "CLIENT", Timestamp: t0 + int64(i)*4000 + 100, Duration: int64(900 + 700*i), Local: ep{"shop"},
 			Tags: map[string]string{"db.system": "postgresql", "db.statement": "SELECT * FROM t WHERE x = '" + h + "'",
 				"code.function": "handler" + h, "peer.service": h}})
 	}
