@@ -11,8 +11,10 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 )
 
@@ -208,3 +210,18 @@ func (s *Styles) SeverityLabel(level string) string {
 
 // SeverityWidth is the width of every SeverityLabel.
 const SeverityWidth = 10
+
+// SelectLine marks line as the selected one: with the Selected style, and
+// on a terminal without attributes (Plain) with a ">" in its first cell,
+// so that the cursor shows everywhere. The line keeps its width.
+func (s *Styles) SelectLine(line string) string {
+	if !s.Plain {
+		return s.Selected.Render(line)
+	}
+	if line == "" {
+		return ">"
+	}
+	_, size := utf8.DecodeRuneInString(line)
+	w := ansi.StringWidth(line[:size])
+	return ">" + strings.Repeat(" ", max(w-1, 0)) + line[size:]
+}

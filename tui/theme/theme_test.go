@@ -55,3 +55,16 @@ func TestProfiles(t *testing.T) {
 		t.Error("unknown theme accepted")
 	}
 }
+
+func TestSelectLine(t *testing.T) {
+	plain := NewWith(NewRenderer(termenv.Ascii, true), true)
+	if got := plain.SelectLine("▾ GET /x"); got != "> GET /x" {
+		t.Errorf("plain: %q", got)
+	}
+	if got := plain.SelectLine("宽 x"); got != ">  x" || ansi.StringWidth(got) != ansi.StringWidth("宽 x") {
+		t.Errorf("wide first cell: %q", got)
+	}
+	if got := NewWith(NewRenderer(termenv.ANSI, true), true).SelectLine("x"); !strings.Contains(got, "\x1b[7m") {
+		t.Errorf("attributes: %q", got)
+	}
+}
