@@ -70,9 +70,9 @@ func startTerm(t *testing.T, w, h int, args ...string) *term {
 
 func (tm *term) withOut(p string) *term { tm.out = p; return tm }
 
-// startShell runs argv in a new tmux session of w×h cells.
-// startShell runs argv in a fresh tmux server; CI is unset because termenv
-// reads a CI variable as "no terminal" and would drop every attribute.
+// startShell runs argv in a new tmux session of w×h cells. CI is unset
+// because termenv reads a CI variable as "no terminal" and would drop every
+// attribute.
 func startShell(t *testing.T, w, h int, dir string, argv ...string) *term {
 	tm := &term{t: t, socket: fmt.Sprintf("hotpath-craft-%d-%d", os.Getpid(), time.Now().UnixNano())}
 	tm.tmux(append([]string{"-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
