@@ -9,6 +9,7 @@ import (
 
 	"hotpath/tui"
 	"hotpath/tui/hotspots"
+	"hotpath/tui/keys"
 	"hotpath/tui/tuitest"
 )
 
@@ -129,5 +130,43 @@ func TestTUICraftFlameResizeKeepsFrame(t *testing.T) {
 			t.Errorf("width %d: selection %q, was %q", w, got, before)
 		}
 		checkFrame(t, m.View(), w, 24)
+	}
+}
+
+// TestTUICraftReboundKeys: a keys.json binding drives every pane (here
+// down on x, flame on F, copy on c), and help shows the user's keys.
+func TestTUICraftReboundKeys(t *testing.T) {
+	km, err := keys.Parse([]byte(`{"down": ["x"], "flame": "F", "copy": "c"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copied []string
+	m := tuitest.Load(t, tuitest.Profile(tuitest.DemoStacks()), tuitest.Options{Theme: "dumb", Keys: km,
+		Copy: func(s string) error { copied = append(copied, s); return nil }})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	settle(m)
+	press(m, "pane:"+hotspots.Title)
+	h := m.Pane(hotspots.Title).(*hotspots.Model)
+	first, _ := h.Selection()
+	press(m, "j")
+	if got, _ := h.Selection(); got != first {
+		t.Error("j is no longer down")
+	}
+	press(m, "x")
+	second, _ := h.Selection()
+	if second == first {
+		t.Error("x is down now")
+	}
+	press(m, "c")
+	press(m, "F")
+	if h.Mode() != hotspots.ModeFlame {
+		t.Error("F opens the flame view")
+	}
+	press(m, "?")
+	if v := m.View(); !strings.Contains(v, "F          flame") || !strings.Contains(v, "c          copy") {
+		t.Errorf("help shows the user's keys:\n%s", v)
+	}
+	if len(copied) != 1 || copied[0] != second {
+		t.Errorf("copied %q, want %q", copied, second)
 	}
 }
