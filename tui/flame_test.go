@@ -170,3 +170,19 @@ func TestTUICraftReboundKeys(t *testing.T) {
 		t.Errorf("copied %q, want %q", copied, second)
 	}
 }
+
+// TestTUICraftKeysInOneRead: keys that arrive in one read (typed fast over
+// SSH) are one message with several runes; each acts, and once a filter
+// opens the rest is typed into it.
+func TestTUICraftKeysInOneRead(t *testing.T) {
+	m, h := loaded(t)
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("fjjS")})
+	if h.Mode() != hotspots.ModeSandwich {
+		t.Errorf("fjjS in one read: mode %v", h.Mode())
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/json")})
+	if q := h.Filter().Query(); q != "json" {
+		t.Errorf("/json in one read: query %q", q)
+	}
+}
