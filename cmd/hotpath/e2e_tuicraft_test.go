@@ -70,11 +70,13 @@ func startTerm(t *testing.T, w, h int, args ...string) *term {
 
 func (tm *term) withOut(p string) *term { tm.out = p; return tm }
 
-// startShell runs argv in a new tmux session of w×h cells.
+// startShell runs argv in a new tmux session of w×h cells. CI is unset
+// because termenv reads a CI variable as "no terminal" and would drop every
+// attribute.
 func startShell(t *testing.T, w, h int, dir string, argv ...string) *term {
 	tm := &term{t: t, socket: fmt.Sprintf("hotpath-craft-%d-%d", os.Getpid(), time.Now().UnixNano())}
 	tm.tmux(append([]string{"-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
-		"env", "TERM=xterm-256color", "COLORTERM=truecolor", "XDG_CONFIG_HOME=" + dir}, argv...)...)
+		"env", "-u", "CI", "TERM=xterm-256color", "COLORTERM=truecolor", "XDG_CONFIG_HOME=" + dir}, argv...)...)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
 	return tm
 }
