@@ -1,6 +1,8 @@
 package trace
 
 import (
+	"bytes"
+	"encoding/binary"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -67,7 +69,7 @@ func fromPdata(s ptrace.Span) rawSpan {
 // handle, malformed ids — and the caller then uses pdata, so both paths
 // yield the same spans.
 func fastOTLP(doc []byte, emit func(*parse.Span)) (n int, ok bool) {
-	p := &fparser{b: doc}
+	p := &fparser{b: doc, kvs: make([]kv, 0, len(doc)/48)}
 	var out []*parse.Span
 	okDoc := p.object(func(key string) bool {
 		switch key {
@@ -97,6 +99,8 @@ type fparser struct {
 	keys map[string]string
 	// lastTrace is the last trace id read (ids repeat span after span).
 	lastTrace string
+	// kvs holds every span's attributes of the document, back to back.
+	kvs []kv
 }
 
 func (p *fparser) ws() {
@@ -184,44 +188,173 @@ func (p *fparser) str() (string, bool) {
 // has escapes.
 func (p *fparser) rawStr() ([]byte, bool) {
 	start := p.i
-	high := false
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		if c == '"' {
-			s := p.b[start:p.i]
-			p.i++
-			if high && !utf8.Valid(s) {
-				return nil, false
-			}
-			return s, true
+	// Keys and short values end within a few bytes: a plain loop beats
+	// IndexByte's setup there.
+	q := -1
+	for j, end := start, min(start+24, len(p.b)); j < end; j++ {
+		if p.b[j] == '"' {
+			q = j - start
+			break
 		}
-		if c == '\\' {
-			p.i = start
-			return nil, true
-		}
-		if c < 0x20 {
+	}
+	if q < 0 {
+		q = bytes.IndexByte(p.b[start:], '"')
+		if q < 0 {
 			return nil, false
 		}
-		high = high || c >= 0x80
-		p.i++
 	}
-	return nil, false
+	seg := p.b[start : start+q]
+	plain, high := scanPlain(seg)
+	if !plain {
+		// A backslash or a control byte: the slow path decodes escapes
+		// and rejects what JSON forbids.
+		p.i = start
+		return nil, true
+	}
+	if high && !utf8.Valid(seg) {
+		return nil, false
+	}
+	p.i = start + q + 1
+	return seg, true
 }
 
-// knownFields are the OTLP field names, returned without allocating.
-var knownFields = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{"resourceSpans", "resource_spans", "resource", "attributes", "scopeSpans", "scope_spans",
-		"scope", "spans", "name", "version", "traceId", "trace_id", "spanId", "span_id", "parentSpanId", "parent_span_id",
-		"kind", "startTimeUnixNano", "start_time_unix_nano", "endTimeUnixNano", "end_time_unix_nano", "status", "code",
-		"message", "flags", "traceState", "trace_state", "events", "links", "key", "value", "stringValue", "string_value",
-		"intValue", "int_value", "boolValue", "bool_value", "doubleValue", "double_value", "schemaUrl", "schema_url",
-		"droppedAttributesCount", "dropped_attributes_count", "droppedEventsCount", "dropped_events_count",
-		"droppedLinksCount", "dropped_links_count", "arrayValue", "kvlistValue", "bytesValue", "timeUnixNano"} {
-		m[k] = k
+// scanPlain reports whether s has no backslash and no control byte, and
+// whether it has bytes ≥ 0x80; eight bytes at a time.
+func scanPlain(s []byte) (plain, high bool) {
+	const lo = 0x0101010101010101
+	const hi = 0x8080808080808080
+	i := 0
+	var acc uint64
+	for ; i+8 <= len(s); i += 8 {
+		w := binary.LittleEndian.Uint64(s[i:])
+		// bytes < 0x20: (w - 0x20..) & ^w & hi; backslash: zero byte of w ^ 0x5c..
+		ctl := (w - lo*0x20) & ^w & hi
+		x := w ^ (lo * '\\')
+		bs := (x - lo) & ^x & hi
+		if ctl|bs != 0 {
+			return false, false
+		}
+		acc |= w
 	}
-	return m
-}()
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '\\' {
+			return false, false
+		}
+		acc |= uint64(c)
+	}
+	return true, acc&hi != 0
+}
+
+// knownField returns the OTLP field name s spells, without allocating
+// ("" for others).
+func knownField(s []byte) string {
+	switch string(s) {
+	case "resourceSpans":
+		return "resourceSpans"
+	case "resource_spans":
+		return "resource_spans"
+	case "resource":
+		return "resource"
+	case "attributes":
+		return "attributes"
+	case "scopeSpans":
+		return "scopeSpans"
+	case "scope_spans":
+		return "scope_spans"
+	case "scope":
+		return "scope"
+	case "spans":
+		return "spans"
+	case "name":
+		return "name"
+	case "version":
+		return "version"
+	case "traceId":
+		return "traceId"
+	case "trace_id":
+		return "trace_id"
+	case "spanId":
+		return "spanId"
+	case "span_id":
+		return "span_id"
+	case "parentSpanId":
+		return "parentSpanId"
+	case "parent_span_id":
+		return "parent_span_id"
+	case "kind":
+		return "kind"
+	case "startTimeUnixNano":
+		return "startTimeUnixNano"
+	case "start_time_unix_nano":
+		return "start_time_unix_nano"
+	case "endTimeUnixNano":
+		return "endTimeUnixNano"
+	case "end_time_unix_nano":
+		return "end_time_unix_nano"
+	case "status":
+		return "status"
+	case "code":
+		return "code"
+	case "message":
+		return "message"
+	case "flags":
+		return "flags"
+	case "traceState":
+		return "traceState"
+	case "trace_state":
+		return "trace_state"
+	case "events":
+		return "events"
+	case "links":
+		return "links"
+	case "key":
+		return "key"
+	case "value":
+		return "value"
+	case "stringValue":
+		return "stringValue"
+	case "string_value":
+		return "string_value"
+	case "intValue":
+		return "intValue"
+	case "int_value":
+		return "int_value"
+	case "boolValue":
+		return "boolValue"
+	case "bool_value":
+		return "bool_value"
+	case "doubleValue":
+		return "doubleValue"
+	case "double_value":
+		return "double_value"
+	case "schemaUrl":
+		return "schemaUrl"
+	case "schema_url":
+		return "schema_url"
+	case "droppedAttributesCount":
+		return "droppedAttributesCount"
+	case "dropped_attributes_count":
+		return "dropped_attributes_count"
+	case "droppedEventsCount":
+		return "droppedEventsCount"
+	case "dropped_events_count":
+		return "dropped_events_count"
+	case "droppedLinksCount":
+		return "droppedLinksCount"
+	case "dropped_links_count":
+		return "dropped_links_count"
+	case "arrayValue":
+		return "arrayValue"
+	case "kvlistValue":
+		return "kvlistValue"
+	case "bytesValue":
+		return "bytesValue"
+	case "timeUnixNano":
+		return "timeUnixNano"
+	}
+	return ""
+}
 
 // fieldName reads an object key; the usual ones cost a switch, not an
 // allocation.
@@ -239,17 +372,7 @@ func (p *fparser) fieldName() (string, bool) {
 	if len(s) == 0 {
 		return "", false // pdata's reader takes "" for the end of the object
 	}
-	switch string(s) {
-	case "key":
-		return "key", true
-	case "value":
-		return "value", true
-	case "stringValue":
-		return "stringValue", true
-	case "intValue":
-		return "intValue", true
-	}
-	if k, ok := knownFields[string(s)]; ok {
+	if k := knownField(s); k != "" {
 		return k, true
 	}
 	return string(s), true
@@ -520,7 +643,7 @@ func (s *seen) once(bit uint) bool {
 func (p *fparser) resourceSpans(out *[]*parse.Span) bool {
 	var service string
 	haveService := false
-	var raws []rawSpan
+	raws := make([]rawSpan, 0, 64)
 	var s seen
 	ok := p.object(func(key string) bool {
 		switch key {
@@ -673,11 +796,13 @@ func (p *fparser) span() (rawSpan, bool) {
 			if !s.once(7) {
 				return false
 			}
+			start := len(p.kvs)
 			ok = p.array(func() bool {
 				k, v, ok := p.keyValue()
-				r.attrs = append(r.attrs, kv{k, v})
+				p.kvs = append(p.kvs, kv{k, v})
 				return ok
 			})
+			r.attrs = p.kvs[start:len(p.kvs):len(p.kvs)]
 		case "status":
 			if !s.once(8) {
 				return false

@@ -58,14 +58,66 @@ func firstAttr(a map[string]string, names []string) string {
 	return ""
 }
 
+// knownAttrs numbers every attribute Normalize and Categorize read, so
+// one pass over a span's attributes finds them all (a span has a handful
+// of attributes; the names looked for are many).
+var knownAttrs = func() map[string]int {
+	m := map[string]int{}
+	for _, list := range [][]string{attrDBStatement, attrDBSystem, attrDBOperation, attrHTTPMethod, attrHTTPURL,
+		{"url.path", "http.target"}, attrHTTPRoute, attrHTTPStatus, attrServerAddr, attrCodeFunc, attrCodeFile,
+		attrCodeLine, attrConnReused, {"code.namespace", "span.kind", "otel.status_code", "status.code", "error", "file.path"}} {
+		for _, n := range list {
+			if _, ok := m[n]; !ok {
+				m[n] = len(m)
+			}
+		}
+	}
+	return m
+}()
+
+// maxKnownAttrs bounds knownAttrs (checked at init).
+const maxKnownAttrs = 40
+
+func init() {
+	if len(knownAttrs) > maxKnownAttrs {
+		panic("trace: raise maxKnownAttrs")
+	}
+}
+
+// attrView is a span's known attributes, found in one pass.
+type attrView struct{ vals [maxKnownAttrs]string }
+
+func viewAttrs(a map[string]string) *attrView {
+	v := new(attrView) // stays on the stack
+	for k, val := range a {
+		if i, ok := knownAttrs[k]; ok {
+			v.vals[i] = val
+		}
+	}
+	return v
+}
+
+// get is a[name] for a known name.
+func (v *attrView) get(name string) string { return v.vals[knownAttrs[name]] }
+
+// first is firstAttr over the view.
+func (v *attrView) first(names []string) string {
+	for _, n := range names {
+		if s := v.vals[knownAttrs[n]]; s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
 // Normalize fills sp's normalised fields from sp.Attrs, whichever
 // semantic-convention generation wrote them, and sets its category from
 // kind, attributes and name. Fields already set are kept.
 func Normalize(sp *parse.Span) {
-	a := sp.Attrs
+	a := viewAttrs(sp.Attrs)
 	set := func(dst *string, names []string) {
 		if *dst == "" {
-			*dst = firstAttr(a, names)
+			*dst = a.first(names)
 		}
 	}
 	set(&sp.DBStatement, attrDBStatement)
@@ -74,49 +126,49 @@ func Normalize(sp *parse.Span) {
 	set(&sp.HTTPMethod, attrHTTPMethod)
 	set(&sp.HTTPURL, attrHTTPURL)
 	if sp.HTTPURL == "" {
-		if t := firstAttr(a, []string{"url.path", "http.target"}); t != "" {
+		if t := a.first([]string{"url.path", "http.target"}); t != "" {
 			sp.HTTPURL = t
 		}
 	}
 	set(&sp.HTTPRoute, attrHTTPRoute)
 	set(&sp.ServerAddr, attrServerAddr)
 	if sp.CodeFunc == "" {
-		fn := firstAttr(a, attrCodeFunc)
-		if ns := a["code.namespace"]; ns != "" && fn != "" && a["code.function.name"] == "" {
+		fn := a.first(attrCodeFunc)
+		if ns := a.get("code.namespace"); ns != "" && fn != "" && a.get("code.function.name") == "" {
 			fn = ns + "." + fn // old conventions split namespace and function
 		}
 		sp.CodeFunc = fn
 	}
 	set(&sp.CodeFile, attrCodeFile)
 	if sp.CodeLine == 0 {
-		sp.CodeLine = atoi(firstAttr(a, attrCodeLine))
+		sp.CodeLine = atoi(a.first(attrCodeLine))
 	}
 	if sp.HTTPStatus == 0 {
-		sp.HTTPStatus = atoi(firstAttr(a, attrHTTPStatus))
+		sp.HTTPStatus = atoi(a.first(attrHTTPStatus))
 	}
 	if sp.ConnReused == nil {
-		if v := firstAttr(a, attrConnReused); v != "" {
+		if v := a.first(attrConnReused); v != "" {
 			if b, err := strconv.ParseBool(v); err == nil {
 				sp.ConnReused = &b
 			}
 		}
 	}
 	if sp.Kind == "" {
-		sp.Kind = normKind(a["span.kind"])
+		sp.Kind = normKind(a.get("span.kind"))
 	}
 	if sp.Status == "" {
-		switch strings.ToLower(firstAttr(a, []string{"otel.status_code", "status.code"})) {
+		switch strings.ToLower(a.first([]string{"otel.status_code", "status.code"})) {
 		case "error", "status_code_error", "2":
 			sp.Status = "error"
 		case "ok", "status_code_ok", "1":
 			sp.Status = "ok"
 		}
-		if e := a["error"]; e != "" && e != "false" {
+		if e := a.get("error"); e != "" && e != "false" {
 			sp.Status = "error"
 		}
 	}
 	if sp.Category == "" {
-		sp.Category = Categorize(sp)
+		sp.Category = categorize(sp, a.get("file.path") != "")
 	}
 }
 
@@ -144,6 +196,10 @@ func normKind(k string) string {
 
 // Categorize decides what a span waited on.
 func Categorize(sp *parse.Span) parse.SpanCategory {
+	return categorize(sp, sp.Attrs["file.path"] != "")
+}
+
+func categorize(sp *parse.Span, hasFilePath bool) parse.SpanCategory {
 	name := strings.ToLower(sp.Name)
 	// otelhttptrace's phase spans, and the like from other instrumentations.
 	switch name {
@@ -178,7 +234,7 @@ func Categorize(sp *parse.Span) parse.SpanCategory {
 		return parse.CatConnect
 	case strings.Contains(name, "mutex") || strings.Contains(name, "lock"):
 		return parse.CatLock
-	case sp.Attrs["file.path"] != "" || strings.HasPrefix(name, "file.") || strings.HasPrefix(name, "os.") ||
+	case hasFilePath || strings.HasPrefix(name, "file.") || strings.HasPrefix(name, "os.") ||
 		strings.Contains(name, "read file") || strings.Contains(name, "write file"):
 		return parse.CatFileIO
 	}
