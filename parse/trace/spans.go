@@ -75,6 +75,80 @@ var knownAttrs = func() map[string]int {
 	return m
 }()
 
+// knownAttrIndex is knownAttrs[name] as a switch (no hashing), -1 for
+// other names.
+func knownAttrIndex(name string) int {
+	switch name {
+	case "db.query.text":
+		return 0
+	case "db.statement":
+		return 1
+	case "db.system.name":
+		return 2
+	case "db.system":
+		return 3
+	case "db.operation.name":
+		return 4
+	case "db.operation":
+		return 5
+	case "http.request.method":
+		return 6
+	case "http.method":
+		return 7
+	case "url.full":
+		return 8
+	case "http.url":
+		return 9
+	case "url.path":
+		return 10
+	case "http.target":
+		return 11
+	case "http.route":
+		return 12
+	case "http.response.status_code":
+		return 13
+	case "http.status_code":
+		return 14
+	case "server.address":
+		return 15
+	case "net.peer.name":
+		return 16
+	case "net.host.name":
+		return 17
+	case "http.host":
+		return 18
+	case "code.function.name":
+		return 19
+	case "code.function":
+		return 20
+	case "code.file.path":
+		return 21
+	case "code.filepath":
+		return 22
+	case "code.line.number":
+		return 23
+	case "code.lineno":
+		return 24
+	case "http.conn.reused":
+		return 25
+	case "net.conn.reused":
+		return 26
+	case "code.namespace":
+		return 27
+	case "span.kind":
+		return 28
+	case "otel.status_code":
+		return 29
+	case "status.code":
+		return 30
+	case "error":
+		return 31
+	case "file.path":
+		return 32
+	}
+	return -1
+}
+
 // maxKnownAttrs bounds knownAttrs (checked at init).
 const maxKnownAttrs = 40
 
@@ -82,15 +156,20 @@ func init() {
 	if len(knownAttrs) > maxKnownAttrs {
 		panic("trace: raise maxKnownAttrs")
 	}
+	for n, i := range knownAttrs {
+		if knownAttrIndex(n) != i {
+			panic("trace: knownAttrIndex out of step with knownAttrs: " + n)
+		}
+	}
 }
 
 // attrView is a span's known attributes, found in one pass.
 type attrView struct{ vals [maxKnownAttrs]string }
 
 func viewAttrs(a map[string]string) *attrView {
-	v := new(attrView) // stays on the stack
+	v := new(attrView)
 	for k, val := range a {
-		if i, ok := knownAttrs[k]; ok {
+		if i := knownAttrIndex(k); i >= 0 {
 			v.vals[i] = val
 		}
 	}
@@ -98,12 +177,12 @@ func viewAttrs(a map[string]string) *attrView {
 }
 
 // get is a[name] for a known name.
-func (v *attrView) get(name string) string { return v.vals[knownAttrs[name]] }
+func (v *attrView) get(name string) string { return v.vals[knownAttrIndex(name)] }
 
 // first is firstAttr over the view.
 func (v *attrView) first(names []string) string {
 	for _, n := range names {
-		if s := v.vals[knownAttrs[n]]; s != "" {
+		if s := v.vals[knownAttrIndex(n)]; s != "" {
 			return s
 		}
 	}
