@@ -860,6 +860,14 @@ func fieldBit(key string) uint {
 
 // keyValue reads {"key": …, "value": {…}} with a scalar value.
 func (p *fparser) keyValue() (k, v string, ok bool) {
+	// The shape every exporter writes, read straight through:
+	// {"key":"…","value":{"stringValue":"…"}}; anything else goes the
+	// general way from the same start.
+	save := p.i
+	if k, v, ok := p.keyValueCommon(); ok {
+		return k, v, true
+	}
+	p.i = save
 	var s seen
 	ok = p.object(func(key string) bool {
 		var ok bool
@@ -880,6 +888,28 @@ func (p *fparser) keyValue() (k, v string, ok bool) {
 		return ok
 	})
 	return k, v, ok && s == 3
+}
+
+func (p *fparser) keyValueCommon() (k, v string, ok bool) {
+	if !p.eat('{') {
+		return "", "", false
+	}
+	if f, ok := p.fieldName(); !ok || f != "key" || !p.eat(':') {
+		return "", "", false
+	}
+	if k, ok = p.key(); !ok || !p.eat(',') {
+		return "", "", false
+	}
+	if f, ok := p.fieldName(); !ok || f != "value" || !p.eat(':') || !p.eat('{') {
+		return "", "", false
+	}
+	if f, ok := p.fieldName(); !ok || (f != "stringValue" && f != "string_value") || !p.eat(':') {
+		return "", "", false
+	}
+	if v, ok = p.value(); !ok || !p.eat('}') || !p.eat('}') {
+		return "", "", false
+	}
+	return k, v, true
 }
 
 func (p *fparser) anyValue() (string, bool) {
