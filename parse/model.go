@@ -27,6 +27,10 @@ type Sink interface {
 }
 
 // Statement is one executed SQL statement as a log recorded it.
+//
+// Streaming decoders reuse one Statement, and the memory behind Text and
+// Params, for every statement they emit: a Sink that keeps any of it past
+// the call must copy it (strings.Clone).
 type Statement struct {
 	// Start is when the statement began. Formats that log at the end
 	// (PostgreSQL duration lines, the MySQL slow log) have it computed as
@@ -46,11 +50,14 @@ type Statement struct {
 	App      string
 	Client   string
 
-	Text   string            // the statement as logged, comments included
-	Params []string          // bind parameters in order ($1, $2 … or ?)
-	Rows   int64             // rows sent/affected; -1 when unknown
-	Tags   map[string]string // sqlcommenter/marginalia tags (route, traceparent …)
-	Line   int64             // line of the source where the statement starts
+	Text string // the statement as logged, comments included
+	// Truncated says Text was cut at the decoder's size limit (the
+	// statement itself was longer).
+	Truncated bool
+	Params    []string          // bind parameters in order ($1, $2 … or ?)
+	Rows      int64             // rows sent/affected; -1 when unknown
+	Tags      map[string]string // sqlcommenter/marginalia tags (route, traceparent …)
+	Line      int64             // line of the source where the statement starts
 }
 
 // ConnKind says what happened to a database connection.

@@ -14,8 +14,10 @@ import (
 
 	"hotpath/parse"
 	"hotpath/tui/common"
+	"hotpath/tui/findings"
 	"hotpath/tui/hotspots"
 	"hotpath/tui/keys"
+	"hotpath/tui/queries"
 	"hotpath/tui/sources"
 	"hotpath/tui/theme"
 	"hotpath/tui/traces"
@@ -71,7 +73,7 @@ func New(cfg Config) *Model {
 	ctx := &common.Context{Styles: theme.New(cfg.Renderer), Keys: keys.Default(), Options: cfg.Options}
 	lctx, cancel := context.WithCancel(context.Background())
 	m := &Model{cfg: cfg, ctx: ctx, loadCtx: lctx, cancel: cancel, started: time.Now(), width: 80, height: 24}
-	m.panes = []common.Component{hotspots.New(ctx), sources.New(ctx), traces.New(ctx)}
+	m.panes = []common.Component{findings.New(ctx), hotspots.New(ctx), sources.New(ctx), queries.New(ctx), traces.New(ctx)}
 	for _, in := range cfg.Inputs {
 		cfg.Collector.AddSource(in.Src)
 	}
@@ -216,6 +218,9 @@ func (m *Model) Pane(title string) common.Component { return m.pane(title) }
 // Views returns the latest computed views.
 func (m *Model) Views() *views.Views { return m.views }
 
+// Panes lists the panes, in pane-bar order (tests reach a pane's state).
+func (m *Model) Panes() []common.Component { return m.panes }
+
 // Loading reports whether inputs are still loading.
 func (m *Model) Loading() bool { return m.pending > 0 || m.building }
 
@@ -320,7 +325,14 @@ func (m *Model) helpView() string {
 	global := append(k.Global(), k.Back)
 	left := section("Navigation", k.Navigation()) + "\n" + section("Everywhere", global)
 	right := section(m.panes[m.active].Title(), m.panes[m.active].KeyBindings())
-	cols := lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(34).Render(left), right)
-	box := st.Border.Padding(0, 1).Render(cols + "\n" + st.Dim.Render("press any key to close"))
+	inner := m.width - 4 // border and padding
+	var body string
+	if lipgloss.Width(left)+lipgloss.Width(right)+2 <= inner {
+		body = lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(lipgloss.Width(left)+2).Render(left), right)
+	} else {
+		body = right + "\n" + left
+	}
+	body = lipgloss.NewStyle().MaxWidth(inner).MaxHeight(m.height - 3).Render(body)
+	box := st.Border.Padding(0, 1).Render(body + "\n" + st.Dim.Render("press any key to close"))
 	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, box)
 }

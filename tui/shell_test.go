@@ -81,9 +81,10 @@ func TestShellGolden(t *testing.T) {
 	}{
 		{"hotspots_80x24", 80, 24, nil},
 		{"hotspots_160x48", 160, 48, nil},
-		{"peek_80x24", 80, 24, []string{"down", "down", "enter"}},
-		{"sources_80x24", 80, 24, []string{"2"}},
-		{"sources_160x48", 160, 48, []string{"tab"}},
+		{"peek_80x24", 80, 24, []string{"2", "down", "down", "enter"}},
+		{"sources_80x24", 80, 24, []string{"3"}},
+		{"hotspots_home_80x24", 80, 24, []string{"2"}},
+		{"sources_160x48", 160, 48, []string{"tab", "tab"}},
 		{"help_80x24", 80, 24, []string{"?"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,14 +105,14 @@ func TestShellGolden(t *testing.T) {
 
 func TestShellBehaviour(t *testing.T) {
 	m, view := run(t, shellModel(t, "../testdata/profiles/app.folded"), 80, 24)
-	if m.ActivePane() != "Hotspots" {
+	if m.ActivePane() != "Findings" {
 		t.Errorf("home pane = %s", m.ActivePane())
 	}
 	h := m.Views().Hotspots
 	if h == nil || h.Rows[0].Func.Name != "<listcomp>" {
 		t.Fatalf("top function = %+v", h)
 	}
-	if !strings.Contains(view, "<listcomp>") || !strings.Contains(view, "samples/count") {
+	if !strings.Contains(view, "cpu_hotspot") || !strings.Contains(view, "<listcomp>") {
 		t.Errorf("view lacks the top function or sample type:\n%s", view)
 	}
 

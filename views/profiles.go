@@ -14,6 +14,7 @@ import (
 type ProfileGroup struct {
 	Profile *profile.Profile
 	Sources []string
+	Format  string // format of the first source ("pprof", "folded" …)
 }
 
 // SampleType names one value of one profile group, as "type/unit".
@@ -37,13 +38,13 @@ func GroupProfiles(sps []SourceProfile) ([]ProfileGroup, []string) {
 		gi, ok := index[key]
 		if !ok {
 			index[key] = len(groups)
-			groups = append(groups, ProfileGroup{Profile: sp.Profile, Sources: []string{sp.Source.Path}})
+			groups = append(groups, ProfileGroup{Profile: sp.Profile, Sources: []string{sp.Source.Path}, Format: sp.Source.Format()})
 			continue
 		}
 		merged, err := profile.Merge([]*profile.Profile{groups[gi].Profile, sp.Profile})
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("%s: not merged with %s: %v", sp.Source.Path, strings.Join(groups[gi].Sources, ", "), err))
-			groups = append(groups, ProfileGroup{Profile: sp.Profile, Sources: []string{sp.Source.Path}})
+			groups = append(groups, ProfileGroup{Profile: sp.Profile, Sources: []string{sp.Source.Path}, Format: sp.Source.Format()})
 			continue
 		}
 		groups[gi].Profile = merged

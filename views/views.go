@@ -4,12 +4,20 @@ import (
 	"time"
 
 	"hotpath/parse"
+	"hotpath/views/detect"
+	"hotpath/views/querydigest"
 	"hotpath/views/traces"
 )
 
 // Options are what a user chose about the views (command-line flags).
 type Options struct {
 	Hotspots HotspotOptions
+	Profile  detect.ProfileOptions
+}
+
+// DefaultOptions are the defaults of the command-line flags.
+func DefaultOptions() Options {
+	return Options{Profile: detect.DefaultProfileOptions()}
 }
 
 // Views is everything hotpath shows, computed from a Collector.
@@ -20,7 +28,12 @@ type Views struct {
 	// HotspotsErr explains a missing Hotspots table when profiles did load
 	// (say, an unknown -sample_index).
 	HotspotsErr error
-	Warnings    []string
+	// Findings are the detected problems, ranked.
+	Findings []*detect.Finding
+	// Queries is the SQL query digest (per fingerprint) and the connection
+	// and session statistics; nil when no SQL log loaded.
+	Queries  *querydigest.Digest
+	Warnings []string
 
 	// Traces are the spans grouped into traces and requests; TraceSummary
 	// is the report's `traces` section.
@@ -70,6 +83,16 @@ func Build(c *Collector, opt Options) *Views {
 	v.Groups, v.Warnings = GroupProfiles(c.Profiles())
 	if len(v.Groups) > 0 {
 		v.Hotspots, v.HotspotsErr = ComputeHotspots(v.Groups, opt.Hotspots)
+	}
+	var nps []detect.NamedProfile
+	for _, g := range v.Groups {
+		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
+	}
+	v.Findings = detect.Rank(detect.Correlate(detect.ProfileFindings(nps, opt.Profile)))
+	if qd, ok := c.queries.(interface{ Digest() querydigest.Digest }); ok {
+		if d := qd.Digest(); d.Statements > 0 || d.Connections.Opened > 0 || d.Connections.Closed > 0 {
+			v.Queries = &d
+		}
 	}
 	v.Traces = traces.Group(c.Spans())
 	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)

@@ -92,7 +92,7 @@ func TestE2EShellInTmux(t *testing.T) {
 	bin := buildBinary(t)
 	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo")
 	screen := s.waitFor("5/5 sources")
-	for _, want := range []string{"1 Hotspots", "2 Sources", "cpu/nanoseconds", "? help"} {
+	for _, want := range []string{"1 Findings", "2 Hotspots", "3 Sources", "lock_contention", "recordAudit", "? help"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("home screen lacks %q:\n%s", want, screen)
 		}
@@ -104,6 +104,8 @@ func TestE2EShellInTmux(t *testing.T) {
 		t.Errorf("NO_COLOR=1 but the screen has colours:\n%q", colored)
 	}
 
+	s.send("2")
+	s.waitFor("cpu/nanoseconds")
 	s.send("s") // sort by cum: the root of every stack comes first
 	screen = s.waitFor("sorted by cum")
 	s.send("Enter")
@@ -111,7 +113,7 @@ func TestE2EShellInTmux(t *testing.T) {
 	s.send("Escape")
 	s.waitFor("sorted by cum")
 
-	s.send("2")
+	s.send("3")
 	screen = s.waitFor("5 sources · 5 loaded · 0 failed")
 	if !strings.Contains(screen, "demo/cpu.pprof") {
 		t.Errorf("Sources pane lacks demo/cpu.pprof:\n%s", screen)
@@ -119,6 +121,14 @@ func TestE2EShellInTmux(t *testing.T) {
 	s.send("?")
 	s.waitFor("Navigation")
 	s.send("x") // any key closes help
+	s.waitFor("5 sources · 5 loaded")
+
+	// A finding's location opens in Hotspots.
+	s.send("1")
+	s.waitFor("lock_contention")
+	s.send("Enter")
+	s.waitFor("Callers and callees of main.(*server).recordAudit")
+	s.send("3")
 	s.waitFor("5 sources · 5 loaded")
 
 	if out, err := exec.Command("tmux", "-L", s.socket, "resize-window", "-t", s.name, "-x", "120", "-y", "40").CombinedOutput(); err != nil {

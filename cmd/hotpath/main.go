@@ -24,10 +24,12 @@ import (
 
 	"hotpath/cmd/hotpath/demo"
 	"hotpath/parse"
+	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 	"hotpath/tui"
 	"hotpath/tui/theme"
 	"hotpath/views"
+	"hotpath/views/querydigest"
 	"hotpath/views/report"
 )
 
@@ -130,7 +132,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
 		HTTPTimeout: secondsToDuration(cfg.timeout)}
-	collector := views.NewCollector(nil)
+	collector := views.NewCollector(querydigest.New(querydigest.Options{}))
 	load := func(ctx context.Context, in *parse.Input) error {
 		return parse.Load(ctx, in, formats(), collector, popt)
 	}
@@ -141,7 +143,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func (c config) viewOptions() (views.Options, error) {
-	var opt views.Options
+	opt := views.DefaultOptions()
 	opt.Hotspots.SampleType = c.sampleIndex
 	opt.Hotspots.NodeCount = c.nodecount
 	var err error
@@ -160,7 +162,8 @@ func (c config) viewOptions() (views.Options, error) {
 
 // formats is every format hotpath reads, in sniffing order.
 func formats() []parse.Format {
-	return append(parse.ProfileFormats(), trace.Formats()...)
+	fs := append(parse.ProfileFormats(), trace.Formats()...)
+	return append(fs, sqllog.Formats()...)
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.

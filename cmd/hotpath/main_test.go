@@ -327,3 +327,70 @@ func TestLegacyTextProfilesStdinAndDirectories(t *testing.T) {
 		t.Errorf("stdin report: %+v %+v", sr.Sources[0], sr.Hotspots[0])
 	}
 }
+
+// TestReportJSONSchema checks the field names DESIGN.md fixes, on the demo.
+func TestReportJSONSchema(t *testing.T) {
+	out, errs, code := runHotpath(t, "report", "-format", "json", "-demo")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"sources":  {"path", "format", "events", "bytes", "skipped", "warnings"},
+		"findings": {"rank", "id", "kind", "severity", "confidence", "title", "avoidable_ms", "share", "formula", "evidence_sources", "locations", "count", "recommendation"},
+		"hotspots": {"function", "file", "sample_type", "flat", "flat_share", "cum", "cum_share"},
+	}
+	for section, keys := range want {
+		items, ok := raw[section].([]any)
+		if !ok || len(items) == 0 {
+			t.Errorf("%s: no items in the demo report", section)
+			continue
+		}
+		obj := items[0].(map[string]any)
+		for _, k := range keys {
+			if _, ok := obj[k]; !ok {
+				t.Errorf("%s[0] lacks %q: %v", section, k, obj)
+			}
+		}
+	}
+	conn := raw["connections"].(map[string]any)
+	for _, k := range []string{"opened", "closed", "mean_session_ms"} {
+		if _, ok := conn[k]; !ok {
+			t.Errorf("connections lacks %q", k)
+		}
+	}
+	tr := raw["traces"].(map[string]any)
+	for _, k := range []string{"traces", "spans"} {
+		if _, ok := tr[k]; !ok {
+			t.Errorf("traces lacks %q", k)
+		}
+	}
+	f := raw["findings"].([]any)[0].(map[string]any)
+	if f["rank"].(float64) != 1 || f["kind"] != "lock_contention" {
+		t.Errorf("first demo finding = %v", f)
+	}
+	switch f["severity"] {
+	case "critical", "high", "medium", "low", "info":
+	default:
+		t.Errorf("severity %v", f["severity"])
+	}
+}
+
+func TestReportMarkdownAndText(t *testing.T) {
+	md, _, code := runHotpath(t, "report", "-format", "md", "-demo")
+	if code != 0 || !strings.Contains(md, "| # | Bottleneck | Severity | Evidence | Avoidable | Recommendation |") ||
+		!strings.Contains(md, "**lock_contention**") {
+		t.Errorf("markdown report:\n%s", md)
+	}
+	txt, _, _ := runHotpath(t, "report", "-demo", "-nodecount", "3")
+	if !strings.Contains(txt, "Findings") || !strings.Contains(txt, "Hotspots (cpu/nanoseconds)") || !strings.Contains(txt, "flat%") {
+		t.Errorf("text report:\n%s", txt)
+	}
+	_, errs, code := runHotpath(t, "report", "-format", "yaml", "-demo")
+	if code != 2 || !strings.Contains(errs, "unknown report format") {
+		t.Errorf("bad format: exit %d, %s", code, errs)
+	}
+}

@@ -57,3 +57,7 @@ func Fit(s string, w int) string {
 	}
 	return ansi.Truncate(s, w, "…")
 }
+
+// ShowFunction asks the Hotspots pane to select a function and open its
+// callers and callees.
+type ShowFunction struct{ Name string }

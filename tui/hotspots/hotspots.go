@@ -149,6 +149,10 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.recompute()
 		return m, nil
 	}
+	if show, ok := msg.(common.ShowFunction); ok {
+		m.show(show.Name)
+		return m, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return m, nil
@@ -180,6 +184,31 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.table.Update(msg)
 	}
 	return m, nil
+}
+
+// show selects the function named name and opens its callers and callees,
+// switching to a sample type that has it if the current one does not.
+func (m *Model) show(name string) {
+	find := func() bool {
+		for i, r := range m.rows {
+			if r.Func.Name == name {
+				m.table.SetCursor(i)
+				m.openPeek(r.Func)
+				return true
+			}
+		}
+		return false
+	}
+	if find() || m.v == nil {
+		return
+	}
+	for _, st := range views.SampleTypes(m.v.Groups) {
+		m.sampleType = st.String()
+		m.recompute()
+		if find() {
+			return
+		}
+	}
 }
 
 func (m *Model) nextSampleType() {

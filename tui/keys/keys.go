@@ -39,7 +39,7 @@ func Default() *KeyMap {
 	}
 	for i := range k.Pane {
 		n := string(rune('1' + i))
-		k.Pane[i] = key.NewBinding(key.WithKeys(n), key.WithHelp(n, "go to pane "+n))
+		k.Pane[i] = key.NewBinding(key.WithKeys(n), key.WithHelp("1…5", "go to pane"))
 	}
 	return k
 }

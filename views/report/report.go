@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"hotpath/views"
+	"hotpath/views/detect"
 	"hotpath/views/traces"
 )
 
@@ -67,6 +69,20 @@ type Finding struct {
 	Fingerprint     string     `json:"fingerprint,omitempty"`
 	Count           int64      `json:"count"`
 	Recommendation  string     `json:"recommendation"`
+	// Added fields: the denominator of share, and each source's testimony.
+	ObservedMS float64    `json:"observed_ms"`
+	Evidence   []Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence is one source's testimony for a finding.
+type Evidence struct {
+	Source   string     `json:"source"`
+	What     string     `json:"what"`
+	Count    int64      `json:"count,omitempty"`
+	TimeMS   float64    `json:"time_ms,omitempty"`
+	Examples []string   `json:"examples,omitempty"`
+	Stack    []Location `json:"stack,omitempty"`
+	TraceID  string     `json:"trace_id,omitempty"`
 }
 
 // Query is one fingerprint's digest.
@@ -139,14 +155,40 @@ func Build(v *views.Views) *Report {
 		}
 		r.Sources = append(r.Sources, rs)
 	}
+	for _, f := range v.Findings {
+		r.Findings = append(r.Findings, finding(f))
+	}
 	if h := v.Hotspots; h != nil {
 		for _, row := range h.Rows {
 			r.Hotspots = append(r.Hotspots, Hotspot{Function: row.Func.Name, File: row.Func.File,
 				SampleType: h.SampleType.String(), Flat: row.Flat, FlatShare: row.FlatShare, Cum: row.Cum, CumShare: row.CumShare})
 		}
 	}
+	queriesJSON(r, v)
 	return r
 }
+
+func finding(f *detect.Finding) Finding {
+	out := Finding{
+		Rank: f.Rank, ID: f.ID(), Kind: string(f.Kind), Severity: f.Severity.String(), Confidence: f.Confidence,
+		Title: f.Title, AvoidableMS: ms(f.Avoidable), Share: f.Share, Formula: f.Formula,
+		EvidenceSources: f.Sources(), Locations: []Location{}, Fingerprint: f.Fingerprint, Count: f.Count,
+		Recommendation: f.Recommendation, ObservedMS: ms(f.Observed),
+	}
+	for _, l := range f.Locations {
+		out.Locations = append(out.Locations, Location{Function: l.Function, File: l.File, Line: l.Line, Route: l.Route})
+	}
+	for _, e := range f.Evidence {
+		ev := Evidence{Source: e.Source, What: e.What, Count: e.Count, TimeMS: ms(e.Time), Examples: e.Examples, TraceID: e.TraceID}
+		for _, fr := range e.Stack {
+			ev.Stack = append(ev.Stack, Location{Function: fr.Function, File: fr.File, Line: fr.Line})
+		}
+		out.Evidence = append(out.Evidence, ev)
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
 // Formats lists the output formats Write accepts.
 var Formats = []string{"text", "md", "json"}

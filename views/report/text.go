@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"hotpath/views"
+	"hotpath/views/detect"
 	"hotpath/views/termsafe"
 )
 
@@ -35,6 +36,17 @@ func writeText(w io.Writer, v *views.Views) error {
 	for _, wn := range v.Warnings {
 		fmt.Fprintf(ew, "  warning: %s\n", termsafe.String(wn))
 	}
+	if len(v.Findings) > 0 {
+		fmt.Fprintf(ew, "\nFindings\n")
+		for _, f := range v.Findings {
+			fmt.Fprintf(ew, "%3d. [%s] %s — avoidable %s (%s), confidence %s\n", f.Rank, severityLabel(f.Severity), termsafe.String(f.Title),
+				views.FormatDuration(f.Avoidable), views.FormatShare(f.Share), f.Confidence)
+			for _, l := range f.Locations {
+				fmt.Fprintf(ew, "     at %s\n", termsafe.String(l.String()))
+			}
+			fmt.Fprintf(ew, "     %s\n     fix: %s\n", termsafe.String(f.Formula), termsafe.String(f.Recommendation))
+		}
+	}
 	if h := v.Hotspots; h != nil {
 		fmt.Fprintf(ew, "\nHotspots (%s)\n%s\n", h.SampleType, hotspotSummary(h))
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -53,12 +65,28 @@ func writeText(w io.Writer, v *views.Views) error {
 	} else if v.HotspotsErr != nil {
 		fmt.Fprintf(ew, "\nHotspots: %s\n", v.HotspotsErr)
 	}
+	writeQueriesText(ew, v)
 	return ew.err
 }
 
 func writeMarkdown(w io.Writer, v *views.Views) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintln(ew, "# hotpath report")
+	if len(v.Findings) > 0 {
+		fmt.Fprintln(ew, "\n## Bottlenecks\n\n| # | Bottleneck | Severity | Evidence | Avoidable | Recommendation |\n| ---: | --- | --- | --- | ---: | --- |")
+		for _, f := range v.Findings {
+			var ev []string
+			for _, e := range f.Evidence {
+				ev = append(ev, e.Source+": "+e.What)
+			}
+			where := ""
+			if len(f.Locations) > 0 {
+				where = " (`" + mdCell(f.Locations[0].String()) + "`)"
+			}
+			fmt.Fprintf(ew, "| %d | **%s**%s | %s | %s | %s (%s) | %s |\n", f.Rank, mdCell(string(f.Kind)), where,
+				severityLabel(f.Severity), mdCell(strings.Join(ev, "; ")), views.FormatDuration(f.Avoidable), views.FormatShare(f.Share), mdCell(f.Recommendation))
+		}
+	}
 	fmt.Fprintln(ew, "\n## Sources\n\n| path | format | events | bytes | skipped | status |\n| --- | --- | ---: | ---: | ---: | --- |")
 	for _, s := range v.Sources {
 		fmt.Fprintf(ew, "| %s | %s | %d | %s | %d | %s |\n", mdCell(s.Path), orDash(s.Format), s.Events,
@@ -77,7 +105,13 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 				mdCell(row.Func.Name), mdCell(row.Func.File))
 		}
 	}
+	writeQueriesMarkdown(ew, v)
 	return ew.err
+}
+
+// severityLabel is a word and a symbol, never colour alone.
+func severityLabel(s detect.Severity) string {
+	return [...]string{"· info", "▽ low", "◇ medium", "▲ high", "◆ critical"}[s]
 }
 
 func hotspotSummary(h *views.Hotspots) string {

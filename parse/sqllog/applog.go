@@ -1,0 +1,465 @@
+package sqllog
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"hotpath/parse"
+)
+
+// ---------------------------------------------------------------- SQLAlchemy
+
+func sniffSQLAlchemy(head []byte) bool {
+	n := 0
+	sniffLines(head, 1000, func(l []byte) {
+		if bytes.Contains(l, []byte(" sqlalchemy.engine")) || bytes.Contains(l, []byte(" sqlalchemy.pool")) {
+			n++
+		}
+	})
+	return n > 0
+}
+
+// logStart reports whether l begins a new log record: a leading timestamp
+// (Python's asctime, ISO 8601).
+func logStart(l []byte, tp *timeParser) (time.Time, bool) {
+	if len(l) < 19 || l[0] < '0' || l[0] > '9' || l[4] != '-' {
+		return time.Time{}, false
+	}
+	t, _, ok := tp.pgTime(l)
+	return t, ok
+}
+
+type saDecoder struct {
+	em      *emitter
+	src     *parse.Source
+	in      interner
+	tp      timeParser
+	st      parse.Statement
+	ev      parse.ConnEvent
+	text    textBuf
+	params  params
+	pending bool
+	conn    string          // connection checked out now (the session)
+	seen    map[string]bool // connections checked out at least once
+}
+
+func (d *saDecoder) flush(withParams []byte, hasParams bool) {
+	if !d.pending {
+		return
+	}
+	d.pending = false
+	st := &d.st
+	txt := bytes.TrimRight(d.text.b, " \t\r\n")
+	st.Text = bstr(txt)
+	st.Truncated = d.text.truncated
+	st.Params = nil
+	if hasParams {
+		d.params.reset()
+		d.params.add(withParams)
+		st.Params = d.params.strings()
+	}
+	st.Tags = nil
+	if hasComment(txt) {
+		st.Tags = ExtractTags(txt)
+	}
+	d.em.stmt(st)
+}
+
+// connID pulls "0x7fef3476fec0" out of "<connection object at 0x7fef…; dsn: …>".
+func connID(m []byte) []byte {
+	if i := bytes.Index(m, []byte(" at 0x")); i >= 0 {
+		id := m[i+4:]
+		j := 2
+		for j < len(id) && (id[j] >= '0' && id[j] <= '9' || id[j] >= 'a' && id[j] <= 'f') {
+			j++
+		}
+		return id[:j]
+	}
+	if i := bytes.IndexByte(m, '<'); i >= 0 {
+		if j := bytes.IndexByte(m[i:], '>'); j > 0 {
+			return m[i : i+j+1]
+		}
+	}
+	return nil
+}
+
+func decodeSQLAlchemy(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, _ parse.Options) error {
+	d := &saDecoder{em: newEmitter(ctx, src, sink), src: src, seen: map[string]bool{}}
+	d.tp.src = src
+	sc := parse.NewLineScanner(r, maxLine)
+	for {
+		l, ok, err := sc.Next()
+		if err != nil {
+			d.flush(nil, false)
+			d.em.flush()
+			return fmt.Errorf("line %d: %w", sc.Line()+1, err)
+		}
+		if !ok {
+			break
+		}
+		if err := d.em.tick(); err != nil {
+			d.em.flush()
+			return err
+		}
+		line := sc.Line()
+		at := bytes.Index(l, []byte(" sqlalchemy."))
+		t, stamped := logStart(l, &d.tp)
+		if at < 0 {
+			if isBinary(l) {
+				src.SkipLine(line, binaryReason)
+				continue
+			}
+			if !stamped && d.pending {
+				d.text.addByte('\n')
+				d.text.add(l)
+				if sc.TooLong() {
+					d.text.truncated = true
+				}
+				continue
+			}
+			d.flush(nil, false)
+			if len(bytes.TrimSpace(l)) > 0 {
+				if stamped {
+					src.SkipLine(line, "line from another logger")
+				} else {
+					src.SkipLine(line, garbageReason(l, "a SQLAlchemy log line"))
+				}
+			}
+			continue
+		}
+		rest := l[at+1:]
+		sp := bytes.IndexByte(rest, ' ')
+		if sp < 0 {
+			continue
+		}
+		logger, msg := rest[:sp], rest[sp+1:]
+		if bytes.HasPrefix(logger, []byte("sqlalchemy.pool")) {
+			d.flush(nil, false)
+			d.pool(msg, t, line)
+			continue
+		}
+		if !bytes.HasPrefix(logger, []byte("sqlalchemy.engine")) {
+			d.flush(nil, false)
+			continue // sqlalchemy.orm and friends
+		}
+		if len(msg) > 0 && msg[0] == '[' {
+			if e := bytes.Index(msg, []byte("] ")); e > 0 {
+				d.flush(msg[e+2:], true)
+			} else {
+				d.flush(nil, false)
+			}
+			continue
+		}
+		d.flush(nil, false)
+		if bytes.HasPrefix(msg, []byte("Col ")) || bytes.HasPrefix(msg, []byte("Row ")) {
+			continue // echo="debug" result rows
+		}
+		if bytes.HasPrefix(msg, []byte("BEGIN (implicit)")) {
+			msg = msg[:5]
+		}
+		st := &d.st
+		*st = parse.Statement{Start: t, Session: d.conn, Rows: -1, Line: line}
+		d.text.reset()
+		d.text.add(msg)
+		if sc.TooLong() {
+			d.text.truncated = true
+		}
+		d.pending = true
+	}
+	d.flush(nil, false)
+	d.em.flush()
+	return nil
+}
+
+func (d *saDecoder) pool(msg []byte, t time.Time, line int64) {
+	id := d.in.get(connID(msg))
+	ev := &d.ev
+	*ev = parse.ConnEvent{Time: t, Session: id, Line: line}
+	switch {
+	case bytes.HasPrefix(msg, []byte("Created new connection")):
+		ev.Kind = parse.ConnOpened
+	case bytes.HasPrefix(msg, []byte("Closing connection")) || bytes.HasPrefix(msg, []byte("Hard-closing connection")):
+		ev.Kind = parse.ConnClosed
+		delete(d.seen, id)
+		if d.conn == id {
+			d.conn = ""
+		}
+	case bytes.HasSuffix(msg, []byte("checked out from pool")):
+		d.conn = id
+		if d.seen[id] {
+			ev.Kind = parse.ConnPoolReused
+		} else {
+			if len(d.seen) < maxSessions {
+				d.seen[id] = true
+			}
+			return
+		}
+	case bytes.Contains(msg, []byte("being returned to pool")):
+		if d.conn == id {
+			d.conn = ""
+		}
+		return
+	default:
+		return
+	}
+	d.em.conn(ev)
+}
+
+// ---------------------------------------------------------------- Django
+
+func sniffDjango(head []byte) bool {
+	n := 0
+	sniffLines(head, 1000, func(l []byte) {
+		if _, _, ok := djangoDuration(l); ok && bytes.Contains(head, []byte("; args=")) {
+			n++
+		}
+	})
+	return n > 0
+}
+
+// djangoDuration finds "(0.002) " — at the start of the message, after an
+// optional "… django.db.backends " logging prefix — and returns the
+// duration and the offset of the SQL.
+func djangoDuration(l []byte) (time.Duration, int, bool) {
+	i := 0
+	if j := bytes.Index(l, []byte("django.db.backends ")); j >= 0 {
+		i = j + len("django.db.backends ")
+	} else if len(l) > 0 && l[0] != '(' {
+		return 0, 0, false
+	}
+	if i >= len(l) || l[i] != '(' {
+		return 0, 0, false
+	}
+	d, n, ok := parseDecimal(l[i+1:], time.Second)
+	if !ok || i+1+n+1 >= len(l) || l[i+1+n] != ')' || l[i+2+n] != ' ' {
+		return 0, 0, false
+	}
+	return d, i + n + 3, true
+}
+
+type recDecoder struct {
+	em      *emitter
+	src     *parse.Source
+	in      interner
+	tp      timeParser
+	st      parse.Statement
+	text    textBuf
+	params  params
+	pending bool
+}
+
+func (d *recDecoder) flushDjango() {
+	if !d.pending {
+		return
+	}
+	d.pending = false
+	st := &d.st
+	txt := d.text.b
+	st.Params = nil
+	if i := bytes.LastIndex(txt, []byte("; args=")); i >= 0 {
+		args := txt[i+len("; args="):]
+		if j := bytes.LastIndex(args, []byte("; alias=")); j >= 0 {
+			args = args[:j]
+		}
+		txt = txt[:i]
+		if !bytes.Equal(args, []byte("None")) {
+			d.params.reset()
+			d.params.add(args)
+			st.Params = d.params.strings()
+		}
+	}
+	txt = bytes.TrimSpace(txt)
+	st.Text = bstr(txt)
+	st.Truncated = d.text.truncated
+	st.Tags = nil
+	if hasComment(txt) {
+		st.Tags = ExtractTags(txt)
+	}
+	d.em.stmt(st)
+}
+
+func decodeDjango(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, _ parse.Options) error {
+	d := &recDecoder{em: newEmitter(ctx, src, sink), src: src}
+	d.tp.src = src
+	sc := parse.NewLineScanner(r, maxLine)
+	for {
+		l, ok, err := sc.Next()
+		if err != nil {
+			d.flushDjango()
+			d.em.flush()
+			return fmt.Errorf("line %d: %w", sc.Line()+1, err)
+		}
+		if !ok {
+			break
+		}
+		if err := d.em.tick(); err != nil {
+			d.em.flush()
+			return err
+		}
+		line := sc.Line()
+		t, stamped := logStart(l, &d.tp)
+		dur, off, isSQL := djangoDuration(l)
+		if !isSQL {
+			if isBinary(l) {
+				src.SkipLine(line, binaryReason)
+				continue
+			}
+			if !stamped && d.pending && !bytes.Contains(l, []byte("django.")) {
+				d.text.addByte('\n')
+				d.text.add(l)
+				continue
+			}
+			d.flushDjango()
+			if len(bytes.TrimSpace(l)) > 0 && !bytes.Contains(l, []byte("django.db.backends.schema ")) {
+				src.SkipLine(line, "line that is not a django.db.backends SQL line")
+			}
+			continue
+		}
+		d.flushDjango()
+		st := &d.st
+		*st = parse.Statement{Duration: dur, HasDuration: true, Rows: -1, Line: line}
+		if stamped {
+			st.Start = t.Add(-dur)
+		}
+		d.text.reset()
+		d.text.add(l[off:])
+		if sc.TooLong() {
+			d.text.truncated = true
+		}
+		d.pending = true
+	}
+	d.flushDjango()
+	d.em.flush()
+	return nil
+}
+
+// ---------------------------------------------------------------- Rails
+
+func sniffRails(head []byte) bool {
+	n := 0
+	var buf []byte
+	sniffLines(head, 1000, func(l []byte) {
+		buf = stripANSI(buf[:0], l)
+		if _, _, _, _, ok := railsLine(buf); ok {
+			n++
+		}
+	})
+	return n > 0
+}
+
+// stripANSI removes CSI escape sequences ("\x1b[1m\x1b[36m").
+func stripANSI(dst, l []byte) []byte {
+	if bytes.IndexByte(l, 0x1b) < 0 {
+		return append(dst, l...)
+	}
+	for i := 0; i < len(l); i++ {
+		if l[i] == 0x1b && i+1 < len(l) && l[i+1] == '[' {
+			j := i + 2
+			for j < len(l) && (l[j] >= '0' && l[j] <= '9' || l[j] == ';') {
+				j++
+			}
+			if j < len(l) {
+				i = j
+				continue
+			}
+		}
+		dst = append(dst, l[i])
+	}
+	return dst
+}
+
+// railsLine reads "  User Load (0.4ms)  SELECT …  [["id", 1]]" into name,
+// duration, SQL and binds.
+func railsLine(l []byte) (name []byte, dur time.Duration, sql, binds []byte, ok bool) {
+	i := bytes.Index(l, []byte("ms)  "))
+	if i < 0 {
+		return nil, 0, nil, nil, false
+	}
+	open := bytes.LastIndex(l[:i], []byte("("))
+	if open < 0 {
+		return nil, 0, nil, nil, false
+	}
+	d, n, good := parseDecimal(l[open+1:i], time.Millisecond)
+	if !good || open+1+n != i {
+		return nil, 0, nil, nil, false
+	}
+	name = bytes.TrimSpace(l[:open])
+	if k := bytes.LastIndex(name, []byte(" : ")); k >= 0 { // Logger's "DEBUG -- : "
+		name = bytes.TrimSpace(name[k+3:])
+	} else if k := bytes.LastIndex(name, []byte("] ")); k >= 0 { // tagged logging
+		name = bytes.TrimSpace(name[k+2:])
+	}
+	sql = l[i+len("ms)  "):]
+	if k := bytes.LastIndex(sql, []byte("  [[")); k >= 0 && bytes.HasSuffix(sql, []byte("]")) {
+		binds = sql[k+2:]
+		sql = sql[:k]
+	}
+	return name, d, bytes.TrimSpace(sql), binds, len(sql) > 0
+}
+
+func decodeRails(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, _ parse.Options) error {
+	d := &recDecoder{em: newEmitter(ctx, src, sink), src: src}
+	d.tp.src = src
+	sc := parse.NewLineScanner(r, maxLine)
+	var buf []byte
+	for {
+		l, ok, err := sc.Next()
+		if err != nil {
+			d.em.flush()
+			return fmt.Errorf("line %d: %w", sc.Line()+1, err)
+		}
+		if !ok {
+			break
+		}
+		if err := d.em.tick(); err != nil {
+			d.em.flush()
+			return err
+		}
+		line := sc.Line()
+		buf = stripANSI(buf[:0], l)
+		name, dur, sql, binds, ok := railsLine(buf)
+		if !ok {
+			if len(bytes.TrimSpace(buf)) > 0 {
+				src.SkipLine(line, "line that is not an ActiveRecord SQL line")
+			}
+			continue
+		}
+		if bytes.HasPrefix(name, []byte("CACHE ")) {
+			src.SkipLine(line, "ActiveRecord query-cache hit (not sent to the database)")
+			continue
+		}
+		st := &d.st
+		*st = parse.Statement{Duration: dur, HasDuration: true, Rows: -1, Line: line}
+		// Logger format: "D, [2026-11-27T22:59:11.801202 #13285] DEBUG -- : "
+		if k := bytes.Index(buf, []byte(", [")); k >= 0 && k < 4 {
+			if t, n, ok := d.tp.pgTime(buf[k+3:]); ok {
+				st.Start = t.Add(-dur)
+				if rest := buf[k+3+n:]; bytes.HasPrefix(rest, []byte(" #")) {
+					pid, m := atoi(rest[2:])
+					if m > 0 {
+						st.Session = d.in.get(rest[2 : 2+m])
+					}
+					_ = pid
+				}
+			}
+		}
+		d.text.reset()
+		d.text.add(sql)
+		st.Text = bstr(d.text.b)
+		st.Truncated = d.text.truncated || sc.TooLong()
+		if len(binds) > 0 {
+			d.params.reset()
+			d.params.add(binds)
+			st.Params = d.params.strings()
+		}
+		if hasComment(d.text.b) {
+			st.Tags = ExtractTags(d.text.b)
+		}
+		d.em.stmt(st)
+	}
+	d.em.flush()
+	return nil
+}

@@ -1,0 +1,320 @@
+package sqllog
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"hotpath/parse"
+)
+
+func sample(t testing.TB, name string) []byte {
+	t.Helper()
+	f, err := os.Open(testdata(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// insertAfter puts extra lines after the n-th line that starts with marker.
+func insertAfter(data []byte, marker string, n int, extra string) []byte {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	var out []byte
+	seen := 0
+	for _, l := range lines {
+		out = append(out, l...)
+		if bytes.HasPrefix(l, []byte(marker)) {
+			seen++
+			if seen == n {
+				out = append(out, extra...)
+			}
+		}
+	}
+	return out
+}
+
+func reasons(src *parse.Source) string {
+	var b strings.Builder
+	for _, sk := range src.Skipped() {
+		b.WriteString(sk.Reason)
+		b.WriteString("; ")
+	}
+	return b.String()
+}
+
+// Binary garbage, invalid UTF-8 and a log that starts mid-statement (it was
+// rotated there) are skipped and counted with a reason; every statement
+// around them is still read.
+func TestGarbageAndRotation(t *testing.T) {
+	const binary = "\x00\x01\x02\x03garbage\xff\xfe\n"
+	const badUTF8 = "\xc3\x28\xa0\xa1 not text at all\n"
+	for _, tc := range []struct {
+		file, marker string
+		rotated      string // lines of a statement whose start was in the previous file
+		stmts        int64
+		want         []string
+	}{
+		{"pg-default.log.gz", "2026", "\tFROM pgbench_accounts\n\tWHERE aid = 1;\n", 153, []string{"binary garbage line", "invalid UTF-8", "log rotated mid-statement"}},
+		{"pg-structured.csv.gz", "2026", "", 153, []string{"binary garbage line", "invalid UTF-8"}},
+		{"pg-structured.json.gz", "{", "", 153, []string{"binary garbage line", "invalid UTF-8"}},
+		{"mariadb-slow.log.gz", "# Query_time", "  FROM sbtest1\n WHERE id = 1;\n", 250, []string{"binary garbage line", "log rotated mid-entry"}},
+		{"mariadb-general.log.gz", "\t\t", "  k INTEGER DEFAULT '0' NOT NULL,\n", 250, []string{"binary garbage line", "log rotated mid-entry"}},
+		{"sqlalchemy-echo.log.gz", "2026", "FROM hp_customer\n", 42, []string{"binary garbage line", "invalid UTF-8"}},
+		{"django-debug.log.gz", "2026", "", 221, []string{"binary garbage line"}},
+		{"rails-activerecord.log.gz", "D,", "", 71, []string{"not an ActiveRecord SQL line"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data := sample(t, tc.file)
+			// Garbage after the 3rd record's first line would land inside a
+			// multi-line statement for the line-oriented formats whose
+			// continuation lines cannot be told from text; after a header
+			// line it cannot.
+			data = insertAfter(data, tc.marker, 3, binary)
+			if !strings.HasPrefix(tc.file, "mariadb") {
+				data = insertAfter(data, tc.marker, 5, badUTF8)
+			}
+			data = append([]byte(tc.rotated), data...)
+			src, s, err := loadBytes(t, tc.file, data, parse.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.stmts != tc.stmts {
+				t.Errorf("statements = %d, want %d", s.stmts, tc.stmts)
+			}
+			got := reasons(src)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("skip reasons %q lack %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+// The last entry cut short (a log copied while written, or cut at a byte
+// count) is counted, never a crash.
+func TestTruncatedLastEntry(t *testing.T) {
+	for _, tc := range []struct {
+		file   string
+		cut    int // bytes removed from the end
+		reason string
+	}{
+		{"mariadb-slow.log.gz", 150, ""},
+		{"mariadb-general.log.gz", 7, ""},
+		{"pg-default.log.gz", 40, ""},
+		{"pg-structured.csv.gz", 30, ""},
+		{"pg-structured.json.gz", 30, "jsonlog"},
+	} {
+		data := sample(t, tc.file)
+		data = data[:len(data)-tc.cut]
+		src, s, err := loadBytes(t, tc.file, data, parse.Options{})
+		if err != nil {
+			t.Errorf("%s: %v", tc.file, err)
+			continue
+		}
+		if s.stmts == 0 {
+			t.Errorf("%s: nothing read", tc.file)
+		}
+		if tc.reason != "" && !strings.Contains(reasons(src), tc.reason) {
+			t.Errorf("%s: reasons %q", tc.file, reasons(src))
+		}
+	}
+	// The shared slow log's own cut: a header without its statement.
+	data := sample(t, "mariadb-slow.log.gz")
+	data = append(data, "# User@Host: root[root] @ lo"...)
+	src, s, _ := loadBytes(t, "slow", data, parse.Options{})
+	if s.stmts != 250 || !strings.Contains(reasons(src), "without statement text") {
+		t.Errorf("stmts %d, reasons %q", s.stmts, reasons(src))
+	}
+}
+
+// hugeReader yields head, then n bytes of fill, then tail, without holding
+// them in memory.
+type hugeReader struct {
+	head, tail []byte
+	n          int64
+	fill       byte
+	stage      int
+}
+
+func (h *hugeReader) Read(p []byte) (int, error) {
+	switch {
+	case len(h.head) > 0:
+		n := copy(p, h.head)
+		h.head = h.head[n:]
+		return n, nil
+	case h.n > 0:
+		k := int64(len(p))
+		if k > h.n {
+			k = h.n
+		}
+		for i := range p[:k] {
+			p[i] = h.fill
+		}
+		h.n -= k
+		return int(k), nil
+	case len(h.tail) > 0:
+		n := copy(p, h.tail)
+		h.tail = h.tail[n:]
+		return n, nil
+	}
+	return 0, io.EOF
+}
+
+// A 50 MB statement costs bounded memory: its first MaxStatement bytes are
+// kept and it is flagged Truncated; the statements after it are read.
+func TestHugeStatement(t *testing.T) {
+	const size = 50 << 20
+	for _, tc := range []struct {
+		name       string
+		head, tail string
+		fill       byte
+	}{
+		{"postgres one line", "2026-11-27 22:11:28.144 UTC [61] u@d LOG:  duration: 1.000 ms  statement: SELECT '", "'\n2026-11-27 22:11:28.145 UTC [61] u@d LOG:  duration: 1.000 ms  statement: SELECT 2\n", 'x'},
+		{"postgres continuation lines", "2026-11-27 22:11:28.144 UTC [61] u@d LOG:  duration: 1.000 ms  statement: SELECT 1,\n\t", "1\n2026-11-27 22:11:28.145 UTC [61] u@d LOG:  duration: 1.000 ms  statement: SELECT 2\n", '\n'},
+		{"mysql slow", "# User@Host: root[root] @ localhost []\n# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\nSET timestamp=1795817592;\nINSERT INTO t VALUES ('", "');\n# User@Host: root[root] @ localhost []\n# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\nSELECT 2;\n", 'y'},
+		{"mysql general", "Time\t\t    Id Command\tArgument\n261127 22:13:12\t     3 Query\tINSERT INTO t VALUES ('", "')\n\t\t     3 Query\tSELECT 2\n", 'z'},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fill == '\n' {
+				// 50 MB of short continuation lines.
+				tc.fill = '\t'
+			}
+			r := &hugeReader{head: []byte(tc.head), tail: []byte(tc.tail), n: size, fill: tc.fill}
+			var rd io.Reader = r
+			if tc.fill == '\t' {
+				rd = &lineFill{r: r}
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			in := parse.NewInput(tc.name, 0, func() (io.ReadCloser, error) { return io.NopCloser(rd), nil })
+			sink := newRecSink(10)
+			if err := parse.Load(context.Background(), in, Formats(), sink, parse.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			if sink.stmts != 2 {
+				t.Errorf("statements = %d, want 2 (skipped %v)", sink.stmts, in.Src.Skipped())
+			}
+			if sink.truncated != 1 || len(sink.kept) == 0 || !sink.kept[0].Truncated || len(sink.kept[0].Text) > MaxStatement {
+				t.Errorf("truncated = %d, first text %d bytes", sink.truncated, len(sink.kept[0].Text))
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+				t.Errorf("allocated %d MB for a %d MB statement", alloc>>20, size>>20)
+			}
+		})
+	}
+}
+
+// lineFill turns a run of '\t' fill into lines "\tx,x,x…\n" of 200 bytes.
+type lineFill struct {
+	r   *hugeReader
+	col int
+}
+
+func (l *lineFill) Read(p []byte) (int, error) {
+	inFill := len(l.r.head) == 0 && l.r.n > 0
+	n, err := l.r.Read(p)
+	if inFill {
+		for i := 0; i < n; i++ {
+			switch {
+			case l.col == 0:
+				p[i] = '\t'
+			case l.col == 199:
+				p[i] = '\n'
+				l.col = -1
+			case l.col%2 == 1:
+				p[i] = '1'
+			default:
+				p[i] = ','
+			}
+			l.col++
+		}
+	}
+	return n, err
+}
+
+// ---------------------------------------------------------------- fuzzing
+
+// checkSink asserts the invariants every decoder keeps.
+type checkSink struct {
+	recSink
+	t *testing.T
+}
+
+func (c *checkSink) Statement(src *parse.Source, st *parse.Statement) {
+	if len(st.Text) > MaxStatement {
+		c.t.Fatalf("statement of %d bytes > MaxStatement", len(st.Text))
+	}
+	if st.HasDuration && st.Duration < 0 {
+		c.t.Fatalf("negative duration %v", st.Duration)
+	}
+}
+
+func (c *checkSink) Conn(*parse.Source, *parse.ConnEvent) {}
+
+func fuzzFormat(f *testing.F, name string, seeds ...string) {
+	var format parse.Format
+	for _, x := range Formats() {
+		if x.Name == name {
+			format = x
+		}
+	}
+	for _, s := range seeds {
+		data := sample(f, s)
+		if len(data) > 4096 {
+			data = data[:4096]
+		}
+		f.Add(data)
+	}
+	f.Add([]byte{})
+	f.Add([]byte("\x00\xff\n\t\n# \n"))
+	f.Add([]byte("Nov 27 22:11:28 db1 postgres[6046]: [3-1] 2026-11-27 22:11:28.144 UTC [1] LOG:  duration: 1.5 ms  statement: SELECT a,\nNov 27 22:11:28 db1 postgres[6046]: [3-2] #011 b\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		format.Sniff(data)
+		src := parse.NewSource("fuzz", int64(len(data)))
+		sink := &checkSink{t: t}
+		_ = format.Decode(context.Background(), bufio.NewReaderSize(bytes.NewReader(data), parse.SniffSize), src, sink, parse.Options{})
+		for _, x := range Formats() {
+			x.Sniff(data)
+		}
+	})
+}
+
+func FuzzPostgresStderr(f *testing.F) {
+	fuzzFormat(f, "postgres-stderr", "pg-default.log.gz", "pg-pgbadger.log.gz", "pg-rds.log.gz", "pg-escapes.log.gz")
+}
+func FuzzPostgresCSV(f *testing.F)  { fuzzFormat(f, "postgres-csv", "pg-structured.csv.gz") }
+func FuzzPostgresJSON(f *testing.F) { fuzzFormat(f, "postgres-json", "pg-structured.json.gz") }
+func FuzzMySQLSlow(f *testing.F) {
+	fuzzFormat(f, "mysql-slow", "mariadb-slow.log.gz", "sysbench-slow-cut.log.gz")
+}
+func FuzzMySQLGeneral(f *testing.F) { fuzzFormat(f, "mysql-general", "mariadb-general.log.gz") }
+func FuzzSQLAlchemy(f *testing.F)   { fuzzFormat(f, "sqlalchemy", "sqlalchemy-echo.log.gz") }
+func FuzzDjango(f *testing.F)       { fuzzFormat(f, "django", "django-debug.log.gz") }
+func FuzzRails(f *testing.F)        { fuzzFormat(f, "rails", "rails-activerecord.log.gz") }
+func FuzzPrefix(f *testing.F) {
+	f.Add("%m [%p] %q%u@%d ", []byte("2026-11-27 22:11:28.144 UTC [61] u@d LOG:  duration: 1.0 ms  statement: x\n"))
+	f.Add("%t:%r:%u@%d:[%p]:", []byte("2026-11-27 22:11:28 UTC:1.2.3.4(5):u@d:[6]:LOG:  x\n"))
+	f.Fuzz(func(t *testing.T, prefix string, data []byte) {
+		src := parse.NewSource("fuzz", 0)
+		_ = decodePGStderr(context.Background(), bufio.NewReader(bytes.NewReader(data)), src, &checkSink{t: t}, parse.Options{LogLinePrefix: prefix})
+	})
+}

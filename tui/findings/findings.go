@@ -1,0 +1,199 @@
+// Package findings is the Findings pane, hotpath's home: the ranked problems
+// with severity and avoidable time, and beside them the selected finding's
+// evidence — what, where, how much, how sure, and what to do.
+package findings
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"hotpath/tui/common"
+	"hotpath/tui/components/table"
+	"hotpath/views"
+	"hotpath/views/detect"
+	"hotpath/views/termsafe"
+)
+
+// Title is the pane's name in the pane bar.
+const Title = "Findings"
+
+// Model is the Findings pane.
+type Model struct {
+	ctx      *common.Context
+	findings []*detect.Finding
+	list     table.Model
+	width    int
+	height   int
+	scroll   int // first line of the evidence shown
+}
+
+var (
+	openBinding = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open in Hotspots"))
+	scrollDown  = key.NewBinding(key.WithKeys("J", "ctrl+j"), key.WithHelp("J", "scroll evidence down"))
+	scrollUp    = key.NewBinding(key.WithKeys("K", "ctrl+k"), key.WithHelp("K", "scroll evidence up"))
+)
+
+// New returns the pane.
+func New(ctx *common.Context) *Model {
+	cols := []table.Column{
+		{Title: "#", Width: 3, Right: true}, {Title: "severity", Width: 10},
+		{Title: "avoidable", Width: 9, Right: true}, {Title: "finding"},
+	}
+	return &Model{ctx: ctx, list: table.New(cols, ctx.Styles, ctx.Keys)}
+}
+
+func (m *Model) Title() string              { return Title }
+func (m *Model) Init() tea.Cmd              { return nil }
+func (m *Model) Capturing() bool            { return false }
+func (m *Model) KeyBindings() []key.Binding { return []key.Binding{openBinding, scrollDown, scrollUp} }
+
+// sideBySide is true when the evidence fits beside the list.
+func (m *Model) sideBySide() bool { return m.width >= 140 }
+
+func (m *Model) listHeight() int {
+	if m.sideBySide() {
+		return m.height
+	}
+	return min(max(len(m.findings)+1, 3), max(m.height/3, 3))
+}
+
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	lw := w
+	if m.sideBySide() {
+		lw = w * 45 / 100
+	}
+	m.list.SetSize(lw, m.listHeight())
+}
+
+// SetViews takes the ranked findings.
+func (m *Model) SetViews(v *views.Views) {
+	if v == nil {
+		return
+	}
+	m.findings = v.Findings
+	rows := make([][]string, len(m.findings))
+	for i, f := range m.findings {
+		rows[i] = []string{fmt.Sprint(f.Rank), Badge(f.Severity), views.FormatDuration(f.Avoidable), f.Title}
+	}
+	m.list.SetRows(rows)
+	m.SetSize(m.width, m.height)
+}
+
+// Badge is a severity as a symbol and a word: never colour alone.
+func Badge(s detect.Severity) string {
+	return [...]string{"· info", "▽ low", "◇ medium", "▲ high", "◆ critical"}[s]
+}
+
+// Selected is the finding under the cursor.
+func (m *Model) Selected() (*detect.Finding, bool) {
+	if len(m.findings) == 0 {
+		return nil, false
+	}
+	return m.findings[m.list.Cursor()], true
+}
+
+// Update handles keys.
+func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	switch {
+	case key.Matches(km, openBinding):
+		if f, ok := m.Selected(); ok {
+			for _, l := range f.Locations {
+				if l.Function != "" {
+					return m, func() tea.Msg {
+						return common.Navigate{Pane: "Hotspots", Msg: common.ShowFunction{Name: l.Function}}
+					}
+				}
+			}
+		}
+	case key.Matches(km, scrollDown):
+		m.scroll++
+	case key.Matches(km, scrollUp):
+		m.scroll = max(m.scroll-1, 0)
+	default:
+		before := m.list.Cursor()
+		m.list.Update(msg)
+		if m.list.Cursor() != before {
+			m.scroll = 0
+		}
+	}
+	return m, nil
+}
+
+// View draws the list and the evidence.
+func (m *Model) View() string {
+	st := m.ctx.Styles
+	if len(m.findings) == 0 {
+		return st.Dim.Render(common.Fit("No findings yet. Load profiles, SQL logs or traces; hotpath ranks what it finds here.", m.width))
+	}
+	list := m.list.View()
+	if m.sideBySide() {
+		dw := m.width - m.width*45/100 - 1
+		detail := m.detail(dw, m.height)
+		return lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(m.width*45/100).Render(list), " ", detail)
+	}
+	dh := m.height - m.listHeight() - 2
+	return list + "\n" + st.Dim.Render(strings.Repeat("─", m.width)) + "\n" + m.detail(m.width, dh)
+}
+
+// detail renders the selected finding's evidence in w×h cells.
+func (m *Model) detail(w, h int) string {
+	st := m.ctx.Styles
+	f, ok := m.Selected()
+	if !ok || h <= 0 {
+		return ""
+	}
+	var lines []string
+	add := func(style lipgloss.Style, s string) {
+		for _, l := range strings.Split(wrap(termsafe.String(s), w), "\n") {
+			lines = append(lines, style.Render(l))
+		}
+	}
+	plain := lipgloss.NewStyle()
+	add(st.Title, fmt.Sprintf("%s  %s", Badge(f.Severity), f.Title))
+	add(plain, fmt.Sprintf("kind %s · confidence %s (%s)", f.Kind, f.Confidence, strings.Join(f.Sources(), ", ")))
+	for _, l := range f.Locations {
+		add(plain, "where: "+l.String())
+	}
+	if f.Fingerprint != "" {
+		add(plain, "query: "+f.Fingerprint)
+	}
+	add(st.Header, fmt.Sprintf("avoidable %s = %s of %s observed", views.FormatDuration(f.Avoidable), views.FormatShare(f.Share), views.FormatDuration(f.Observed)))
+	add(st.Dim, f.Formula)
+	for _, e := range f.Evidence {
+		add(st.Header, "evidence ("+e.Source+")")
+		add(plain, "  "+e.What)
+		for _, ex := range e.Examples {
+			add(st.Dim, "  e.g. "+ex)
+		}
+		for _, fr := range e.Stack {
+			add(st.Dim, fmt.Sprintf("    %s  %s", fr.Function, fr.File))
+		}
+	}
+	add(st.Header, "what to do")
+	add(plain, f.Recommendation)
+	if m.scroll > len(lines)-1 {
+		m.scroll = max(len(lines)-1, 0)
+	}
+	lines = lines[m.scroll:]
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrap breaks s into lines of at most w cells, at spaces where it can.
+func wrap(s string, w int) string {
+	if w <= 0 {
+		return s
+	}
+	return lipgloss.NewStyle().Width(w).Render(s)
+}

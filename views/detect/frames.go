@@ -1,0 +1,140 @@
+package detect
+
+import (
+	"regexp"
+	"strings"
+)
+
+// frameClass is what a library frame tells about the time spent under it.
+type frameClass int
+
+const (
+	classNone            frameClass = iota
+	classLazyLoad                   // ORM lazy loader: a query per attribute access
+	classConnect                    // a new database connection being set up
+	classHTTPClientSetup            // a new HTTP client, transport, dial or TLS handshake
+	classBlocking                   // a blocking call (sleep, sync socket/file/HTTP/DB)
+	classLock                       // waiting on or holding a lock
+)
+
+// classRule recognises library frames by function name and/or file.
+type classRule struct {
+	class frameClass
+	fn    *regexp.Regexp // nil: any
+	file  *regexp.Regexp // nil: any
+}
+
+// classRules know the frames of the common stacks, Go and Python. Order
+// matters: the first rule that matches a frame classifies it.
+var classRules = []classRule{
+	// ORM lazy loading.
+	{classLazyLoad, regexp.MustCompile(`(_load_for_state|_emit_lazyload|LazyLoader)`), regexp.MustCompile(`sqlalchemy/orm/`)},
+	{classLazyLoad, regexp.MustCompile(`^gorm\.io/gorm.*[Pp]reload`), nil},
+	// Database connection setup.
+	{classConnect, regexp.MustCompile(`^github\.com/jackc/pgx/v\d+(/pgconn)?\.(Connect|ConnectConfig|connect|ConnectWithOptions)`), nil},
+	{classConnect, regexp.MustCompile(`^github\.com/jackc/pgx/v\d+/pgconn\.(Connect|ConnectConfig|connectOne|connectPreferred|connect)$`), nil},
+	{classConnect, regexp.MustCompile(`^database/sql\.\(\*DB\)\.conn$`), nil},
+	{classConnect, regexp.MustCompile(`^github\.com/lib/pq\.(Open|DialOpen|NewConnector)`), nil},
+	{classConnect, regexp.MustCompile(`^(connect|_connect)$`), regexp.MustCompile(`(psycopg2|psycopg|asyncpg|pymysql|MySQLdb)/`)},
+	{classConnect, regexp.MustCompile(`(__connect|_create_connection|_do_get|connect)$`), regexp.MustCompile(`sqlalchemy/(pool|engine)/`)},
+	// HTTP client setup: new sessions/transports, dialling, TLS handshakes.
+	{classHTTPClientSetup, regexp.MustCompile(`^net/http\.\(\*Transport\)\.(dialConn|dial|dialConnFor)$`), nil},
+	{classHTTPClientSetup, regexp.MustCompile(`^crypto/tls\.\(\*Conn\)\.(Handshake|HandshakeContext|handshakeContext|clientHandshake)$`), nil},
+	{classHTTPClientSetup, regexp.MustCompile(`^(__init__|_create_connection|_create_direct_connection|connect|_wrap_create_connection)$`), regexp.MustCompile(`aiohttp/(client|connector)\.py`)},
+	{classHTTPClientSetup, regexp.MustCompile(`^(do_handshake|wrap_socket)$`), regexp.MustCompile(`ssl\.py$`)},
+	// Blocking calls.
+	{classBlocking, regexp.MustCompile(`^(sleep|time\.sleep)$`), nil},
+	{classBlocking, nil, regexp.MustCompile(`(requests/|urllib/request\.py|urllib3/|http/client\.py|socket\.py$)`)},
+	{classBlocking, regexp.MustCompile(`^(execute|executemany|fetchall|fetchone)$`), regexp.MustCompile(`(psycopg2|pymysql|MySQLdb|sqlite3)/`)},
+	{classBlocking, regexp.MustCompile(`^(read|readline|readlines|open)$`), regexp.MustCompile(`(_pyio|codecs)\.py$`)},
+	{classBlocking, regexp.MustCompile(`^(os\.\(\*File\)\.(Read|Write|Sync)|syscall\.(Read|Write|Fsync)|time\.Sleep)$`), nil},
+	// Locks (block and mutex profiles).
+	{classLock, regexp.MustCompile(`^(sync\.\(\*(Mutex|RWMutex)\)\.(Lock|Unlock|RLock|RUnlock|lockSlow|unlockSlow|rUnlockSlow)|internal/sync\.\(\*Mutex\)\.(Lock|Unlock|lockSlow|unlockSlow))$`), nil},
+	{classLock, regexp.MustCompile(`^(acquire|__enter__)$`), regexp.MustCompile(`threading\.py$`)},
+}
+
+func classify(f funcFrame) frameClass {
+	for _, r := range classRules {
+		if r.fn != nil && !r.fn.MatchString(f.name) {
+			continue
+		}
+		if r.file != nil && !r.file.MatchString(f.file) {
+			continue
+		}
+		return r.class
+	}
+	return classNone
+}
+
+// funcFrame is a profile frame as detectors see it.
+type funcFrame struct {
+	name, file string
+}
+
+// goLibraryPrefixes are third-party Go module paths treated as libraries.
+var goLibraryPrefixes = []string{"github.com/jackc/", "github.com/lib/pq", "gorm.io/", "go.opentelemetry.io/",
+	"golang.org/x/", "google.golang.org/", "github.com/go-sql-driver/", "github.com/charmbracelet/"}
+
+// isApplication tells the service's own frames from runtime, standard
+// library and third-party ones: the call site of a problem is the
+// application frame nearest above the library frame that shows it.
+func isApplication(f funcFrame) bool {
+	if f.file != "" && (strings.Contains(f.file, "site-packages/") || strings.Contains(f.file, "dist-packages/") ||
+		strings.Contains(f.file, "/lib/python3") || strings.HasPrefix(f.file, "<frozen") || strings.Contains(f.file, "/usr/local/go/src/")) {
+		return false
+	}
+	if strings.HasSuffix(f.file, ".py") || strings.Contains(f.file, ".py") {
+		return !pythonStdlibFile(f.file)
+	}
+	name := f.name
+	if name == "" || strings.HasPrefix(name, "runtime.") || name == "?" || strings.HasPrefix(name, "0x") {
+		return false
+	}
+	if strings.HasPrefix(name, "main.") {
+		return true
+	}
+	for _, p := range goLibraryPrefixes {
+		if strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	// Go standard library: the first path element has no dot.
+	pkg := name
+	if i := strings.Index(pkg, "."); i >= 0 {
+		if slash := strings.LastIndex(pkg[:i], "/"); slash >= 0 || !strings.Contains(pkg[:i], "/") {
+			first := pkg
+			if j := strings.Index(first, "/"); j >= 0 {
+				first = first[:j]
+			} else {
+				first = first[:i]
+			}
+			if !strings.Contains(first, ".") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// pythonStdlibFile recognises relative paths of the standard library and
+// common libraries as py-spy prints them ("asyncio/base_events.py").
+func pythonStdlibFile(file string) bool {
+	for _, p := range []string{"asyncio/", "aiohttp/", "sqlalchemy/", "psycopg2/", "requests/", "urllib/", "urllib3/",
+		"http/", "json/", "logging/", "concurrent/", "threading.py", "socket.py", "ssl.py", "selectors.py", "queue.py"} {
+		if strings.HasPrefix(file, p) || strings.Contains(file, "/"+p) {
+			return true
+		}
+	}
+	return false
+}
+
+// onEventLoop reports whether a stack (leaf first) runs inside asyncio's
+// event loop, where a blocking call stalls every other task.
+func onEventLoop(frames []funcFrame) bool {
+	for _, f := range frames {
+		if (f.name == "_run_once" || f.name == "run_forever" || f.name == "_run") && strings.Contains(f.file, "asyncio/") {
+			return true
+		}
+	}
+	return false
+}
