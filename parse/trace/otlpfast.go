@@ -1,8 +1,6 @@
 package trace
 
 import (
-	"bytes"
-	"encoding/binary"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -188,63 +186,50 @@ func (p *fparser) str() (string, bool) {
 // has escapes.
 func (p *fparser) rawStr() ([]byte, bool) {
 	start := p.i
-	// Keys and short values end within a few bytes: a plain loop beats
-	// IndexByte's setup there.
-	q := -1
-	for j, end := start, min(start+24, len(p.b)); j < end; j++ {
-		if p.b[j] == '"' {
-			q = j - start
-			break
+	b := p.b
+	high := false
+	for j := start; j < len(b); j++ {
+		switch strClass[b[j]] {
+		case 0:
+			continue
+		case clsQuote:
+			seg := b[start:j]
+			if high && !utf8.Valid(seg) {
+				return nil, false
+			}
+			p.i = j + 1
+			return seg, true
+		case clsHigh:
+			high = true
+		default:
+			// A backslash or a control byte: the slow path decodes
+			// escapes and rejects what JSON forbids.
+			p.i = start
+			return nil, true
 		}
 	}
-	if q < 0 {
-		q = bytes.IndexByte(p.b[start:], '"')
-		if q < 0 {
-			return nil, false
-		}
-	}
-	seg := p.b[start : start+q]
-	plain, high := scanPlain(seg)
-	if !plain {
-		// A backslash or a control byte: the slow path decodes escapes
-		// and rejects what JSON forbids.
-		p.i = start
-		return nil, true
-	}
-	if high && !utf8.Valid(seg) {
-		return nil, false
-	}
-	p.i = start + q + 1
-	return seg, true
+	return nil, false
 }
 
-// scanPlain reports whether s has no backslash and no control byte, and
-// whether it has bytes ≥ 0x80; eight bytes at a time.
-func scanPlain(s []byte) (plain, high bool) {
-	const lo = 0x0101010101010101
-	const hi = 0x8080808080808080
-	i := 0
-	var acc uint64
-	for ; i+8 <= len(s); i += 8 {
-		w := binary.LittleEndian.Uint64(s[i:])
-		// bytes < 0x20: (w - 0x20..) & ^w & hi; backslash: zero byte of w ^ 0x5c..
-		ctl := (w - lo*0x20) & ^w & hi
-		x := w ^ (lo * '\\')
-		bs := (x - lo) & ^x & hi
-		if ctl|bs != 0 {
-			return false, false
-		}
-		acc |= w
+const (
+	clsQuote = 1 + iota
+	clsEscape
+	clsHigh
+)
+
+// strClass sorts bytes inside a JSON string: plain, the closing quote,
+// a backslash or control byte, a byte of a multi-byte UTF-8 sequence.
+var strClass = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = clsEscape
 	}
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '\\' {
-			return false, false
-		}
-		acc |= uint64(c)
+	t['"'] = clsQuote
+	t['\\'] = clsEscape
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = clsHigh
 	}
-	return true, acc&hi != 0
-}
+	return
+}()
 
 // knownField returns the OTLP field name s spells, without allocating
 // ("" for others).
