@@ -485,6 +485,13 @@ func (p *fparser) intText() (string, bool) {
 	if p.i == start || p.i < len(p.b) && (p.b[p.i] == '.' || p.b[p.i] == 'e' || p.b[p.i] == 'E') {
 		return "", false
 	}
+	digits := p.b[start:p.i]
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 1 && digits[0] == '0' {
+		return "", false // not JSON
+	}
 	return string(p.b[start:p.i]), true
 }
 
@@ -538,26 +545,29 @@ var (
 	statusEnum = map[string]int32{"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
 )
 
-// skip skips a value of any kind except null (bounded depth).
+// skip skips a value of any kind except null (bounded depth), checking
+// it is valid JSON.
 func (p *fparser) skip() bool {
-	depth := 0
+	var stack []byte // open containers: '{' or '['
 	for {
+		// A value.
 		switch c := p.peek(); {
 		case c == '{' || c == '[':
 			p.i++
-			depth++
-			if depth > 1000 {
+			closer := byte('}')
+			if c == '[' {
+				closer = ']'
+			}
+			if p.peek() == closer {
+				p.i++
+				break // empty container: a complete value
+			}
+			if len(stack) >= 1000 {
 				return false
 			}
-			if p.peek() == '}' || p.peek() == ']' {
-				p.i++
-				depth--
-				break
-			}
-			if c == '{' {
-				if _, ok := p.str(); !ok || !p.eat(':') {
-					return false
-				}
+			stack = append(stack, c)
+			if c == '{' && !p.memberKey() {
+				return false
 			}
 			continue
 		case c == '"':
@@ -578,41 +588,203 @@ func (p *fparser) skip() bool {
 			for p.i < len(p.b) && (p.b[p.i] == '-' || p.b[p.i] == '+' || p.b[p.i] == '.' || p.b[p.i] == 'e' || p.b[p.i] == 'E' || p.b[p.i] >= '0' && p.b[p.i] <= '9') {
 				p.i++
 			}
-			if _, err := strconv.ParseFloat(string(p.b[start:p.i]), 64); err != nil {
+			if !validNumber(p.b[start:p.i]) {
 				return false
 			}
 		default:
 			return false // null or garbage: pdata decides
 		}
-		// After a value: close containers or move to the next element.
+		// After a value: close containers, or go on to the next member.
+	after:
 		for {
-			if depth == 0 {
+			if len(stack) == 0 {
 				return true
 			}
+			top := stack[len(stack)-1]
 			switch p.peek() {
 			case ',':
 				p.i++
-				// inside an object the next element starts with a key;
-				// we cannot tell objects from arrays here without a
-				// stack, so peek for a key.
-				if p.peek() == '"' {
-					save := p.i
-					if _, ok := p.str(); ok && p.eat(':') {
-						goto next
-					}
-					p.i = save
+				if top == '{' && !p.memberKey() {
+					return false
 				}
-				goto next
-			case '}', ']':
+				break after
+			case '}':
+				if top != '{' {
+					return false
+				}
 				p.i++
-				depth--
-				continue
+				stack = stack[:len(stack)-1]
+			case ']':
+				if top != '[' {
+					return false
+				}
+				p.i++
+				stack = stack[:len(stack)-1]
 			default:
 				return false
 			}
 		}
-	next:
 	}
+}
+
+// memberKey reads `"key":` inside a skipped object.
+func (p *fparser) memberKey() bool {
+	if p.peek() != '"' {
+		return false
+	}
+	if _, ok := p.str(); !ok {
+		return false
+	}
+	return p.eat(':')
+}
+
+// validNumber reports whether b is a JSON number.
+func validNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(b)
+}
+
+// u32 checks a uint32 given as a number or a string (flags, counts).
+func (p *fparser) u32() bool {
+	var s string
+	var ok bool
+	if p.peek() == '"' {
+		s, ok = p.str()
+	} else {
+		s, ok = p.intText()
+	}
+	if !ok {
+		return false
+	}
+	_, err := strconv.ParseUint(s, 10, 32)
+	return err == nil
+}
+
+func (p *fparser) strOnly() bool {
+	_, ok := p.str()
+	return ok
+}
+
+func (p *fparser) kvArray(each func(k, v string)) bool {
+	return p.array(func() bool {
+		k, v, ok := p.keyValue()
+		if ok && each != nil {
+			each(k, v)
+		}
+		return ok
+	})
+}
+
+// typedObject reads an object whose known fields must have pdata's types;
+// unknown fields are skipped as pdata skips them; a repeated field sends
+// the document to pdata.
+func (p *fparser) typedObject(fields map[string]func() bool) bool {
+	var s seen
+	idx := map[string]uint{}
+	return p.object(func(key string) bool {
+		f, ok := fields[key]
+		if !ok {
+			return p.skip()
+		}
+		bit, ok := idx[canonField(key)]
+		if !ok {
+			bit = uint(len(idx))
+			idx[canonField(key)] = bit
+		}
+		return s.once(bit) && f()
+	})
+}
+
+// canonField maps snake_case spellings to camelCase (for repeat checks).
+func canonField(k string) string {
+	switch k {
+	case "dropped_attributes_count":
+		return "droppedAttributesCount"
+	case "time_unix_nano":
+		return "timeUnixNano"
+	case "trace_id":
+		return "traceId"
+	case "span_id":
+		return "spanId"
+	case "trace_state":
+		return "traceState"
+	}
+	return k
+}
+
+func (p *fparser) scopeObject() bool {
+	if p.peek() != '{' {
+		return false
+	}
+	return p.typedObject(map[string]func() bool{
+		"name": p.strOnly, "version": p.strOnly,
+		"attributes":             func() bool { return p.kvArray(nil) },
+		"droppedAttributesCount": p.u32, "dropped_attributes_count": p.u32,
+	})
+}
+
+func (p *fparser) eventsArray() bool {
+	return p.array(func() bool {
+		if p.peek() != '{' {
+			return false
+		}
+		return p.typedObject(map[string]func() bool{
+			"timeUnixNano": func() bool { _, ok := p.uint64Val(); return ok }, "time_unix_nano": func() bool { _, ok := p.uint64Val(); return ok },
+			"name":                   p.strOnly,
+			"attributes":             func() bool { return p.kvArray(nil) },
+			"droppedAttributesCount": p.u32, "dropped_attributes_count": p.u32,
+		})
+	})
+}
+
+func (p *fparser) linksArray() bool {
+	return p.array(func() bool {
+		if p.peek() != '{' {
+			return false
+		}
+		return p.typedObject(map[string]func() bool{
+			"traceId": func() bool { _, ok := p.hexID(32); return ok }, "trace_id": func() bool { _, ok := p.hexID(32); return ok },
+			"spanId": func() bool { _, ok := p.hexID(16); return ok }, "span_id": func() bool { _, ok := p.hexID(16); return ok },
+			"traceState": p.strOnly, "trace_state": p.strOnly,
+			"attributes":             func() bool { return p.kvArray(nil) },
+			"droppedAttributesCount": p.u32, "dropped_attributes_count": p.u32,
+			"flags": p.u32,
+		})
+	})
 }
 
 type seen uint32
@@ -636,43 +808,44 @@ func (p *fparser) resourceSpans(out *[]*parse.Span) bool {
 			if !s.once(0) {
 				return false
 			}
-			return p.object(func(key string) bool {
-				if key != "attributes" {
-					return p.skip()
-				}
-				return p.array(func() bool {
-					k, v, ok := p.keyValue()
-					if ok && k == "service.name" && !haveService {
-						service, haveService = v, true
-					}
-					return ok
-				})
+			if p.peek() != '{' {
+				return false
+			}
+			return p.typedObject(map[string]func() bool{
+				"attributes": func() bool {
+					return p.kvArray(func(k, v string) {
+						if k == "service.name" && !haveService {
+							service, haveService = v, true
+						}
+					})
+				},
+				"droppedAttributesCount": p.u32, "dropped_attributes_count": p.u32,
+				"entityRefs": func() bool { return false }, "entity_refs": func() bool { return false },
 			})
 		case "scopeSpans", "scope_spans":
 			if !s.once(1) {
 				return false
 			}
 			return p.array(func() bool {
-				var ss seen
-				return p.object(func(key string) bool {
-					if key != "spans" {
-						if key == "scope" && !ss.once(0) {
-							return false
-						}
-						return p.skip()
-					}
-					if !ss.once(1) {
-						return false
-					}
-					return p.array(func() bool {
-						r, ok := p.span()
-						raws = append(raws, r)
-						return ok
-					})
+				if p.peek() != '{' {
+					return false
+				}
+				return p.typedObject(map[string]func() bool{
+					"scope":     p.scopeObject,
+					"schemaUrl": p.strOnly, "schema_url": p.strOnly,
+					"spans": func() bool {
+						return p.array(func() bool {
+							r, ok := p.span()
+							raws = append(raws, r)
+							return ok
+						})
+					},
 				})
 			})
 		case "deprecatedScopeSpans", "deprecated_scope_spans":
 			return false
+		case "schemaUrl", "schema_url":
+			return s.once(2) && p.strOnly()
 		}
 		return p.skip()
 	})
@@ -816,7 +989,16 @@ func (p *fparser) span() (rawSpan, bool) {
 			if !s.once(9 + fieldBit(key)) {
 				return false
 			}
-			ok = p.skip()
+			switch key {
+			case "traceState", "trace_state":
+				ok = p.strOnly()
+			case "events":
+				ok = p.eventsArray()
+			case "links":
+				ok = p.linksArray()
+			default:
+				ok = p.u32()
+			}
 		default:
 			ok = p.skip()
 		}
