@@ -40,11 +40,26 @@ func (r *rawSpan) toSpan(service string) *parse.Span {
 		sp.Status = "ok"
 	}
 	sp.Attrs = make(map[string]string, len(r.attrs))
+	view := new(attrView)
+	var thread, threadID string
 	for _, a := range r.attrs {
 		sp.Attrs[a.k] = a.v
+		// Later duplicates win, as in the map.
+		if i := knownAttrIndex(a.k); i >= 0 {
+			view.vals[i] = a.v
+		}
+		switch a.k {
+		case "thread.name":
+			thread = a.v
+		case "thread.id":
+			threadID = a.v
+		}
 	}
-	sp.Thread = firstAttr(sp.Attrs, []string{"thread.name", "thread.id"})
-	Normalize(sp)
+	if thread == "" {
+		thread = threadID
+	}
+	sp.Thread = thread
+	normalize(sp, view)
 	return sp
 }
 

@@ -166,6 +166,40 @@ func init() {
 // attrView is a span's known attributes, found in one pass.
 type attrView struct{ vals [maxKnownAttrs]string }
 
+// Index lists of the attribute name groups, newest name first.
+var (
+	gDBStatement, gDBSystem, gDBOperation, gHTTPMethod, gHTTPURL, gURLPath, gHTTPRoute, gHTTPStatus,
+	gServerAddr, gCodeFunc, gCodeFile, gCodeLine, gConnReused, gStatus []int
+	iCodeNamespace, iCodeFunctionName, iSpanKind, iError, iFilePath int
+)
+
+func init() {
+	g := func(names ...string) []int {
+		out := make([]int, len(names))
+		for i, n := range names {
+			out[i] = knownAttrIndex(n)
+		}
+		return out
+	}
+	gDBStatement, gDBSystem, gDBOperation = g(attrDBStatement...), g(attrDBSystem...), g(attrDBOperation...)
+	gHTTPMethod, gHTTPURL, gURLPath = g(attrHTTPMethod...), g(attrHTTPURL...), g("url.path", "http.target")
+	gHTTPRoute, gHTTPStatus, gServerAddr = g(attrHTTPRoute...), g(attrHTTPStatus...), g(attrServerAddr...)
+	gCodeFunc, gCodeFile, gCodeLine = g(attrCodeFunc...), g(attrCodeFile...), g(attrCodeLine...)
+	gConnReused, gStatus = g(attrConnReused...), g("otel.status_code", "status.code")
+	iCodeNamespace, iCodeFunctionName = knownAttrIndex("code.namespace"), knownAttrIndex("code.function.name")
+	iSpanKind, iError, iFilePath = knownAttrIndex("span.kind"), knownAttrIndex("error"), knownAttrIndex("file.path")
+}
+
+// firstOf is the first non-empty value of a group.
+func (v *attrView) firstOf(ids []int) string {
+	for _, i := range ids {
+		if s := v.vals[i]; s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
 func viewAttrs(a map[string]string) *attrView {
 	v := new(attrView)
 	for k, val := range a {
@@ -176,78 +210,66 @@ func viewAttrs(a map[string]string) *attrView {
 	return v
 }
 
-// get is a[name] for a known name.
-func (v *attrView) get(name string) string { return v.vals[knownAttrIndex(name)] }
-
-// first is firstAttr over the view.
-func (v *attrView) first(names []string) string {
-	for _, n := range names {
-		if s := v.vals[knownAttrIndex(n)]; s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
 // Normalize fills sp's normalised fields from sp.Attrs, whichever
 // semantic-convention generation wrote them, and sets its category from
 // kind, attributes and name. Fields already set are kept.
-func Normalize(sp *parse.Span) {
-	a := viewAttrs(sp.Attrs)
-	set := func(dst *string, names []string) {
+func Normalize(sp *parse.Span) { normalize(sp, viewAttrs(sp.Attrs)) }
+
+func normalize(sp *parse.Span, a *attrView) {
+	set := func(dst *string, ids []int) {
 		if *dst == "" {
-			*dst = a.first(names)
+			*dst = a.firstOf(ids)
 		}
 	}
-	set(&sp.DBStatement, attrDBStatement)
-	set(&sp.DBSystem, attrDBSystem)
-	set(&sp.DBOperation, attrDBOperation)
-	set(&sp.HTTPMethod, attrHTTPMethod)
-	set(&sp.HTTPURL, attrHTTPURL)
+	set(&sp.DBStatement, gDBStatement)
+	set(&sp.DBSystem, gDBSystem)
+	set(&sp.DBOperation, gDBOperation)
+	set(&sp.HTTPMethod, gHTTPMethod)
+	set(&sp.HTTPURL, gHTTPURL)
 	if sp.HTTPURL == "" {
-		if t := a.first([]string{"url.path", "http.target"}); t != "" {
+		if t := a.firstOf(gURLPath); t != "" {
 			sp.HTTPURL = t
 		}
 	}
-	set(&sp.HTTPRoute, attrHTTPRoute)
-	set(&sp.ServerAddr, attrServerAddr)
+	set(&sp.HTTPRoute, gHTTPRoute)
+	set(&sp.ServerAddr, gServerAddr)
 	if sp.CodeFunc == "" {
-		fn := a.first(attrCodeFunc)
-		if ns := a.get("code.namespace"); ns != "" && fn != "" && a.get("code.function.name") == "" {
+		fn := a.firstOf(gCodeFunc)
+		if ns := a.vals[iCodeNamespace]; ns != "" && fn != "" && a.vals[iCodeFunctionName] == "" {
 			fn = ns + "." + fn // old conventions split namespace and function
 		}
 		sp.CodeFunc = fn
 	}
-	set(&sp.CodeFile, attrCodeFile)
+	set(&sp.CodeFile, gCodeFile)
 	if sp.CodeLine == 0 {
-		sp.CodeLine = atoi(a.first(attrCodeLine))
+		sp.CodeLine = atoi(a.firstOf(gCodeLine))
 	}
 	if sp.HTTPStatus == 0 {
-		sp.HTTPStatus = atoi(a.first(attrHTTPStatus))
+		sp.HTTPStatus = atoi(a.firstOf(gHTTPStatus))
 	}
 	if sp.ConnReused == nil {
-		if v := a.first(attrConnReused); v != "" {
+		if v := a.firstOf(gConnReused); v != "" {
 			if b, err := strconv.ParseBool(v); err == nil {
 				sp.ConnReused = &b
 			}
 		}
 	}
 	if sp.Kind == "" {
-		sp.Kind = normKind(a.get("span.kind"))
+		sp.Kind = normKind(a.vals[iSpanKind])
 	}
 	if sp.Status == "" {
-		switch strings.ToLower(a.first([]string{"otel.status_code", "status.code"})) {
+		switch strings.ToLower(a.firstOf(gStatus)) {
 		case "error", "status_code_error", "2":
 			sp.Status = "error"
 		case "ok", "status_code_ok", "1":
 			sp.Status = "ok"
 		}
-		if e := a.get("error"); e != "" && e != "false" {
+		if e := a.vals[iError]; e != "" && e != "false" {
 			sp.Status = "error"
 		}
 	}
 	if sp.Category == "" {
-		sp.Category = categorize(sp, a.get("file.path") != "")
+		sp.Category = categorize(sp, a.vals[iFilePath] != "")
 	}
 }
 
