@@ -162,8 +162,7 @@ func (c config) viewOptions() (views.Options, error) {
 
 // formats is every format hotpath reads, in sniffing order.
 func formats() []parse.Format {
-	fs := append(parse.ProfileFormats(), trace.Formats()...)
-	return append(fs, sqllog.Formats()...)
+	return append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.

@@ -143,14 +143,14 @@ func (m *Model) fill() {
 
 // Update handles keys.
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	if show, ok := msg.(common.ShowFunction); ok {
+		m.show(show.Name)
+		return m, nil
+	}
 	if show, ok := msg.(common.ShowSampleType); ok {
 		m.peeking = false
 		m.sampleType = show.Type
 		m.recompute()
-		return m, nil
-	}
-	if show, ok := msg.(common.ShowFunction); ok {
-		m.show(show.Name)
 		return m, nil
 	}
 	km, ok := msg.(tea.KeyMsg)

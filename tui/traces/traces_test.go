@@ -71,15 +71,15 @@ func TestTracesGolden(t *testing.T) {
 		w, h  int
 		keys  []string
 	}{
-		{"requests_80x24", "otlp.jsonl", 80, 24, []string{"5"}},
-		{"requests_by_statements_80x24", "otlp.jsonl", 80, 24, []string{"5", "s"}},
-		{"filtered_80x24", "otlp.jsonl", 80, 24, []string{"5", "/", "h", "e", "a", "enter"}},
-		{"waterfall_80x24", "otlp.jsonl", 80, 24, []string{"5", "enter"}},
-		{"waterfall_attrs_80x24", "otlp.jsonl", 80, 24, []string{"5", "enter", "down", "enter"}},
-		{"waterfall_folded_80x24", "otlp.jsonl", 80, 24, []string{"5", "enter", "down", "down", "down", "down", "down", "down", "down", "down", "left"}},
-		{"waterfall_160x48", "otlp.jsonl", 160, 48, []string{"5", "enter"}},
-		{"chrome_waterfall_80x24", "chrome.json", 80, 24, []string{"5", "s", "enter"}},
-		{"goroutines_80x24", "blocking.trace", 80, 24, []string{"5", "o"}},
+		{"requests_80x24", "otlp.jsonl", 80, 24, []string{"4"}},
+		{"requests_by_statements_80x24", "otlp.jsonl", 80, 24, []string{"4", "s"}},
+		{"filtered_80x24", "otlp.jsonl", 80, 24, []string{"4", "/", "h", "e", "a", "enter"}},
+		{"waterfall_80x24", "otlp.jsonl", 80, 24, []string{"4", "enter"}},
+		{"waterfall_attrs_80x24", "otlp.jsonl", 80, 24, []string{"4", "enter", "down", "enter"}},
+		{"waterfall_folded_80x24", "otlp.jsonl", 80, 24, []string{"4", "enter", "down", "down", "down", "down", "down", "down", "down", "down", "left"}},
+		{"waterfall_160x48", "otlp.jsonl", 160, 48, []string{"4", "enter"}},
+		{"chrome_waterfall_80x24", "chrome.json", 80, 24, []string{"4", "s", "enter"}},
+		{"goroutines_80x24", "blocking.trace", 80, 24, []string{"4", "o"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, view := drive(t, model(t, "../../testdata/trace/"+tc.input), tc.w, tc.h, "1/1 sources", tc.keys...)
@@ -98,13 +98,13 @@ func TestTracesGolden(t *testing.T) {
 }
 
 func TestTracesBehaviour(t *testing.T) {
-	m, view := drive(t, model(t, "../../testdata/trace/otlp.jsonl"), 80, 24, "1/1 sources", "5")
+	m, view := drive(t, model(t, "../../testdata/trace/otlp.jsonl"), 80, 24, "1/1 sources", "4")
 	if m.ActivePane() != "Traces" || !strings.Contains(view, "12 requests") || !strings.Contains(view, "/orders/{id}") {
 		t.Fatalf("requests list:\n%s", view)
 	}
 	// The waterfall of the slowest request shows its statements and the
 	// connection setup of its outbound call.
-	_, view = drive(t, model(t, "../../testdata/trace/otlp.jsonl"), 80, 24, "1/1 sources", "5", "enter")
+	_, view = drive(t, model(t, "../../testdata/trace/otlp.jsonl"), 80, 24, "1/1 sources", "4", "enter")
 	for _, want := range []string{"7 statements", "db SELECT", "connect http.connect", "dns http.dns", "█"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("waterfall lacks %q:\n%s", want, view)
@@ -116,7 +116,7 @@ func TestTracesBehaviour(t *testing.T) {
 	if err := os.WriteFile(dir+"/evil.json", []byte(evil), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, view = drive(t, model(t, dir+"/evil.json"), 80, 24, "1/1 sources", "5", "enter", "enter")
+	_, view = drive(t, model(t, dir+"/evil.json"), 80, 24, "1/1 sources", "4", "enter", "enter")
 	if strings.ContainsRune(view, 0x1b) || strings.ContainsRune(view, 0x07) {
 		t.Errorf("escape reached the view: %q", view)
 	}
@@ -128,7 +128,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestBlockingProfileFromTraces(t *testing.T) {
-	m, view := drive(t, model(t, "../../testdata/trace/blocking.trace"), 80, 24, "1/1 sources", "5", "b")
+	m, view := drive(t, model(t, "../../testdata/trace/blocking.trace"), 80, 24, "1/1 sources", "4", "b")
 	if m.ActivePane() != "Hotspots" || !strings.Contains(view, "sync/delay") || !strings.Contains(view, "sync.(*Mutex).Lock") {
 		t.Errorf("b did not open the sync blocking profile:\n%s", view)
 	}
