@@ -2,7 +2,10 @@ package trace
 
 import (
 	"bytes"
+	"compress/gzip"
+	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -89,6 +92,27 @@ func TestOTLPFastPathEquivalence(t *testing.T) {
 		if _, ok := viaFast([]byte(doc)); ok {
 			t.Errorf("fast path accepted %s", doc)
 		}
+	}
+}
+
+// TestOTLPFastPathScenario: the lead's goshop scenario (another real
+// producer) reads identically through both paths, all on the fast one.
+func TestOTLPFastPathScenario(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "scenarios", "goshop", "spans.otlp.jsonl.gz"))
+	if err != nil {
+		t.Skip("no scenario spans")
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		checkSame(t, line, true)
 	}
 }
 
