@@ -232,6 +232,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 		return m, nil
 	}
+	if m.craftKey(km) {
+		return m, nil
+	}
 	if m.detail {
 		switch {
 		case key.Matches(km, backBinding), key.Matches(km, m.ctx.Keys.Back):
