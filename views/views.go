@@ -104,6 +104,8 @@ func Build(c *Collector, opt Options) *Views {
 	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
 	v.Goroutines = c.GoroutineStats()
 	v.Stalls = c.Stalls()
+	found = append(found, detect.StallFindings(v.Stalls, "asyncio-log")...)
+	found = append(found, detect.TraceFindings(traces.AllRequests(v.Traces), opt.SQL)...)
 	v.Findings = detect.Rank(detect.DropExplained(detect.Correlate(found)))
 	return v
 }

@@ -1,0 +1,280 @@
+package detect
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"hotpath/parse"
+	"hotpath/views/fingerprint"
+	"hotpath/views/traces"
+)
+
+// TraceFindings reads what requests show: the same statement run N times
+// under one parent span, the same read repeated with the same values,
+// connections set up inside requests (to the database or to HTTP
+// upstreams). Observed time is the sum of the requests' durations.
+func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
+	opt = opt.withDefaults()
+	if len(reqs) == 0 {
+		return nil
+	}
+	var observed time.Duration
+	for _, r := range reqs {
+		observed += r.Duration
+	}
+	type dbKey struct {
+		route string
+		fp    uint64
+	}
+	type dbAgg struct {
+		text          string
+		requests      int
+		statements    int
+		time, avoid   time.Duration
+		maxN          int
+		fn, file      string
+		line          int
+		traces        []string
+		example       string
+		format        string
+		sameValues    map[uint64]int
+		sameValueTime map[uint64]time.Duration
+	}
+	type connKey struct {
+		route string
+		http  bool
+		fn    string
+	}
+	type connAgg struct {
+		n        int
+		time     time.Duration
+		requests int
+		traces   []string
+		file     string
+		line     int
+		format   string
+	}
+	nplus := map[dbKey]*dbAgg{}
+	dups := map[dbKey]*dbAgg{}
+	conns := map[connKey]*connAgg{}
+	routeRequests := map[string]int{}
+	var fp fingerprint.Fingerprinter
+	for _, r := range reqs {
+		routeRequests[r.Route]++
+		type group struct {
+			n        int
+			time     time.Duration
+			values   map[uint64]bool
+			unknown  bool
+			fn, file string
+			line     int
+			text     string
+			example  string
+			format   string
+		}
+		byParent := map[string]map[uint64]*group{}
+		seenConn := map[connKey]int{}
+		traces.Walk(r.Node, func(n *traces.Node) bool {
+			sp := n.Span
+			switch {
+			case sp.Category == parse.CatDB && sp.DBStatement != "":
+				res := fp.Fingerprint(sp.DBStatement)
+				parent := sp.ParentID
+				if byParent[parent] == nil {
+					byParent[parent] = map[uint64]*group{}
+				}
+				g := byParent[parent][res.ID]
+				if g == nil {
+					g = &group{values: map[uint64]bool{}, text: string(res.Fingerprint), example: short(sp.DBStatement, 300)}
+					byParent[parent][res.ID] = g
+				}
+				g.n++
+				g.time += sp.Duration
+				if res.Literals == 0 || hasPlaceholder(sp.DBStatement) {
+					g.unknown = true // placeholders: the values are not in the span
+				}
+				g.values[res.Values] = true
+				if g.fn == "" && sp.CodeFunc != "" {
+					g.fn, g.file, g.line = sp.CodeFunc, sp.CodeFile, sp.CodeLine
+				}
+			case sp.Category == parse.CatConnect && (sp.ConnReused == nil || !*sp.ConnReused) && !isPoolCheckout(sp.Name):
+				if n.Parent != nil && n.Parent.Span.Category == parse.CatConnect {
+					return true // count the outermost connect span only
+				}
+				isHTTP, fn, file, line := false, "", "", 0
+				for a := n.Parent; a != nil; a = a.Parent {
+					if a.Span.Category == parse.CatHTTPClient {
+						isHTTP = true
+					}
+					if fn == "" && a.Span.CodeFunc != "" {
+						fn, file, line = a.Span.CodeFunc, a.Span.CodeFile, a.Span.CodeLine
+					}
+					if a == r.Node {
+						break
+					}
+				}
+				if fn == "" && sp.CodeFunc != "" {
+					fn, file, line = sp.CodeFunc, sp.CodeFile, sp.CodeLine
+				}
+				k := connKey{route: r.Route, http: isHTTP, fn: fn}
+				a := conns[k]
+				if a == nil {
+					a = &connAgg{file: file, line: line}
+					conns[k] = a
+				}
+				a.n++
+				a.time += sp.Duration
+				if seenConn[k] == 0 {
+					a.requests++
+					if len(a.traces) < 5 {
+						a.traces = append(a.traces, r.Trace.ID)
+					}
+				}
+				seenConn[k]++
+			}
+			return true
+		})
+		for _, groups := range byParent {
+			for id, g := range groups {
+				k := dbKey{r.Route, id}
+				if g.n >= opt.MinRepeats && (len(g.values) >= 2 || g.unknown) {
+					a := nplus[k]
+					if a == nil {
+						a = &dbAgg{text: g.text, fn: g.fn, file: g.file, line: g.line, example: g.example}
+						nplus[k] = a
+					}
+					a.requests++
+					a.statements += g.n
+					a.time += g.time
+					a.avoid += g.time * time.Duration(g.n-1) / time.Duration(g.n)
+					a.maxN = max(a.maxN, g.n)
+					if len(a.traces) < 5 {
+						a.traces = append(a.traces, r.Trace.ID)
+					}
+				}
+				if !g.unknown && len(g.values) == 1 && isRead(g.text) {
+					a := dups[k]
+					if a == nil {
+						a = &dbAgg{text: g.text, fn: g.fn, file: g.file, line: g.line, example: g.example,
+							sameValues: map[uint64]int{}, sameValueTime: map[uint64]time.Duration{}}
+						dups[k] = a
+					}
+					for v := range g.values {
+						a.sameValues[v] += g.n
+						a.sameValueTime[v] += g.time
+					}
+					a.statements += g.n
+					a.time += g.time
+					a.requests++
+				}
+			}
+		}
+	}
+	var out []*Finding
+	for k, a := range nplus {
+		out = append(out, &Finding{
+			Kind:        NPlusOne,
+			Title:       fmt.Sprintf("N+1 in %s: %s runs up to %d times per request under one parent span", k.route, short(a.text, 60), a.maxN),
+			Locations:   []Location{{Function: a.fn, File: a.file, Line: a.line, Route: k.route}},
+			Fingerprint: a.text, QueryID: fingerprint.IDString(k.fp), TraceIDs: a.traces, Count: int64(a.statements),
+			Avoidable: a.avoid, Observed: observed,
+			Formula: fmt.Sprintf("avoidable = Σ over %d requests of (n−1)/n × the repeated spans' time = %s of %s in %d db spans (one batched query per request)",
+				a.requests, fmtDur(a.avoid), fmtDur(a.time), a.statements),
+			Evidence: []Evidence{{Source: "spans", Count: int64(a.statements), Time: a.time, Examples: []string{a.example}, TraceID: first(a.traces),
+				What: fmt.Sprintf("%d of %d %s requests ran it ≥ %d times under one parent span (up to %d)", a.requests, routeRequests[k.route], k.route, opt.MinRepeats, a.maxN)}},
+			Recommendation: "Fetch the rows in one query: eager-load the relationship (SQLAlchemy selectinload/joinedload, GORM Preload) or batch the ids into one WHERE id IN (…).",
+		})
+	}
+	for k, a := range dups {
+		var count int
+		var avoid time.Duration
+		for v, n := range a.sameValues {
+			count += n
+			if n > 1 {
+				avoid += a.sameValueTime[v] * time.Duration(n-1) / time.Duration(n)
+			}
+		}
+		if count < opt.MinDuplicates || avoid <= 0 {
+			continue
+		}
+		out = append(out, &Finding{
+			Kind:        CacheableDuplicate,
+			Title:       fmt.Sprintf("the same read repeats in %s: %s, %d times with the same values", k.route, short(a.text, 60), count),
+			Locations:   []Location{{Function: a.fn, File: a.file, Line: a.line, Route: k.route}},
+			Fingerprint: a.text, QueryID: fingerprint.IDString(k.fp), Count: int64(count),
+			Avoidable: avoid, Observed: observed,
+			Formula: fmt.Sprintf("avoidable = Σ over %d value set(s) of (count−1)/count × their spans' time = %s of %s", len(a.sameValues), fmtDur(avoid), fmtDur(a.time)),
+			Evidence: []Evidence{{Source: "spans", Count: int64(count), Time: a.time, Examples: []string{a.example},
+				What: fmt.Sprintf("%d db spans in %d requests with identical values", count, a.requests)}},
+			Recommendation: "Cache the result (per request, or in-process with a TTL) and invalidate it on write.",
+		})
+	}
+	for k, a := range conns {
+		total := routeRequests[k.route]
+		if a.n < opt.MinConnections || a.requests*2 < total {
+			continue // a pool connects now and then; churn connects in most requests
+		}
+		kind, what, rec := NoConnectionPool, "database connection", "Keep connections in a pool created at start-up (pgxpool, SQLAlchemy QueuePool) and reuse them."
+		if k.http {
+			kind, what, rec = HTTPClientChurn, "HTTP connection (connect/DNS/TLS)", "Create one HTTP client/session (a shared http.Transport; one aiohttp.ClientSession) and reuse it, so connections are kept alive."
+		}
+		out = append(out, &Finding{
+			Kind:      kind,
+			Title:     fmt.Sprintf("%s sets up a new %s in %d of %d requests (%d in all)", k.route, what, a.requests, total, a.n),
+			Locations: []Location{{Function: k.fn, File: a.file, Line: a.line, Route: k.route}},
+			TraceIDs:  a.traces, Count: int64(a.n),
+			Avoidable: a.time, Observed: observed,
+			Formula: fmt.Sprintf("avoidable = %s: the time of %d connection-setup spans not marked reused (a kept-alive connection skips them)", fmtDur(a.time), a.n),
+			Evidence: []Evidence{{Source: "spans", Count: int64(a.n), Time: a.time, TraceID: first(a.traces),
+				What: fmt.Sprintf("%d new connections in %d of %d %s requests", a.n, a.requests, total, k.route)}},
+			Recommendation: rec,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Avoidable > out[j].Avoidable })
+	return out
+}
+
+// hasPlaceholder reports bind placeholders ($1, ?, %s, %(name)s, :name):
+// the span then does not carry the values, so equal fingerprints say
+// nothing about equal parameters.
+func hasPlaceholder(stmt string) bool {
+	for i := 0; i < len(stmt); i++ {
+		switch stmt[i] {
+		case '?':
+			return true
+		case '$':
+			if i+1 < len(stmt) && stmt[i+1] >= '0' && stmt[i+1] <= '9' {
+				return true
+			}
+		case '%':
+			if i+1 < len(stmt) && (stmt[i+1] == 's' || stmt[i+1] == '(') {
+				return true
+			}
+		case ':':
+			if i+1 < len(stmt) && (stmt[i+1] == '_' || stmt[i+1] >= 'a' && stmt[i+1] <= 'z') && (i == 0 || stmt[i-1] != ':') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isPoolCheckout tells a pool checkout/acquire span (a pooled connection
+// handed out) from a new connection being set up.
+func isPoolCheckout(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "checkout") || strings.Contains(n, "acquire") || strings.HasSuffix(n, ".connection") || strings.Contains(n, "pool.get")
+}
+
+func isRead(fp string) bool {
+	return len(fp) >= 6 && fp[:6] == "select"
+}
+
+func first(xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return xs[0]
+}
