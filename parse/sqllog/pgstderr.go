@@ -89,6 +89,7 @@ type pgAwait struct {
 
 func newPGDecoder(ctx context.Context, src *parse.Source, sink parse.Sink) *pgDecoder {
 	d := &pgDecoder{em: newEmitter(ctx, src, sink), src: src}
+	d.in.noMap = true
 	d.tp.src = src
 	return d
 }
