@@ -18,6 +18,7 @@ import (
 	"hotpath/parse"
 	"hotpath/parse/sqllog"
 	"hotpath/tui"
+	"hotpath/tui/common"
 	"hotpath/tui/queries"
 	"hotpath/views"
 	"hotpath/views/querydigest"
@@ -159,5 +160,15 @@ func TestQueriesSanitised(t *testing.T) {
 	}
 	if !strings.Contains(view, "route") {
 		t.Errorf("detail lacks the tag:\n%s", view)
+	}
+}
+
+// Another pane's anchor opens a fingerprint here.
+func TestQueriesShowQuery(t *testing.T) {
+	m, _ := runQueries(t, sqlModel(t, "../testdata/sql/pgbench-stderr-cut.log.gz"), 80, 24, "29 fingerprints")
+	m.Update(common.Navigate{Pane: queries.Title, Msg: common.ShowQuery{Fingerprint: "select abalance from pgbench_accounts where aid = ?"}})
+	q, open := queriesPane(t, m).Detail()
+	if !open || q.Count != 192 || m.ActivePane() != queries.Title {
+		t.Errorf("open %v, %+v", open, q)
 	}
 }

@@ -57,3 +57,7 @@ func Fit(s string, w int) string {
 // ShowFunction asks the Hotspots pane to select a function and open its
 // callers and callees.
 type ShowFunction struct{ Name string }
+
+// ShowQuery asks the Queries pane to open one fingerprint, by query id or,
+// when ID is empty, by its normalised text.
+type ShowQuery struct{ ID, Fingerprint string }

@@ -23,10 +23,6 @@ import (
 // Title is the pane's name in the pane bar.
 const Title = "Queries"
 
-// Open asks the pane to show one fingerprint (by query id), for anchors in
-// other panes: send it inside a common.Navigate{Pane: Title}.
-type Open struct{ ID string }
-
 type sortKey int
 
 const (
@@ -196,13 +192,15 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // Update handles keys and Open requests.
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
-	if o, ok := msg.(Open); ok {
+	// Anchors in other panes: common.Navigate{Pane: Title, Msg: common.ShowQuery{…}}.
+	if o, ok := msg.(common.ShowQuery); ok {
 		m.filter, m.filtering = "", false
 		m.fill()
 		for i, q := range m.rows {
-			if q.ID == o.ID {
+			if o.ID != "" && q.ID == o.ID || o.ID == "" && q.Fingerprint == o.Fingerprint {
 				m.table.SetCursor(i)
 				m.openDetail(q)
+				break
 			}
 		}
 		return m, nil
