@@ -25,7 +25,7 @@ mkdir -p "$BENCH"
 trap 'rm -rf "$BENCH"' EXIT
 zcat "$DATA/pgbench-stderr.log.gz" >"$BENCH/pgbench-stderr.log"
 zcat "$DATA/sysbench-mariadb-slow.log.gz" >"$BENCH/slow.log"
-(cd "$ROOT" && go build -o "$BENCH/sqldigest" ./bench/sqldigest)
+(cd "$ROOT" && go build -o "$BENCH/sqldigest" ./bench/sqldigest && go build -o "$BENCH/hotpath" ./cmd/hotpath)
 
 # measure RUNS DIV CMD… → best-of-RUNS wall and cpu seconds, divided by
 # DIV (the command's own repeat count), into $WALL $CPU
@@ -63,6 +63,8 @@ row "hotpath GOMAXPROCS=1, pgbench log" "$HW1" "$HC1" "$(rate "$PGMB" "$HW1")" "
 measure "$RUNS" "$REPEAT" "$BENCH/sqldigest" -repeat "$REPEAT" "$PG"
 HWN=$WALL HCN=$CPU
 row "hotpath all cores, pgbench log" "$HWN" "$HCN" "$(rate "$PGMB" "$HWN")" "$(rate "$PGMB" "$HCN")"
+measure "$RUNS" 1 env GOMAXPROCS=1 "$BENCH/hotpath" report -format json "$PG"
+row "hotpath report (1 pass, 1 core), pgbench" "$WALL" "$CPU" "$(rate "$PGMB" "$WALL")" "$(rate "$PGMB" "$CPU")"
 
 measure "$PEER_RUNS" 1 pt-query-digest "$SLOW"
 TW=$WALL TC=$CPU
@@ -94,5 +96,8 @@ BIG=$BENCH/pgbench-1g.log
 : >"$BIG"
 while [ "$(stat -c %s "$BIG")" -lt 1000000000 ]; do cat "$PG" >>"$BIG"; done
 echo
-/usr/bin/time -v "$BENCH/sqldigest" -top 0 "$BIG" 2>"$BENCH/rss" | sed 's/^/  /'
-echo "1 GB log ($(mb "$BIG") MB): peak RSS $(awk -F': ' '/Maximum resident/{printf "%.1f MB", $2/1024}' "$BENCH/rss"), wall $(awk -F': ' '/Elapsed/{print $2}' "$BENCH/rss") (limit 150 MB)"
+for tool in sqldigest "hotpath report -format json"; do
+	# shellcheck disable=SC2086
+	/usr/bin/time -v "$BENCH"/$tool "$BIG" 2>"$BENCH/rss" >/dev/null
+	echo "1 GB log ($(mb "$BIG") MB), $tool: peak RSS $(awk -F': ' '/Maximum resident/{printf "%.1f MB", $2/1024}' "$BENCH/rss"), wall $(awk -F': ' '/Elapsed/{print $2}' "$BENCH/rss") (limit 150 MB)"
+done
