@@ -73,7 +73,7 @@ type Aggregator struct {
 	overflow int64
 	conns    connStats
 	live     map[sessKey]*liveSession
-	shapes   map[uint64]uint64 // shape key → fingerprint id
+	shapes   map[uint64]*entry // shape key → its fingerprint's entry
 
 	lastSrc    *parse.Source
 	lastFormat string
@@ -103,7 +103,7 @@ type connStats struct {
 // New returns an empty aggregator.
 func New(opt Options) *Aggregator {
 	a := &Aggregator{opt: opt.withDefaults(), byID: map[uint64]*entry{}, live: map[sessKey]*liveSession{},
-		shapes: map[uint64]uint64{}}
+		shapes: map[uint64]*entry{}}
 	fold := a.opt.FoldIdentDigits
 	a.pool.New = func() any { return &fingerprint.Fingerprinter{FoldIdentDigits: fold} }
 	return a
@@ -194,13 +194,12 @@ func (a *Aggregator) Statement(src *parse.Source, st *parse.Statement) {
 		sessHash = fingerprint.HashString(st.Session)
 	}
 	a.mu.Lock()
-	id, hit := a.shapes[sh.Key]
+	e, hit := a.shapes[sh.Key]
 	hit = hit && !a.opt.NoShapeCache
-	var e *entry
 	values := sh.Values
 	if hit {
-		if e = a.byID[id]; e == nil {
-			e = a.overflowEntry()
+		if e == a.other {
+			a.overflow++
 		}
 	} else {
 		a.mu.Unlock()
@@ -211,13 +210,13 @@ func (a *Aggregator) Statement(src *parse.Source, st *parse.Statement) {
 			values = r.Values
 		}
 		a.mu.Lock()
+		e = a.entryFor(&r)
 		if complete {
 			if len(a.shapes) >= maxShapes {
 				clear(a.shapes)
 			}
-			a.shapes[sh.Key] = r.ID
+			a.shapes[sh.Key] = e
 		}
-		e = a.entryFor(&r)
 		a.pool.Put(fp)
 	}
 	for _, p := range st.Params {
