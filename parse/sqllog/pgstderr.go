@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"hotpath/parse"
@@ -137,7 +138,7 @@ func (d *pgDecoder) awaitDuration(st *parse.Statement) bool {
 	if len(st.Params) > 0 {
 		a.params = make([]string, len(st.Params))
 		for i, p := range st.Params {
-			a.params[i] = string(p)
+			a.params[i] = strings.Clone(p)
 		}
 	}
 	d.awaiting[st.Session] = a
