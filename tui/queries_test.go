@@ -82,6 +82,7 @@ func TestQueriesGolden(t *testing.T) {
 		{"queries_by_count_80x24", pgbench, "29 fingerprints", 80, 24, []string{"s"}},
 		{"queries_filter_80x24", pgbench, "29 fingerprints", 80, 24, append(append([]string{"/"}, typed("pgbench_t")...), "enter")},
 		{"queries_detail_100x40", extended, "fingerprints", 100, 40, append(append([]string{"/"}, typed("abalance + ")...), "enter", "enter")},
+		{"queries_connections_80x24", pgbench, "29 fingerprints", 80, 24, []string{"c"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, view := runQueries(t, sqlModel(t, tc.file), tc.w, tc.h, tc.ready, tc.keys...)
