@@ -83,3 +83,7 @@ func trimEOL(b []byte) []byte {
 	}
 	return b
 }
+
+// Rest returns a reader of the input after the last line Next returned
+// (for formats that switch from lines to a whole document).
+func (s *LineScanner) Rest() io.Reader { return s.r }

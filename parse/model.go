@@ -130,6 +130,7 @@ type Span struct {
 	// wrote them.
 	DBStatement string
 	DBSystem    string
+	DBOperation string // db.operation.name / db.operation
 	HTTPMethod  string
 	HTTPURL     string
 	HTTPRoute   string

@@ -20,6 +20,7 @@ import (
 	"hotpath/tui/queries"
 	"hotpath/tui/sources"
 	"hotpath/tui/theme"
+	"hotpath/tui/traces"
 	"hotpath/views"
 	"hotpath/views/termsafe"
 )
@@ -72,7 +73,7 @@ func New(cfg Config) *Model {
 	ctx := &common.Context{Styles: theme.New(cfg.Renderer), Keys: keys.Default(), Options: cfg.Options}
 	lctx, cancel := context.WithCancel(context.Background())
 	m := &Model{cfg: cfg, ctx: ctx, loadCtx: lctx, cancel: cancel, started: time.Now(), width: 80, height: 24}
-	m.panes = []common.Component{findings.New(ctx), hotspots.New(ctx), sources.New(ctx), queries.New(ctx)}
+	m.panes = []common.Component{findings.New(ctx), hotspots.New(ctx), queries.New(ctx), traces.New(ctx), sources.New(ctx)}
 	for _, in := range cfg.Inputs {
 		cfg.Collector.AddSource(in.Src)
 	}

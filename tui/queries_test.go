@@ -50,7 +50,7 @@ func runQueries(t *testing.T, m *tui.Model, w, h int, ready string, keys ...stri
 			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	}
 	wait("1/1 sources")
-	tm.Send(key("4"))
+	tm.Send(key("3"))
 	wait(ready)
 	for _, k := range keys {
 		tm.Send(key(k))

@@ -46,6 +46,8 @@ func key(s string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyEsc}
 	case "tab":
 		return tea.KeyMsg{Type: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
 	case "down":
 		return tea.KeyMsg{Type: tea.KeyDown}
 	}
@@ -82,9 +84,9 @@ func TestShellGolden(t *testing.T) {
 		{"hotspots_80x24", 80, 24, nil},
 		{"hotspots_160x48", 160, 48, nil},
 		{"peek_80x24", 80, 24, []string{"2", "down", "down", "enter"}},
-		{"sources_80x24", 80, 24, []string{"3"}},
+		{"sources_80x24", 80, 24, []string{"5"}},
 		{"hotspots_home_80x24", 80, 24, []string{"2"}},
-		{"sources_160x48", 160, 48, []string{"tab", "tab"}},
+		{"sources_160x48", 160, 48, []string{"shift+tab"}},
 		{"help_80x24", 80, 24, []string{"?"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

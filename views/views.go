@@ -6,6 +6,7 @@ import (
 	"hotpath/parse"
 	"hotpath/views/detect"
 	"hotpath/views/querydigest"
+	"hotpath/views/traces"
 )
 
 // Options are what a user chose about the views (command-line flags).
@@ -33,6 +34,15 @@ type Views struct {
 	// and session statistics; nil when no SQL log loaded.
 	Queries  *querydigest.Digest
 	Warnings []string
+
+	// Traces are the spans grouped into traces and requests; TraceSummary
+	// is the report's `traces` section.
+	Traces       []*traces.Trace
+	TraceSummary traces.Summary
+	// Goroutines and Stalls come from Go execution traces and event-loop
+	// logs.
+	Goroutines []parse.GoroutineStat
+	Stalls     []*parse.Stall
 }
 
 // SourceView is what the Sources pane and the report say about one input.
@@ -84,6 +94,10 @@ func Build(c *Collector, opt Options) *Views {
 			v.Queries = &d
 		}
 	}
+	v.Traces = traces.Group(c.Spans())
+	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
+	v.Goroutines = c.GoroutineStats()
+	v.Stalls = c.Stalls()
 	return v
 }
 

@@ -92,7 +92,7 @@ func TestE2EShellInTmux(t *testing.T) {
 	bin := buildBinary(t)
 	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo")
 	screen := s.waitFor("5/5 sources")
-	for _, want := range []string{"1 Findings", "2 Hotspots", "3 Sources", "lock_contention", "recordAudit", "? help"} {
+	for _, want := range []string{"1 Findings", "2 Hotspots", "3 Queries", "4 Traces", "5 Sources", "lock_contention", "recordAudit", "? help"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("home screen lacks %q:\n%s", want, screen)
 		}
@@ -113,7 +113,7 @@ func TestE2EShellInTmux(t *testing.T) {
 	s.send("Escape")
 	s.waitFor("sorted by cum")
 
-	s.send("3")
+	s.send("5")
 	screen = s.waitFor("5 sources · 5 loaded · 0 failed")
 	if !strings.Contains(screen, "demo/cpu.pprof") {
 		t.Errorf("Sources pane lacks demo/cpu.pprof:\n%s", screen)
@@ -128,7 +128,7 @@ func TestE2EShellInTmux(t *testing.T) {
 	s.waitFor("lock_contention")
 	s.send("Enter")
 	s.waitFor("Callers and callees of main.(*server).recordAudit")
-	s.send("3")
+	s.send("5")
 	s.waitFor("5 sources · 5 loaded")
 
 	if out, err := exec.Command("tmux", "-L", s.socket, "resize-window", "-t", s.name, "-x", "120", "-y", "40").CombinedOutput(); err != nil {

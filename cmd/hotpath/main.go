@@ -25,6 +25,7 @@ import (
 	"hotpath/cmd/hotpath/demo"
 	"hotpath/parse"
 	"hotpath/parse/sqllog"
+	"hotpath/parse/trace"
 	"hotpath/tui"
 	"hotpath/tui/theme"
 	"hotpath/views"
@@ -60,6 +61,7 @@ type config struct {
 	maxInput      int64
 	timeout       float64
 	demo          bool
+	pprofOut      string
 }
 
 func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
@@ -77,6 +79,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.logLinePrefix, "log-line-prefix", "", "PostgreSQL log_line_prefix of stderr logs (default: inferred)")
 	fs.Int64Var(&cfg.maxInput, "max-input", 1<<30, "largest input, in bytes, that a whole-document format (pprof, JSON) may read into memory")
 	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60)")
+	fs.StringVar(&cfg.pprofOut, "pprof-out", "", "write the blocking profiles derived from Go execution traces into this directory as .pb.gz (report only)")
 	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command)")
 	return fs
 }
@@ -159,7 +162,7 @@ func (c config) viewOptions() (views.Options, error) {
 
 // formats is every format hotpath reads, in sniffing order.
 func formats() []parse.Format {
-	return append(parse.ProfileFormats(), sqllog.Formats()...)
+	return append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.
@@ -197,6 +200,12 @@ func runReport(cfg config, opt views.Options, inputs []*parse.Input, collector *
 	defer stop()
 	loaded := loadAll(ctx, inputs, collector, load, stderr)
 	v := views.Build(collector, opt)
+	if cfg.pprofOut != "" {
+		if err := writeDerivedProfiles(cfg.pprofOut, collector.Profiles(), stderr); err != nil {
+			fmt.Fprintln(stderr, "hotpath:", err)
+			return 1
+		}
+	}
 	if err := report.Write(stdout, v, cfg.format); err != nil {
 		fmt.Fprintln(stderr, "hotpath:", err)
 		return 2

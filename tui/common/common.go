@@ -46,6 +46,10 @@ type Navigate struct {
 	Msg  tea.Msg
 }
 
+// ShowSampleType asks the Hotspots pane to show one sample type (for
+// example "sync/delay", a blocking profile derived from a Go trace).
+type ShowSampleType struct{ Type string }
+
 // Fit truncates s to w terminal cells, with an ellipsis when cut.
 func Fit(s string, w int) string {
 	if w <= 0 || ansi.StringWidth(s) <= w {

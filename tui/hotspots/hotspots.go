@@ -147,6 +147,12 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.show(show.Name)
 		return m, nil
 	}
+	if show, ok := msg.(common.ShowSampleType); ok {
+		m.peeking = false
+		m.sampleType = show.Type
+		m.recompute()
+		return m, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return m, nil

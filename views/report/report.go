@@ -10,6 +10,7 @@ import (
 
 	"hotpath/views"
 	"hotpath/views/detect"
+	"hotpath/views/traces"
 )
 
 // Report is the JSON document. Field names and meanings are a contract:
@@ -118,10 +119,17 @@ type Connections struct {
 	MeanSessionMS float64 `json:"mean_session_ms"`
 }
 
-// Traces summarises the spans read.
+// Traces summarises the spans read: "traces" and "spans" as DESIGN.md
+// fixes them, then requests (outermost server spans, or roots), per-route
+// aggregates and the slowest requests.
 type Traces struct {
-	Traces int64 `json:"traces"`
-	Spans  int64 `json:"spans"`
+	Traces         int64               `json:"traces"`
+	Spans          int64               `json:"spans"`
+	Requests       int64               `json:"requests"`
+	MissingParents int64               `json:"missing_parents"`
+	Cycles         int64               `json:"cycles"`
+	Routes         []traces.RouteJSON  `json:"routes"`
+	Slowest        []traces.RequestRef `json:"slowest"`
 }
 
 // Build assembles the report of v.
@@ -132,6 +140,10 @@ func Build(v *views.Views) *Report {
 		Queries:  []Query{},
 		Hotspots: []Hotspot{},
 	}
+	ts := v.TraceSummary
+	r.Traces = Traces{Traces: int64(ts.Traces), Spans: int64(ts.Spans), Requests: int64(ts.Requests),
+		MissingParents: int64(ts.MissingParents), Cycles: int64(ts.Cycles),
+		Routes: append([]traces.RouteJSON{}, ts.Routes...), Slowest: append([]traces.RequestRef{}, ts.Slowest...)}
 	for _, s := range v.Sources {
 		rs := Source{Path: s.Path, Format: s.Format, Events: s.Events, Bytes: s.Bytes,
 			Skipped: s.SkippedAll, Warnings: append([]string{}, s.Warnings...), Compression: s.Compression}

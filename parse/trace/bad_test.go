@@ -1,0 +1,145 @@
+package trace
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"hotpath/parse"
+)
+
+func nest(open, close string, n int) string {
+	return strings.Repeat(open, n) + strings.Repeat(close, n)
+}
+
+// TestDeepJSON: documents nested ten thousand deep are a clear error or a
+// counted skip, never a crash.
+func TestDeepJSON(t *testing.T) {
+	deep := nest("[", "]", 10000)
+	deepObj := nest(`{"a":`, "}", 10000)
+	cases := map[string]string{
+		"zipkin":  `[{"traceId":"a","id":"b","tags":` + deepObj + `}]`,
+		"jaeger":  `{"data":[{"traceID":"a","spans":[{"spanID":"b","tags":[{"key":"k","value":` + deep + `}]}]}]}`,
+		"chrome":  `{"traceEvents":[{"ph":"X","name":"n","ts":1,"dur":1,"args":{"a":` + deep + `}}]}`,
+		"chrome2": `[{"ph":"X","name":"n","ts":1,"args":` + deepObj + `}]`,
+		"otlp":    `{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":` + nest(`{"arrayValue":{"values":[`, "]}}", 10000) + `}]}}]}`,
+		"otlp2":   `{"resourceSpans":` + deep + `}`,
+	}
+	for name, doc := range cases {
+		_, src, err := loadBytes(name, []byte(doc), parse.Options{})
+		if err == nil && src.SkippedTotal() == 0 {
+			t.Errorf("%s: no error and no skip", name)
+		}
+		t.Logf("%s: err=%v skipped=%d", name, err, src.SkippedTotal())
+	}
+}
+
+// endlessReader yields n bytes of b repeated, without holding them.
+type endlessReader struct {
+	b byte
+	n int64
+}
+
+func (r *endlessReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), r.n)
+	for i := range p[:k] {
+		p[i] = r.b
+	}
+	r.n -= k
+	return int(k), nil
+}
+
+// TestHugeLine: a 100 MB line (generated, never committed) in a JSON-lines
+// trace and in an asyncio log is a counted skip in bounded memory.
+func TestHugeLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 MB input")
+	}
+	otlp, err := os.ReadFile(testdata("otlp.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := bytes.SplitN(otlp, []byte("\n"), 2)[0]
+	asyncio, err := os.ReadFile(testdata("asyncio.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, head := range map[string][]byte{"otlp": first, "asyncio": asyncio} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		open := func() (io.ReadCloser, error) {
+			return io.NopCloser(io.MultiReader(bytes.NewReader(head), strings.NewReader("\n{\"resourceSpans\":\"Executing <"),
+				&endlessReader{b: 'x', n: 100 << 20}, strings.NewReader("\n"), bytes.NewReader(head))), nil
+		}
+		sink := &collect{}
+		in := parse.NewInput(name+"-huge", 0, open)
+		if err := parse.Load(context.Background(), in, Formats(), sink, parse.Options{}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		runtime.ReadMemStats(&after)
+		t.Logf("%s: format %s, %d spans, %d stalls, skipped %v, heap grew %d MiB", name, in.Src.Format(), len(sink.spans), len(sink.stalls),
+			in.Src.Skipped(), (int64(after.HeapAlloc)-int64(before.HeapAlloc))>>20)
+		if name == "otlp" && (in.Src.SkippedTotal() != 1 || len(sink.spans) == 0) {
+			t.Errorf("otlp: huge line not skipped once: %v", in.Src.Skipped())
+		}
+		if name == "asyncio" && len(sink.stalls) == 0 {
+			t.Errorf("asyncio: stalls lost")
+		}
+	}
+	// A whole-document format refuses more than the configured cap.
+	big := io.MultiReader(strings.NewReader(`{"traceEvents":[{"ph":"X","name":"`), &endlessReader{b: 'x', n: 100 << 20}, strings.NewReader(`"}]}`))
+	in := parse.NewInput("chrome-huge", 0, func() (io.ReadCloser, error) { return io.NopCloser(big), nil })
+	err = parse.Load(context.Background(), in, Formats(), &collect{}, parse.Options{MaxWholeInput: 32 << 20})
+	if err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("chrome over the cap: %v", err)
+	}
+}
+
+func TestTruncatedJSON(t *testing.T) {
+	for _, name := range []string{"zipkin.json", "chrome.json", "jaeger.json", "otlp.jsonl"} {
+		data, err := os.ReadFile(testdata(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cut := data[:len(data)*2/3]
+		sink, src, err := loadBytes(name, cut, parse.Options{})
+		t.Logf("%s cut: err=%v spans=%d skipped=%d warnings=%v", name, err, len(sink.spans), src.SkippedTotal(), src.Warnings())
+		if err == nil && src.SkippedTotal() == 0 && len(src.Warnings()) == 0 {
+			t.Errorf("%s: truncation went unnoticed", name)
+		}
+	}
+}
+
+// A Chrome trace whose writer died leaves the array unclosed: the format
+// allows it.
+func TestChromeUnclosedArray(t *testing.T) {
+	doc := `[{"name":"a","ph":"B","ts":1,"pid":1,"tid":1},{"name":"b","ph":"X","ts":2,"dur":3,"pid":1,"tid":1},{"name":"a","ph":"E","ts":9,"pid":1,"tid":1},`
+	sink, src, err := loadBytes("unclosed.json", []byte(doc), parse.Options{})
+	if err != nil || len(sink.spans) != 2 || len(src.Warnings()) != 1 {
+		t.Fatalf("err %v spans %d warnings %v", err, len(sink.spans), src.Warnings())
+	}
+	if sink.spans[1].ParentID != sink.spans[0].SpanID {
+		t.Errorf("b not nested in a")
+	}
+}
+
+// Spans whose parents are missing or form a cycle load as they are (the
+// views layer builds trees from them).
+func TestZipkinMissingParentAndCycle(t *testing.T) {
+	doc := `[{"traceId":"1","id":"a","parentId":"b","name":"x","timestamp":1,"duration":2},
+	{"traceId":"1","id":"b","parentId":"a","name":"y","timestamp":1,"duration":2},
+	{"traceId":"1","id":"c","parentId":"zz","name":"z","timestamp":1,"duration":2},
+	{"traceId":"1","name":"no id"}]`
+	sink, src, err := loadBytes("cycle.json", []byte(doc), parse.Options{})
+	if err != nil || len(sink.spans) != 3 || src.SkippedTotal() != 1 {
+		t.Fatalf("err %v spans %d skipped %d", err, len(sink.spans), src.SkippedTotal())
+	}
+}
