@@ -40,7 +40,7 @@ func sqlModel(t *testing.T, paths ...string) *tui.Model {
 	})
 }
 
-// runQueries loads, switches to the Queries pane (4), waits for the digest
+// runQueries loads, switches to the Queries pane (3), waits for the digest
 // to show, then sends keys and quits.
 func runQueries(t *testing.T, m *tui.Model, w, h int, ready string, keys ...string) (*tui.Model, string) {
 	t.Helper()
