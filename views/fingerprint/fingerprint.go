@@ -13,6 +13,7 @@ package fingerprint
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -304,7 +305,37 @@ func (f *Fingerprinter) Bytes(s []byte) Result {
 	for len(f.out) > 0 && (f.out[len(f.out)-1] == ';' || f.out[len(f.out)-1] == ' ') {
 		f.out = f.out[:len(f.out)-1]
 	}
+	if len(f.out) == 0 {
+		f.commentOnly(s)
+	}
 	return Result{Fingerprint: f.out, ID: Hash(f.out), Values: f.vals, Literals: f.nlits}
+}
+
+// commentOnly names a statement that is nothing but comments (a driver's
+// "-- ping") by its text, whitespace collapsed and cut at 256 bytes, so
+// that it does not show as an empty fingerprint.
+func (f *Fingerprinter) commentOnly(s []byte) {
+	space := false
+	for _, c := range s {
+		if len(f.out) >= 256 {
+			break
+		}
+		if class[c] == cSpace {
+			space = len(f.out) > 0
+			continue
+		}
+		if space {
+			f.out = append(f.out, ' ')
+			space = false
+		}
+		f.out = append(f.out, lower[c])
+	}
+	for k := 0; k < 3 && len(f.out) > 0; k++ { // never end inside a UTF-8 sequence
+		if r, size := utf8.DecodeLastRune(f.out); r != utf8.RuneError || size != 1 {
+			break
+		}
+		f.out = f.out[:len(f.out)-1]
+	}
 }
 
 func skipLine(s []byte, i int) int {

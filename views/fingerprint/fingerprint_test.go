@@ -46,6 +46,8 @@ func TestFingerprint(t *testing.T) {
 		{"select a,b from t where x=1", "select a, b from t where x = ?"},
 		{"select a , b from t where x = 1", "select a, b from t where x = ?"},
 		{"", ""},
+		{"-- ping", "-- ping"}, // pgx's ping: comments only
+		{"/* Keep */   ;", "/* keep */ ;"},
 		{"'unterminated", "?"},
 	} {
 		var f Fingerprinter
