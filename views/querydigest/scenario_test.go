@@ -57,3 +57,27 @@ func TestGoshopGroundTruth(t *testing.T) {
 		}
 	}
 }
+
+// The pyshop scenario: SQLAlchemy/asyncpg against PostgreSQL 15.
+func TestPyshopGroundTruth(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "testdata", "scenarios", "pyshop")
+	raw, err := os.ReadFile(filepath.Join(dir, "groundtruth.json"))
+	if err != nil {
+		t.Skip("no pyshop scenario")
+	}
+	var gt struct {
+		Postgres struct{ Connections, Executions, Disconnections int64 } `json:"postgres"`
+	}
+	if err := json.Unmarshal(raw, &gt); err != nil {
+		t.Fatal(err)
+	}
+	agg, src := digestBytes(t, "postgres.log", unpacked(t, filepath.Join(dir, "postgres.log.gz")), Options{})
+	d := agg.Digest()
+	if d.Statements != gt.Postgres.Executions || d.Connections.Opened != gt.Postgres.Connections || d.Connections.Closed != gt.Postgres.Disconnections {
+		t.Errorf("statements %d, connections %d/%d; ground truth %+v", d.Statements, d.Connections.Opened, d.Connections.Closed, gt.Postgres)
+	}
+	if src.SkippedTotal() != 0 {
+		t.Errorf("skipped %v", src.Skipped())
+	}
+}
