@@ -88,7 +88,7 @@ func Build(c *Collector, opt Options) *Views {
 	for _, g := range v.Groups {
 		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
 	}
-	v.Findings = detect.Rank(detect.Correlate(detect.ProfileFindings(nps, opt.Profile)))
+	v.Findings = detect.Rank(detect.DropExplained(detect.Correlate(detect.ProfileFindings(nps, opt.Profile))))
 	if qd, ok := c.queries.(interface{ Digest() querydigest.Digest }); ok {
 		if d := qd.Digest(); d.Statements > 0 || d.Connections.Opened > 0 || d.Connections.Closed > 0 {
 			v.Queries = &d

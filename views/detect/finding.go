@@ -293,6 +293,30 @@ func appendUnique(xs []string, ys ...string) []string {
 	return xs
 }
 
+// DropExplained removes CPU hotspots at a function that another finding
+// already names: the time is that finding's (a lazy-loading loop is busy
+// because of its queries), and DESIGN.md reports a hotspot only when
+// nothing else explains it.
+func DropExplained(fs []*Finding) []*Finding {
+	explained := map[string]bool{}
+	for _, f := range fs {
+		if f.Kind == CPUHotspot {
+			continue
+		}
+		for _, l := range f.Locations {
+			explained[l.Function] = true
+		}
+	}
+	out := fs[:0:0]
+	for _, f := range fs {
+		if f.Kind == CPUHotspot && len(f.Locations) > 0 && explained[f.Locations[0].Function] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // Rank computes share, severity and confidence, then orders findings by
 // avoidable share, then confidence, then count, and numbers them.
 func Rank(fs []*Finding) []*Finding {

@@ -35,7 +35,7 @@ var classRules = []classRule{
 	{classConnect, regexp.MustCompile(`^github\.com/jackc/pgx/v\d+/pgconn\.(Connect|ConnectConfig|connectOne|connectPreferred|connect)$`), nil},
 	{classConnect, regexp.MustCompile(`^database/sql\.\(\*DB\)\.conn$`), nil},
 	{classConnect, regexp.MustCompile(`^github\.com/lib/pq\.(Open|DialOpen|NewConnector)`), nil},
-	{classConnect, regexp.MustCompile(`^(connect|_connect)$`), regexp.MustCompile(`(psycopg2|psycopg|asyncpg|pymysql|MySQLdb)/`)},
+	{classConnect, regexp.MustCompile(`^(connect|_connect|_connect_addr|__connect|_create_ssl_connection)$`), regexp.MustCompile(`(^|/)(psycopg2|psycopg|asyncpg|pymysql|MySQLdb|aiomysql)/`)},
 	{classConnect, regexp.MustCompile(`(__connect|_create_connection|_do_get|connect)$`), regexp.MustCompile(`sqlalchemy/(pool|engine)/`)},
 	// HTTP client setup: new sessions/transports, dialling, TLS handshakes.
 	{classHTTPClientSetup, regexp.MustCompile(`^net/http\.\(\*Transport\)\.(dialConn|dial|dialConnFor)$`), nil},
@@ -44,9 +44,9 @@ var classRules = []classRule{
 	{classHTTPClientSetup, regexp.MustCompile(`^(do_handshake|wrap_socket)$`), regexp.MustCompile(`ssl\.py$`)},
 	// Blocking calls.
 	{classBlocking, regexp.MustCompile(`^(sleep|time\.sleep)$`), nil},
-	{classBlocking, nil, regexp.MustCompile(`(requests/|urllib/request\.py|urllib3/|http/client\.py|socket\.py$)`)},
-	{classBlocking, regexp.MustCompile(`^(execute|executemany|fetchall|fetchone)$`), regexp.MustCompile(`(psycopg2|pymysql|MySQLdb|sqlite3)/`)},
-	{classBlocking, regexp.MustCompile(`^(read|readline|readlines|open)$`), regexp.MustCompile(`(_pyio|codecs)\.py$`)},
+	{classBlocking, nil, regexp.MustCompile(`(^|/)(requests/|urllib/request\.py|urllib3/|http/client\.py|socket\.py$)`)},
+	{classBlocking, regexp.MustCompile(`^(execute|executemany|fetchall|fetchone)$`), regexp.MustCompile(`(^|/)(psycopg2|pymysql|MySQLdb|sqlite3)/`)},
+	{classBlocking, regexp.MustCompile(`^(read|readline|readlines|open)$`), regexp.MustCompile(`(^|/)(_pyio|codecs)\.py$`)},
 	{classBlocking, regexp.MustCompile(`^(os\.\(\*File\)\.(Read|Write|Sync)|syscall\.(Read|Write|Fsync)|time\.Sleep)$`), nil},
 	// Locks (block and mutex profiles).
 	{classLock, regexp.MustCompile(`^(sync\.\(\*(Mutex|RWMutex)\)\.(Lock|Unlock|RLock|RUnlock|lockSlow|unlockSlow|rUnlockSlow)|internal/sync\.\(\*Mutex\)\.(Lock|Unlock|lockSlow|unlockSlow))$`), nil},
@@ -79,17 +79,16 @@ var goLibraryPrefixes = []string{"github.com/jackc/", "github.com/lib/pq", "gorm
 // library and third-party ones: the call site of a problem is the
 // application frame nearest above the library frame that shows it.
 func isApplication(f funcFrame) bool {
-	if f.file != "" && (strings.Contains(f.file, "site-packages/") || strings.Contains(f.file, "dist-packages/") ||
-		strings.Contains(f.file, "/lib/python3") || strings.HasPrefix(f.file, "<frozen") || strings.Contains(f.file, "/usr/local/go/src/")) {
+	if f.name == "" || f.name == "?" || strings.HasPrefix(f.name, "0x") {
 		return false
 	}
-	if strings.HasSuffix(f.file, ".py") || strings.Contains(f.file, ".py") {
-		return !pythonStdlibFile(f.file)
+	if strings.Contains(f.file, ".py") || strings.HasPrefix(f.file, "<frozen") {
+		return !pythonLibraryFile(f.file)
+	}
+	if strings.Contains(f.file, "/usr/local/go/src/") || strings.Contains(f.file, "/go/pkg/mod/") {
+		return false
 	}
 	name := f.name
-	if name == "" || strings.HasPrefix(name, "runtime.") || name == "?" || strings.HasPrefix(name, "0x") {
-		return false
-	}
 	if strings.HasPrefix(name, "main.") {
 		return true
 	}
@@ -98,32 +97,39 @@ func isApplication(f funcFrame) bool {
 			return false
 		}
 	}
-	// Go standard library: the first path element has no dot.
-	pkg := name
-	if i := strings.Index(pkg, "."); i >= 0 {
-		if slash := strings.LastIndex(pkg[:i], "/"); slash >= 0 || !strings.Contains(pkg[:i], "/") {
-			first := pkg
-			if j := strings.Index(first, "/"); j >= 0 {
-				first = first[:j]
-			} else {
-				first = first[:i]
-			}
-			if !strings.Contains(first, ".") {
-				return false
-			}
+	// Go standard library: the import path's first element has no dot
+	// ("net/http.(*Client).Do", "runtime.mallocgc").
+	path := name
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		if j := strings.Index(path[i:], "."); j >= 0 {
+			path = path[:i+j]
 		}
+	} else if j := strings.Index(path, "."); j >= 0 {
+		path = path[:j]
 	}
-	return true
+	first := path
+	if i := strings.Index(first, "/"); i >= 0 {
+		first = first[:i]
+	}
+	return strings.Contains(first, ".")
 }
 
-// pythonStdlibFile recognises relative paths of the standard library and
-// common libraries as py-spy prints them ("asyncio/base_events.py").
-func pythonStdlibFile(file string) bool {
-	for _, p := range []string{"asyncio/", "aiohttp/", "sqlalchemy/", "psycopg2/", "requests/", "urllib/", "urllib3/",
-		"http/", "json/", "logging/", "concurrent/", "threading.py", "socket.py", "ssl.py", "selectors.py", "queue.py"} {
-		if strings.HasPrefix(file, p) || strings.Contains(file, "/"+p) {
-			return true
-		}
+// isEntryPoint is a frame at the root of every stack: never a useful
+// hotspot of its own.
+func isEntryPoint(f funcFrame) bool {
+	return f.name == "<module>" || f.name == "main.main" || f.name == "runtime.main"
+}
+
+// isIdle reports a leaf frame that waits for work rather than doing it: an
+// event loop's select, a thread parked on a condition.
+func isIdle(f funcFrame) bool {
+	switch {
+	case strings.HasSuffix(f.file, "selectors.py") && (f.name == "select" || f.name == "poll"):
+		return true
+	case strings.HasSuffix(f.file, "threading.py") && f.name == "wait":
+		return true
+	case f.name == "runtime.gopark" || f.name == "runtime.netpoll" || f.name == "runtime.futex" || f.name == "runtime.usleep":
+		return true
 	}
 	return false
 }

@@ -121,6 +121,9 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 				c = classLock // in a block/mutex profile every wait is a lock/channel wait
 			}
 			for j := i + 1; j < len(frames); j++ {
+				if isEntryPoint(frames[j]) {
+					break // start-up work, not a request's call site
+				}
 				if isApplication(frames[j]) {
 					addSite(sites, siteKey{c, frames[j], f.name}, v, frames[j:])
 					break
@@ -128,8 +131,11 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 			}
 			break
 		}
-		if kind == "cpu" || kind == "samples" || kind == "wall" {
+		if (kind == "cpu" || kind == "samples" || kind == "wall") && len(frames) > 0 && !isIdle(frames[0]) {
 			for j, f := range frames {
+				if isEntryPoint(f) {
+					break
+				}
 				if isApplication(f) {
 					addSiteFlat(appFlat, f, v, frames[j:])
 					break
