@@ -315,3 +315,26 @@ func TestPostgresSyslog(t *testing.T) {
 		t.Errorf("first %+v", st)
 	}
 }
+
+// The full real logs of ../shared/data, decoded alone (no digest): the grep
+// counts of its README.
+func TestSharedLogs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("full-size logs")
+	}
+	for _, tc := range []struct {
+		file                      string
+		stmts, opened, closed, rc int64
+		skipped                   int64
+	}{
+		{"pgbench-stderr.log.gz", 93960, 13414, 13414, 13414, 0},
+		{"sysbench-mariadb-slow.log.gz", 55294, 0, 0, 0, 1},       // the cut last entry
+		{"sysbench-mariadb-general.log.gz", 85616 + 13, 6, 2, 0, 1}, // Execute + Query; the cut last line
+	} {
+		src, s := load(t, sharedData(t, tc.file), parse.Options{}, 0)
+		if s.stmts != tc.stmts || s.conns[parse.ConnOpened] != tc.opened || s.conns[parse.ConnClosed] != tc.closed ||
+			s.conns[parse.ConnReceived] != tc.rc || src.SkippedTotal() != tc.skipped {
+			t.Errorf("%s: statements %d, connections %v, skipped %v", tc.file, s.stmts, s.conns, src.Skipped())
+		}
+	}
+}
