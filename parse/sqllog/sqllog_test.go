@@ -328,7 +328,7 @@ func TestSharedLogs(t *testing.T) {
 		skipped                   int64
 	}{
 		{"pgbench-stderr.log.gz", 93960, 13414, 13414, 13414, 0},
-		{"sysbench-mariadb-slow.log.gz", 55294, 0, 0, 0, 1},       // the cut last entry
+		{"sysbench-mariadb-slow.log.gz", 55294, 0, 0, 0, 1},         // the cut last entry
 		{"sysbench-mariadb-general.log.gz", 85616 + 13, 6, 2, 0, 1}, // Execute + Query; the cut last line
 	} {
 		src, s := load(t, sharedData(t, tc.file), parse.Options{}, 0)
