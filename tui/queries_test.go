@@ -83,6 +83,7 @@ func TestQueriesGolden(t *testing.T) {
 		{"queries_filter_80x24", pgbench, "29 fingerprints", 80, 24, append(append([]string{"/"}, typed("pgbench_t")...), "enter")},
 		{"queries_detail_100x40", extended, "fingerprints", 100, 40, append(append([]string{"/"}, typed("abalance + ")...), "enter", "enter")},
 		{"queries_connections_80x24", pgbench, "29 fingerprints", 80, 24, []string{"c"}},
+		{"queries_help_80x24", pgbench, "29 fingerprints", 80, 24, []string{"?"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, view := runQueries(t, sqlModel(t, tc.file), tc.w, tc.h, tc.ready, tc.keys...)
