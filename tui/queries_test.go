@@ -174,3 +174,16 @@ func TestQueriesShowQuery(t *testing.T) {
 		t.Errorf("open %v, %+v", open, q)
 	}
 }
+
+// ctrl+c quits even while the filter has the keyboard.
+func TestQueriesCtrlCWhileFiltering(t *testing.T) {
+	m := sqlModel(t, "../testdata/sql/pgbench-stderr-cut.log.gz")
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "1/1 sources") },
+		teatest.WithDuration(10*time.Second))
+	tm.Send(key("3"))
+	tm.Send(key("/"))
+	tm.Send(key("x"))
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}

@@ -216,6 +216,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	}
 	if m.filtering {
 		switch km.Type {
+		case tea.KeyCtrlC: // the pane has the keyboard, but ctrl+c still quits
+			m.filtering = false
+			return m, tea.Quit
 		case tea.KeyEnter:
 			m.filtering = false
 		case tea.KeyEsc:
