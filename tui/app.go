@@ -13,7 +13,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"hotpath/parse"
+	"hotpath/tui/clipboard"
 	"hotpath/tui/common"
+	"hotpath/tui/components/progress"
 	"hotpath/tui/findings"
 	"hotpath/tui/hotspots"
 	"hotpath/tui/keys"
@@ -38,6 +40,13 @@ type Config struct {
 	Renderer  *lipgloss.Renderer
 	// Title names the session in the status line ("demo", a file name …).
 	Title string
+	// Keys are the key bindings (nil: the defaults).
+	Keys *keys.KeyMap
+	// Styles override the styles built from Renderer (tests fix them).
+	Styles *theme.Styles
+	// Copy writes to the user's clipboard (cmd: OSC 52 to the terminal);
+	// nil leaves copying unavailable.
+	Copy clipboard.Func
 }
 
 // Model is the root model.
@@ -57,6 +66,24 @@ type Model struct {
 	loadCtx  context.Context
 	cancel   context.CancelFunc
 	started  time.Time
+
+	// progress: shown while loading until the user presses a key
+	showProgress bool
+	progress     []views.SourceView
+	now          time.Time
+
+	notice    string // short message in the status line ("copied …")
+	noticeErr bool
+	noticeSeq int
+}
+
+// noticeMsg clears notice number seq.
+type noticeMsg struct{ seq int }
+
+// copiedMsg reports a copy to the clipboard.
+type copiedMsg struct {
+	text string
+	err  error
 }
 
 type loadedMsg struct {
@@ -70,15 +97,25 @@ type tickMsg time.Time
 
 // New builds the program model.
 func New(cfg Config) *Model {
-	ctx := &common.Context{Styles: theme.New(cfg.Renderer), Keys: keys.Default(), Options: cfg.Options}
+	st, km := cfg.Styles, cfg.Keys
+	if st == nil {
+		st = theme.New(cfg.Renderer)
+	}
+	if km == nil {
+		km = keys.Default()
+	}
+	ctx := &common.Context{Styles: st, Keys: km, Options: cfg.Options}
 	lctx, cancel := context.WithCancel(context.Background())
-	m := &Model{cfg: cfg, ctx: ctx, loadCtx: lctx, cancel: cancel, started: time.Now(), width: 80, height: 24}
+	now := time.Now()
+	m := &Model{cfg: cfg, ctx: ctx, loadCtx: lctx, cancel: cancel, started: now, now: now, width: 80, height: 24}
 	m.panes = []common.Component{findings.New(ctx), hotspots.New(ctx), queries.New(ctx), traces.New(ctx), sources.New(ctx)}
 	for _, in := range cfg.Inputs {
 		cfg.Collector.AddSource(in.Src)
 	}
 	m.pending = len(cfg.Inputs)
+	m.showProgress = m.pending > 0
 	m.views = &views.Views{Sources: views.SourceViews(cfg.Collector.Sources())}
+	m.progress = m.views.Sources
 	for _, p := range m.panes {
 		p.SetViews(m.views)
 	}
@@ -95,6 +132,9 @@ func (m *Model) Init() tea.Cmd {
 		cmds = append(cmds, func() tea.Msg {
 			return loadedMsg{in: in, err: m.cfg.Load(m.loadCtx, in)}
 		})
+	}
+	if m.pending == 0 && len(m.cfg.Collector.Sources()) > 0 {
+		cmds = append(cmds, m.build()) // loaded beforehand: compute the views now
 	}
 	for _, p := range m.panes {
 		cmds = append(cmds, p.Init())
@@ -126,27 +166,48 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case loadedMsg:
 		m.pending--
+		if m.pending == 0 {
+			m.showProgress = false
+		}
+		m.progress = views.SourceViews(m.cfg.Collector.Sources())
 		return m, m.build()
 	case builtMsg:
 		m.building = false
 		m.views = msg.v
-		for _, p := range m.panes {
+		var cmds []tea.Cmd
+		for i, p := range m.panes {
 			p.SetViews(m.views)
+			var cmd tea.Cmd
+			m.panes[i], cmd = p.Update(common.Refresh{})
+			cmds = append(cmds, cmd)
 		}
 		if m.dirty {
 			m.dirty = false
-			return m, m.build()
+			cmds = append(cmds, m.build())
 		}
-		return m, nil
+		return m, tea.Batch(cmds...)
 	case tickMsg:
 		if m.pending > 0 {
-			srcs := views.SourceViews(m.cfg.Collector.Sources())
+			m.now = time.Time(msg)
+			m.progress = views.SourceViews(m.cfg.Collector.Sources())
 			if sp, ok := m.pane(sources.Title).(*sources.Model); ok {
-				sp.SetSources(srcs)
+				sp.SetSources(m.progress)
 			}
 			return m, tick()
 		}
 		return m, nil
+	case copiedMsg:
+		if msg.err != nil {
+			return m, m.setNotice("copy failed: "+termsafe.String(msg.err.Error()), true)
+		}
+		return m, m.setNotice("copied "+common.Fit(termsafe.String(msg.text), 40), false)
+	case noticeMsg:
+		if msg.seq == m.noticeSeq {
+			m.notice = ""
+		}
+		return m, nil
+	case tea.MouseMsg:
+		return m, m.mouse(msg)
 	case common.Navigate:
 		for i, p := range m.panes {
 			if p.Title() == msg.Pane {
@@ -158,21 +219,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyCtrlC { // always: whatever the bindings say
+			return m, m.quit()
+		}
 		if m.help {
-			if key.Matches(msg, m.ctx.Keys.Quit) && msg.String() == "ctrl+c" {
-				return m, m.quit()
-			}
 			m.help = false // any key closes help
 			return m, nil
 		}
 		if !m.panes[m.active].Capturing() {
 			k := m.ctx.Keys
+			if m.showProgress && !key.Matches(msg, k.Quit) && !key.Matches(msg, k.Help) {
+				m.showProgress = false // any key: show the panes as they are
+				return m, nil
+			}
 			switch {
 			case key.Matches(msg, k.Quit):
 				return m, m.quit()
 			case key.Matches(msg, k.Help):
 				m.help = true
 				return m, nil
+			case key.Matches(msg, k.Copy):
+				return m, m.copySelection()
 			case key.Matches(msg, k.NextPane):
 				m.active = (m.active + 1) % len(m.panes)
 				return m, nil
@@ -186,13 +253,83 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 					return m, nil
 				}
 			}
-		} else if msg.String() == "ctrl+c" {
-			return m, m.quit()
 		}
+	}
+	if _, ok := msg.(tea.KeyMsg); !ok {
+		// results of a pane's background work reach it wherever the user is
+		var cmds []tea.Cmd
+		for i, p := range m.panes {
+			var cmd tea.Cmd
+			m.panes[i], cmd = p.Update(msg)
+			cmds = append(cmds, cmd)
+		}
+		return m, tea.Batch(cmds...)
 	}
 	var cmd tea.Cmd
 	m.panes[m.active], cmd = m.panes[m.active].Update(msg)
 	return m, cmd
+}
+
+// setNotice shows a short message in the status line for a few seconds.
+func (m *Model) setNotice(s string, isErr bool) tea.Cmd {
+	m.noticeSeq++
+	m.notice, m.noticeErr = s, isErr
+	seq := m.noticeSeq
+	return tea.Tick(2500*time.Millisecond, func(time.Time) tea.Msg { return noticeMsg{seq} })
+}
+
+// copySelection copies what the active pane has selected, sanitised, to
+// the clipboard.
+func (m *Model) copySelection() tea.Cmd {
+	sel, ok := m.panes[m.active].(common.Selector)
+	if !ok {
+		return m.setNotice("nothing to copy in "+m.panes[m.active].Title(), true)
+	}
+	text, ok := sel.Selection()
+	if !ok || text == "" {
+		return m.setNotice("nothing selected to copy", true)
+	}
+	if m.cfg.Copy == nil {
+		return m.setNotice("no clipboard available", true)
+	}
+	text = clipboard.Sanitize(text)
+	cp := m.cfg.Copy
+	return func() tea.Msg { return copiedMsg{text: text, err: cp(text)} }
+}
+
+// mouse handles a click on the pane bar (switch pane) and hands other
+// events to the active pane, Y counted from the pane's top.
+func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
+	if m.help || m.width < minWidth || m.height < minHeight {
+		return nil
+	}
+	if m.showProgress && msg.Action == tea.MouseActionPress {
+		m.showProgress = false
+		return nil
+	}
+	if msg.Y == 0 {
+		if msg.Action == tea.MouseActionPress && msg.Button == tea.MouseButtonLeft {
+			x := 0
+			for i, w := range m.tabWidths() {
+				if msg.X >= x && msg.X < x+w {
+					m.active = i
+					break
+				}
+				x += w
+			}
+		}
+		return nil
+	}
+	if msg.Y >= m.height-1 {
+		return nil // the status line
+	}
+	msg.Y--
+	if mh, ok := m.panes[m.active].(common.MouseHandler); ok {
+		return mh.Mouse(msg)
+	}
+	var cmd tea.Cmd
+	m.panes[m.active], cmd = m.panes[m.active].Update(msg)
+	return cmd
 }
 
 func (m *Model) quit() tea.Cmd {
@@ -239,22 +376,65 @@ func (m *Model) View() string {
 	if m.help {
 		return m.helpView()
 	}
-	body := m.panes[m.active].View()
-	body = lipgloss.NewStyle().Height(m.height - 2).MaxHeight(m.height - 2).Render(body)
-	return m.tabBar() + "\n" + body + "\n" + m.statusLine()
+	var body string
+	if m.showProgress && m.pending > 0 {
+		body = progress.View(m.progress, m.now.Sub(m.started), m.width, m.height-2, m.ctx.Styles)
+	} else {
+		body = m.panes[m.active].View()
+	}
+	return m.tabBar() + "\n" + fitLines(body, m.height-2, m.width) + "\n" + m.statusLine()
 }
 
-func (m *Model) tabBar() string {
+// fitLines makes s exactly h lines, none wider than w cells: a pane that
+// draws too much never pushes the status line off the screen. Cheaper than a
+// lipgloss height style, which pads every line (more bytes on the wire).
+func fitLines(s string, h, w int) string {
+	lines := strings.SplitN(s, "\n", h+1)
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		lines[i] = common.Fit(l, w)
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tabLabels are the pane bar's tabs as drawn; on a terminal without
+// attributes the active tab is bracketed.
+func (m *Model) tabLabels() []string {
 	st := m.ctx.Styles
 	var tabs []string
 	for i, p := range m.panes {
 		label := fmt.Sprintf("%d %s", i+1, p.Title())
-		if i == m.active {
+		switch {
+		case i == m.active && st.Plain:
+			tabs = append(tabs, "["+label+"]")
+		case i == m.active:
 			tabs = append(tabs, st.TabActive.Render(label))
-		} else {
+		case st.Plain:
+			tabs = append(tabs, " "+label+" ")
+		default:
 			tabs = append(tabs, st.TabInactive.Render(label))
 		}
 	}
+	return tabs
+}
+
+// tabWidths are the cells each tab takes, for clicks.
+func (m *Model) tabWidths() []int {
+	var ws []int
+	for _, t := range m.tabLabels() {
+		ws = append(ws, lipgloss.Width(t))
+	}
+	return ws
+}
+
+func (m *Model) tabBar() string {
+	st := m.ctx.Styles
+	tabs := m.tabLabels()
 	bar := lipgloss.JoinHorizontal(lipgloss.Top, tabs...)
 	right := st.Dim.Render("hotpath")
 	gap := m.width - lipgloss.Width(bar) - lipgloss.Width(right)
@@ -268,7 +448,7 @@ func (m *Model) statusLine() string {
 	st := m.ctx.Styles
 	srcs := m.views.Sources
 	if m.pending > 0 {
-		srcs = views.SourceViews(m.cfg.Collector.Sources())
+		srcs = m.progress
 	}
 	loaded, failed := 0, 0
 	var events int64
@@ -285,14 +465,35 @@ func (m *Model) statusLine() string {
 		left = termsafe.String(m.cfg.Title) + " · " + left
 	}
 	if m.pending > 0 {
-		left += fmt.Sprintf(" · loading %d…", m.pending)
+		var read, size int64
+		known := true // a share only when every unfinished source has a size
+		for _, s := range srcs {
+			if !s.Done && s.Err == nil {
+				read += s.RawBytes
+				size += s.Size
+				known = known && s.Size > 0
+			}
+		}
+		if known && size > 0 {
+			left += fmt.Sprintf(" · loading %d… %d%%", m.pending, min(read*100/size, 100))
+		} else {
+			left += fmt.Sprintf(" · loading %d…", m.pending)
+		}
 	}
 	style := st.Status
 	if failed > 0 {
 		left += fmt.Sprintf(" · %d failed (see Sources)", failed)
 		style = st.StatusError
 	}
-	right := "? help · q quit"
+	if m.notice != "" {
+		if m.noticeErr {
+			left = st.StatusError.Render(m.notice)
+		} else {
+			left = st.Notice.Render(" " + m.notice + " ")
+		}
+		style = st.Renderer.NewStyle()
+	}
+	right := keys.Hint(m.ctx.Keys.Help, "help") + " · " + keys.Hint(m.ctx.Keys.Quit, "quit")
 	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		return style.Render(common.Fit(left, m.width))
@@ -310,29 +511,54 @@ func humanCount(n int64) string {
 	return fmt.Sprint(n)
 }
 
+// helpView lists every binding of the active pane and the global ones,
+// flowed into as many columns as the window needs.
 func (m *Model) helpView() string {
 	st := m.ctx.Styles
-	section := func(title string, bs []key.Binding) string {
-		var b strings.Builder
-		b.WriteString(st.Title.Render(title) + "\n")
-		for _, k := range bs {
-			h := k.Help()
-			fmt.Fprintf(&b, "  %s %s\n", st.HelpKey.Render(fmt.Sprintf("%-11s", h.Key)), st.HelpDesc.Render(h.Desc))
-		}
-		return b.String()
-	}
 	k := m.ctx.Keys
-	global := append(k.Global(), k.Back)
-	left := section("Navigation", k.Navigation()) + "\n" + section("Everywhere", global)
-	right := section(m.panes[m.active].Title(), m.panes[m.active].KeyBindings())
-	inner := m.width - 4 // border and padding
-	var body string
-	if lipgloss.Width(left)+lipgloss.Width(right)+2 <= inner {
-		body = lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(lipgloss.Width(left)+2).Render(left), right)
-	} else {
-		body = right + "\n" + left
+	type line struct {
+		text, desc string
+		heading    bool
 	}
-	body = lipgloss.NewStyle().MaxWidth(inner).MaxHeight(m.height - 3).Render(body)
+	var lines []line
+	section := func(title string, bs []key.Binding) {
+		if len(lines) > 0 {
+			lines = append(lines, line{})
+		}
+		lines = append(lines, line{text: title, heading: true})
+		for _, b := range bs {
+			h := b.Help()
+			if h.Key == "" {
+				continue
+			}
+			lines = append(lines, line{text: termsafe.String(h.Key), desc: termsafe.String(h.Desc)})
+		}
+	}
+	p := m.panes[m.active]
+	section(p.Title(), p.KeyBindings())
+	section("Navigation", k.Navigation())
+	section("Everywhere", k.Global())
+	rows := max(m.height-5, 3) // border, padding line, footer
+	cols := (len(lines) + rows - 1) / rows
+	colW := max((m.width-4)/cols-1, 10)
+	var columns []string
+	for c := 0; c < cols; c++ {
+		var b strings.Builder
+		for i := c * rows; i < min((c+1)*rows, len(lines)); i++ {
+			l := lines[i]
+			var text string
+			if l.heading {
+				text = st.Title.Render(common.Fit(l.text, colW))
+			} else if l.text != "" {
+				kk := common.Fit(l.text, 10)
+				kk += strings.Repeat(" ", max(10-lipgloss.Width(kk), 0))
+				text = st.HelpKey.Render(kk) + " " + st.HelpDesc.Render(common.Fit(l.desc, colW-11))
+			}
+			b.WriteString(text + "\n")
+		}
+		columns = append(columns, st.Renderer.NewStyle().Width(colW+1).Render(strings.TrimSuffix(b.String(), "\n")))
+	}
+	body := lipgloss.JoinHorizontal(lipgloss.Top, columns...)
 	box := st.Border.Padding(0, 1).Render(body + "\n" + st.Dim.Render("press any key to close"))
 	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, box)
 }

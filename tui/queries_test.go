@@ -187,3 +187,17 @@ func TestQueriesCtrlCWhileFiltering(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 }
+
+func TestQueriesSelection(t *testing.T) {
+	m, _ := runQueries(t, sqlModel(t, "../testdata/sql/pg-pgbadger.log.gz"), 100, 30, "fingerprints",
+		append(append([]string{"/"}, typed("pgbench_accounts set")...), "enter")...)
+	qp := queriesPane(t, m)
+	var sel common.Selector = qp
+	if text, ok := sel.Selection(); !ok || text != "update pgbench_accounts set abalance = abalance + ? where aid = ?" {
+		t.Errorf("selection %q", text)
+	}
+	qp.Update(key("enter"))
+	if text, ok := sel.Selection(); !ok || !strings.Contains(text, "UPDATE pgbench_accounts") || !strings.Contains(text, "```sql") {
+		t.Errorf("detail selection %q", text)
+	}
+}

@@ -162,7 +162,7 @@ func TestE2EColoursWithoutNoColor(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "COLORTERM=truecolor"}, "env -u NO_COLOR "+bin+" demo")
+	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "COLORTERM=truecolor"}, "env -u NO_COLOR -u CI "+bin+" demo") // termenv treats CI=… as no terminal
 	s.waitFor("5/5 sources")
 	if colored := s.capture(true); !strings.Contains(colored, "\x1b[") {
 		t.Errorf("TERM=xterm-256color but no colour on screen")

@@ -27,6 +27,8 @@ import (
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 	"hotpath/tui"
+	"hotpath/tui/clipboard"
+	"hotpath/tui/keys"
 	"hotpath/tui/theme"
 	"hotpath/views"
 	"hotpath/views/querydigest"
@@ -60,6 +62,8 @@ type config struct {
 	logLinePrefix string
 	maxInput      int64
 	timeout       float64
+	theme         string
+	keysFile      string
 	demo          bool
 	pprofOut      string
 }
@@ -79,6 +83,8 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.logLinePrefix, "log-line-prefix", "", "PostgreSQL log_line_prefix of stderr logs (default: inferred)")
 	fs.Int64Var(&cfg.maxInput, "max-input", 1<<30, "largest input, in bytes, that a whole-document format (pprof, JSON) may read into memory")
 	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60)")
+	fs.StringVar(&cfg.theme, "theme", "auto", "TUI colours: dark, light, or auto (from the terminal's background); NO_COLOR turns colour off")
+	fs.StringVar(&cfg.keysFile, "keys", "", "JSON file of key bindings, action → keys (default: $XDG_CONFIG_HOME/hotpath/keys.json if it exists)")
 	fs.StringVar(&cfg.pprofOut, "pprof-out", "", "write the blocking profiles derived from Go execution traces into this directory as .pb.gz (report only)")
 	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command)")
 	return fs
@@ -139,7 +145,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cmd == "report" {
 		return runReport(cfg, opt, inputs, collector, load, stdout, stderr)
 	}
-	return runTUI(cmd, opt, inputs, collector, load, stderr)
+	return runTUI(cmd, cfg, opt, inputs, collector, load, stderr)
 }
 
 func (c config) viewOptions() (views.Options, error) {
@@ -220,34 +226,61 @@ func runReport(cfg config, opt views.Options, inputs []*parse.Input, collector *
 	return 0
 }
 
-func runTUI(cmd string, opt views.Options, inputs []*parse.Input, collector *views.Collector,
+func runTUI(cmd string, cfg config, opt views.Options, inputs []*parse.Input, collector *views.Collector,
 	load func(context.Context, *parse.Input) error, stderr io.Writer) int {
+	km, err := loadKeys(cfg.keysFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "hotpath:", err)
+		return 2
+	}
 	out := termenv.NewOutput(os.Stdout)
 	r := lipgloss.NewRenderer(os.Stdout)
 	r.SetColorProfile(theme.Profile(out))
+	if err := theme.Background(r, cfg.theme); err != nil {
+		fmt.Fprintln(stderr, "hotpath:", err)
+		return 2
+	}
 	title := ""
 	if cmd == "demo" {
 		title = "demo"
 	}
-	m := tui.New(tui.Config{Inputs: inputs, Load: load, Collector: collector, Options: opt, Renderer: r, Title: title})
-	p := tea.NewProgram(m, tea.WithAltScreen())
+	m := tui.New(tui.Config{Inputs: inputs, Load: load, Collector: collector, Options: opt, Renderer: r, Title: title,
+		Keys: km, Copy: clipboard.OSC52(os.Stdout)})
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion())
 	if _, err := p.Run(); err != nil {
 		fmt.Fprintln(stderr, "hotpath:", err)
 		return 1
 	}
-	// Failures stay visible after the alternate screen is gone.
-	loaded := 0
+	// Failures stay visible after the alternate screen is gone; loads the
+	// user cancelled by quitting are not failures.
+	loaded, cancelled := 0, 0
 	for _, in := range inputs {
-		if err := in.Src.Err(); err != nil {
+		if err := in.Src.Err(); err != nil && !errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "hotpath:", err)
-		} else if in.Src.Done() {
+		} else if err != nil || !in.Src.Done() {
+			cancelled++
+		} else {
 			loaded++
 		}
 	}
-	if loaded == 0 && len(inputs) > 0 && allDone(inputs) {
+	if cancelled > 0 {
+		fmt.Fprintf(stderr, "hotpath: loading cancelled (%d of %d inputs unfinished)\n", cancelled, len(inputs))
+	}
+	if loaded == 0 && len(inputs) > 0 && allDone(inputs) && cancelled == 0 {
 		return 1
 	}
 	return 0
+}
+
+// loadKeys reads --keys FILE, or the config file when it exists.
+func loadKeys(file string) (*keys.KeyMap, error) {
+	if file != "" {
+		return keys.LoadFile(file, false)
+	}
+	if p := keys.ConfigPath(); p != "" {
+		return keys.LoadFile(p, true)
+	}
+	return keys.Default(), nil
 }
 
 func allDone(inputs []*parse.Input) bool {

@@ -46,6 +46,10 @@ type Navigate struct {
 	Msg  tea.Msg
 }
 
+// Refresh is sent to every pane after new views were handed to it
+// (SetViews), so that a pane can start background work (a command) on them.
+type Refresh struct{}
+
 // ShowSampleType asks the Hotspots pane to show one sample type (for
 // example "sync/delay", a blocking profile derived from a Go trace).
 type ShowSampleType struct{ Type string }
@@ -58,6 +62,17 @@ func Fit(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
 }
 
+// Selector is implemented by panes that have something to copy: Selection
+// is the selected thing as text or Markdown (a function name, a
+// fingerprint, a finding). The program sanitises it before it reaches the
+// clipboard.
+type Selector interface {
+	Selection() (text string, ok bool)
+}
+
+// Mouse events reach the active pane with Y counted from the pane's first
+// line (the pane bar above it excluded).
+
 // ShowFunction asks the Hotspots pane to select a function and open its
 // callers and callees.
 type ShowFunction struct{ Name string }
@@ -65,3 +80,10 @@ type ShowFunction struct{ Name string }
 // ShowQuery asks the Queries pane to open one fingerprint, by query id or,
 // when ID is empty, by its normalised text.
 type ShowQuery struct{ ID, Fingerprint string }
+
+// MouseHandler is implemented by panes that take the mouse outside their
+// Update; the program calls Mouse (Y counted from the pane's first line)
+// instead of Update for mouse events.
+type MouseHandler interface {
+	Mouse(msg tea.MouseMsg) tea.Cmd
+}

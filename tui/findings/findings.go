@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"hotpath/tui/common"
+	"hotpath/tui/components/filter"
 	"hotpath/tui/components/table"
 	"hotpath/views"
 	"hotpath/views/detect"
@@ -24,7 +25,9 @@ const Title = "Findings"
 // Model is the Findings pane.
 type Model struct {
 	ctx      *common.Context
-	findings []*detect.Finding
+	all      []*detect.Finding // ranked
+	findings []*detect.Finding // passing the filter (craft.go)
+	filter   filter.Model
 	list     table.Model
 	width    int
 	height   int
@@ -43,13 +46,15 @@ func New(ctx *common.Context) *Model {
 		{Title: "#", Width: 3, Right: true}, {Title: "severity", Width: 10},
 		{Title: "avoidable", Width: 9, Right: true}, {Title: "finding"},
 	}
-	return &Model{ctx: ctx, list: table.New(cols, ctx.Styles, ctx.Keys)}
+	return &Model{ctx: ctx, list: table.New(cols, ctx.Styles, ctx.Keys), filter: filter.New(ctx.Styles, ctx.Keys)}
 }
 
-func (m *Model) Title() string              { return Title }
-func (m *Model) Init() tea.Cmd              { return nil }
-func (m *Model) Capturing() bool            { return false }
-func (m *Model) KeyBindings() []key.Binding { return []key.Binding{openBinding, scrollDown, scrollUp} }
+func (m *Model) Title() string   { return Title }
+func (m *Model) Init() tea.Cmd   { return nil }
+func (m *Model) Capturing() bool { return m.filter.Focused() }
+func (m *Model) KeyBindings() []key.Binding {
+	return append([]key.Binding{openBinding, scrollDown, scrollUp}, m.craftBindings()...)
+}
 
 // sideBySide is true when the evidence fits beside the list.
 func (m *Model) sideBySide() bool { return m.width >= 140 }
@@ -67,7 +72,7 @@ func (m *Model) SetSize(w, h int) {
 	if m.sideBySide() {
 		lw = w * 45 / 100
 	}
-	m.list.SetSize(lw, m.listHeight())
+	m.list.SetSize(lw, m.listHeight()-m.filterRows())
 }
 
 // SetViews takes the ranked findings.
@@ -75,12 +80,8 @@ func (m *Model) SetViews(v *views.Views) {
 	if v == nil {
 		return
 	}
-	m.findings = v.Findings
-	rows := make([][]string, len(m.findings))
-	for i, f := range m.findings {
-		rows[i] = []string{fmt.Sprint(f.Rank), Badge(f.Severity), views.FormatDuration(f.Avoidable), f.Title}
-	}
-	m.list.SetRows(rows)
+	m.all = v.Findings
+	m.applyFilter()
 	m.SetSize(m.width, m.height)
 }
 
@@ -99,6 +100,9 @@ func (m *Model) Selected() (*detect.Finding, bool) {
 
 // Update handles keys.
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	if cmd, done := m.craftUpdate(msg); done {
+		return m, cmd
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return m, nil
@@ -131,10 +135,10 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 // View draws the list and the evidence.
 func (m *Model) View() string {
 	st := m.ctx.Styles
-	if len(m.findings) == 0 {
+	if len(m.all) == 0 {
 		return st.Dim.Render(common.Fit("No findings yet. Load profiles, SQL logs or traces; hotpath ranks what it finds here.", m.width))
 	}
-	list := m.list.View()
+	list := m.list.View() + m.filterLine()
 	if m.sideBySide() {
 		dw := m.width - m.width*45/100 - 1
 		detail := m.detail(dw, m.height)

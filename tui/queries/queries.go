@@ -67,7 +67,7 @@ func New(ctx *common.Context) *Model {
 }
 
 var (
-	sortBinding   = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort: total/count/mean/p95/max"))
+	sortBinding   = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "cycle sort (total…max)"))
 	filterBinding = key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter fingerprints"))
 	enterBinding  = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open fingerprint"))
 	connBinding   = key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "connections and sessions"))
@@ -236,6 +236,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			}
 			m.fill()
 		}
+		return m, nil
+	}
+	if m.craftKey(km) {
 		return m, nil
 	}
 	if m.detail {
@@ -497,7 +500,7 @@ func (m *Model) View() string {
 	default:
 		detail := ""
 		if q, ok := m.Selected(); ok {
-			detail = fmt.Sprintf("%s · %d distinct parameter sets · %d sessions · enter examples · c connections", q.ID, q.DistinctParams, q.Sessions)
+			detail = fmt.Sprintf("%s · %d param sets · %d sessions · enter examples · c connections", q.ID, q.DistinctParams, q.Sessions)
 		}
 		b.WriteString(st.Dim.Render(common.Fit(detail, m.width)))
 	}

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"hotpath/tui/common"
+	"hotpath/tui/components/filter"
 	"hotpath/tui/components/table"
 	"hotpath/views"
 	"hotpath/views/termsafe"
@@ -21,8 +22,10 @@ const Title = "Sources"
 // Model is the Sources pane.
 type Model struct {
 	ctx    *common.Context
-	srcs   []views.SourceView
+	all    []views.SourceView
+	srcs   []views.SourceView // passing the filter
 	table  table.Model
+	filter filter.Model
 	width  int
 	height int
 }
@@ -33,20 +36,56 @@ func New(ctx *common.Context) *Model {
 		{Title: "source"}, {Title: "format", Width: 15}, {Title: "events", Width: 9, Right: true},
 		{Title: "size", Width: 8, Right: true}, {Title: "status", Width: 10},
 	}
-	return &Model{ctx: ctx, table: table.New(cols, ctx.Styles, ctx.Keys)}
+	return &Model{ctx: ctx, table: table.New(cols, ctx.Styles, ctx.Keys), filter: filter.New(ctx.Styles, ctx.Keys)}
 }
 
-func (m *Model) Title() string              { return Title }
-func (m *Model) Init() tea.Cmd              { return nil }
-func (m *Model) Capturing() bool            { return false }
-func (m *Model) KeyBindings() []key.Binding { return nil }
+func (m *Model) Title() string   { return Title }
+func (m *Model) Init() tea.Cmd   { return nil }
+func (m *Model) Capturing() bool { return m.filter.Focused() }
+
+// KeyBindings are the pane's bindings, for help.
+func (m *Model) KeyBindings() []key.Binding {
+	k := m.ctx.Keys
+	with := func(b key.Binding, desc string) key.Binding {
+		b.SetHelp(b.Help().Key, desc)
+		return b
+	}
+	return []key.Binding{
+		with(k.Filter, "filter by path, format or warning"),
+		with(k.NextMatch, "next match"),
+		with(k.PrevMatch, "previous match"),
+		with(k.Back, "clear filter"),
+		with(k.Copy, "copy the source as Markdown"),
+	}
+}
+
+// Filter is the pane's filter line.
+func (m *Model) Filter() *filter.Model { return &m.filter }
 
 // detailLines is how many lines below the table describe the selected source.
 const detailLines = 7
 
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.table.SetSize(w, max(h-detailLines-1, 2))
+	m.layout()
+}
+
+func (m *Model) layout() {
+	h := m.height - detailLines - 1
+	if m.filter.Shown() {
+		h--
+	}
+	m.table.SetSize(m.width, max(h, 2))
+}
+
+// Selection is the selected source as a Markdown line, for copying.
+func (m *Model) Selection() (string, bool) {
+	if len(m.srcs) == 0 {
+		return "", false
+	}
+	s := m.srcs[m.table.Cursor()]
+	return fmt.Sprintf("`%s` — %s, %d events, %s, %s", s.Path, orDash(s.Format), s.Events,
+		views.FormatBytes(max(s.Size, s.RawBytes)), status(s)), true
 }
 
 // SetViews refreshes the list (also called on progress ticks while loading).
@@ -59,6 +98,21 @@ func (m *Model) SetViews(v *views.Views) {
 
 // SetSources refreshes the list from source snapshots.
 func (m *Model) SetSources(srcs []views.SourceView) {
+	m.all = srcs
+	m.apply()
+}
+
+// apply narrows the list to the sources matching the filter.
+func (m *Model) apply() {
+	srcs := m.all
+	if m.filter.Query() != "" {
+		srcs = nil
+		for _, s := range m.all {
+			if m.matches(s) {
+				srcs = append(srcs, s)
+			}
+		}
+	}
 	m.srcs = srcs
 	rows := make([][]string, len(srcs))
 	for i, s := range srcs {
@@ -89,9 +143,54 @@ func orDash(s string) string {
 	return s
 }
 
-// Update handles keys.
+func (m *Model) matches(s views.SourceView) bool {
+	if m.filter.Match(s.Path) || m.filter.Match(s.Format) {
+		return true
+	}
+	for _, w := range s.Warnings {
+		if m.filter.Match(w) {
+			return true
+		}
+	}
+	return s.Err != nil && m.filter.Match(s.Err.Error())
+}
+
+// Update handles keys and mouse events (y relative to the pane).
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
-	m.table.Update(msg)
+	if m.filter.Focused() {
+		changed, cmd := m.filter.Update(msg)
+		if changed {
+			m.apply()
+		}
+		m.layout()
+		return m, cmd
+	}
+	switch msg := msg.(type) {
+	case tea.MouseMsg:
+		m.table.Mouse(msg, msg.Y-1)
+	case tea.KeyMsg:
+		k := m.ctx.Keys
+		switch {
+		case key.Matches(msg, k.Filter):
+			cmd := m.filter.Focus()
+			m.layout()
+			return m, cmd
+		case key.Matches(msg, k.Back) && m.filter.Shown():
+			m.filter.Clear()
+			m.apply()
+			m.layout()
+		case key.Matches(msg, k.NextMatch), key.Matches(msg, k.PrevMatch):
+			if n := len(m.srcs); n > 0 {
+				d := 1
+				if key.Matches(msg, k.PrevMatch) {
+					d = n - 1
+				}
+				m.table.SetCursor((m.table.Cursor() + d) % n)
+			}
+		default:
+			m.table.Update(msg)
+		}
+	}
 	return m, nil
 }
 
@@ -100,15 +199,18 @@ func (m *Model) View() string {
 	st := m.ctx.Styles
 	var b strings.Builder
 	loaded, failed := 0, 0
-	for _, s := range m.srcs {
+	for _, s := range m.all {
 		if s.Err != nil {
 			failed++
 		} else if s.Done {
 			loaded++
 		}
 	}
-	b.WriteString(st.Title.Render(common.Fit(fmt.Sprintf("%d sources · %d loaded · %d failed", len(m.srcs), loaded, failed), m.width)) + "\n")
+	b.WriteString(st.Title.Render(common.Fit(fmt.Sprintf("%d sources · %d loaded · %d failed", len(m.all), loaded, failed), m.width)) + "\n")
 	b.WriteString(m.table.View() + "\n")
+	if m.filter.Shown() {
+		b.WriteString(m.filter.View(m.width, fmt.Sprintf("%d of %d sources", len(m.srcs), len(m.all))) + "\n")
+	}
 	b.WriteString(m.detail())
 	return b.String()
 }

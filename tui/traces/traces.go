@@ -376,7 +376,7 @@ func (m *Model) waterfallView() string {
 		name := indent + marker + termsafe.String(label(sp))
 		line := pad(name, nameW) + " " + padLeft(dur(row.Duration), durW) + " " + bar(row.Offset, row.Duration, total, barW)
 		if i == m.cursor {
-			line = st.Selected.Render(line)
+			line = st.SelectLine(line)
 		} else if sp.Category == parse.CatDB {
 			line = st.Bar.Render(line)
 		}

@@ -51,12 +51,23 @@ func keyMsg(s string) tea.KeyMsg {
 }
 
 func drive(t *testing.T, m *tui.Model, w, h int, loaded string, keys ...string) (*tui.Model, string) {
+	return driveUntil(t, m, w, h, loaded, "", keys...)
+}
+
+// driveUntil is drive that, after the keys, waits for want on screen: keys
+// whose effect arrives through a command (a jump to another pane) would
+// otherwise race with the quit.
+func driveUntil(t *testing.T, m *tui.Model, w, h int, loaded, want string, keys ...string) (*tui.Model, string) {
 	t.Helper()
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), loaded) },
 		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	for _, k := range keys {
 		tm.Send(keyMsg(k))
+	}
+	if want != "" {
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), want) },
+			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	}
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
@@ -128,7 +139,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestBlockingProfileFromTraces(t *testing.T) {
-	m, view := drive(t, model(t, "../../testdata/trace/blocking.trace"), 80, 24, "1/1 sources", "4", "b")
+	m, view := driveUntil(t, model(t, "../../testdata/trace/blocking.trace"), 80, 24, "1/1 sources", "sync/delay", "4", "b")
 	if m.ActivePane() != "Hotspots" || !strings.Contains(view, "sync/delay") || !strings.Contains(view, "sync.(*Mutex).Lock") {
 		t.Errorf("b did not open the sync blocking profile:\n%s", view)
 	}

@@ -10,7 +10,9 @@ import (
 )
 
 // String removes escape sequences, C0/C1 control characters (except as
-// noted), bidirectional overrides and invalid UTF-8 from s. Tabs become a
+// noted), bidirectional overrides, other invisible format characters and
+// invalid UTF-8 (each bad byte becomes U+FFFD) from s; other spaces become
+// a plain space. Tabs become a
 // space; newlines become "⏎" so that one value stays on one line.
 func String(s string) string { return clean(s, false) }
 
@@ -43,8 +45,14 @@ func clean(s string, keepNewlines bool) string {
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			// C0 and C1 controls, including 0x9b (CSI) and 0x9d (OSC).
 		case isBidiControl(r):
-		case r == '\u200b' || r == '\ufeff':
-		case !unicode.IsPrint(r) && !unicode.IsSpace(r) && unicode.Is(unicode.Cf, r):
+		case unicode.IsSpace(r):
+			// no-break, ideographic, line and paragraph separators: one
+			// plain space, whose width every terminal agrees on
+			b.WriteByte(' ')
+		case !unicode.IsGraphic(r):
+			// format characters (zero-width joiners and spaces, soft
+			// hyphens, BOM), private use, surrogates, unassigned: their
+			// width differs between terminals, so alignment would break
 		default:
 			b.WriteRune(r)
 		}

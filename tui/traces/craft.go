@@ -1,0 +1,86 @@
+package traces
+
+import (
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"hotpath/parse"
+	"hotpath/views"
+)
+
+// Selection is what y copies: the selected request (route, duration, trace
+// id), the selected span with its attributes as Markdown in the waterfall,
+// or the selected goroutine's function.
+func (m *Model) Selection() (string, bool) {
+	switch m.mode {
+	case modeWaterfall:
+		if m.cursor >= len(m.rows) {
+			return "", false
+		}
+		return spanMarkdown(m.rows[m.cursor].Node.Span), true
+	case modeGoroutines:
+		if len(m.goroutines) == 0 {
+			return "", false
+		}
+		if row := m.gtable.Row(m.gtable.Cursor()); len(row) > 0 {
+			return row[0], true
+		}
+		return "", false
+	}
+	if len(m.reqs) == 0 {
+		return "", false
+	}
+	r := m.reqs[m.list.Cursor()]
+	s := fmt.Sprintf("`%s` %s", r.Route, views.FormatDuration(r.Duration))
+	if r.Trace != nil && r.Trace.ID != "" {
+		s += " · trace " + r.Trace.ID
+	}
+	return s, true
+}
+
+func spanMarkdown(sp *parse.Span) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** %s", sp.Name, views.FormatDuration(sp.Duration))
+	if sp.Service != "" {
+		fmt.Fprintf(&b, " · %s", sp.Service)
+	}
+	b.WriteString("\n")
+	for _, kv := range [][2]string{
+		{"trace", sp.TraceID}, {"span", sp.SpanID}, {"db.system", sp.DBSystem}, {"http.method", sp.HTTPMethod},
+		{"http.url", sp.HTTPURL}, {"http.route", sp.HTTPRoute}, {"code.function", sp.CodeFunc}, {"code.file", sp.CodeFile},
+	} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, "- %s: `%s`\n", kv[0], kv[1])
+		}
+	}
+	if sp.DBStatement != "" {
+		b.WriteString("\n```sql\n" + sp.DBStatement + "\n```\n")
+	}
+	return b.String()
+}
+
+// Mouse selects the clicked row (requests, spans, goroutines) and scrolls
+// with the wheel.
+func (m *Model) Mouse(msg tea.MouseMsg) tea.Cmd {
+	switch m.mode {
+	case modeGoroutines:
+		m.gtable.Mouse(msg, msg.Y-1)
+	case modeWaterfall:
+		switch {
+		case msg.Button == tea.MouseButtonWheelUp:
+			m.cursor -= 3
+		case msg.Button == tea.MouseButtonWheelDown:
+			m.cursor += 3
+		case msg.Button == tea.MouseButtonLeft && msg.Action == tea.MouseActionPress:
+			if y := msg.Y - 2; y >= 0 && y < m.treeHeight() && m.offset+y < len(m.rows) { // below title and axis
+				m.cursor = m.offset + y
+			}
+		}
+		m.clampWaterfall()
+	default:
+		m.list.Mouse(msg, msg.Y-1)
+	}
+	return nil
+}
