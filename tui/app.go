@@ -222,6 +222,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Type == tea.KeyCtrlC { // always: whatever the bindings say
 			return m, m.quit()
 		}
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.help && !m.panes[m.active].Capturing() {
+			// Keys typed faster than one read (over SSH, or a held key)
+			// arrive as one message: act on each, as typed.
+			var cmds []tea.Cmd
+			for _, r := range msg.Runes {
+				_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+				cmds = append(cmds, cmd)
+			}
+			return m, tea.Batch(cmds...)
+		}
 		if m.help {
 			m.help = false // any key closes help
 			return m, nil

@@ -9,6 +9,7 @@ import (
 
 	"hotpath/tui"
 	"hotpath/tui/hotspots"
+	"hotpath/tui/keys"
 	"hotpath/tui/tuitest"
 )
 
@@ -129,5 +130,59 @@ func TestTUICraftFlameResizeKeepsFrame(t *testing.T) {
 			t.Errorf("width %d: selection %q, was %q", w, got, before)
 		}
 		checkFrame(t, m.View(), w, 24)
+	}
+}
+
+// TestTUICraftReboundKeys: a keys.json binding drives every pane (here
+// down on x, flame on F, copy on c), and help shows the user's keys.
+func TestTUICraftReboundKeys(t *testing.T) {
+	km, err := keys.Parse([]byte(`{"down": ["x"], "flame": "F", "copy": "c"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copied []string
+	m := tuitest.Load(t, tuitest.Profile(tuitest.DemoStacks()), tuitest.Options{Theme: "dumb", Keys: km,
+		Copy: func(s string) error { copied = append(copied, s); return nil }})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	settle(m)
+	press(m, "pane:"+hotspots.Title)
+	h := m.Pane(hotspots.Title).(*hotspots.Model)
+	first, _ := h.Selection()
+	press(m, "j")
+	if got, _ := h.Selection(); got != first {
+		t.Error("j is no longer down")
+	}
+	press(m, "x")
+	second, _ := h.Selection()
+	if second == first {
+		t.Error("x is down now")
+	}
+	press(m, "c")
+	press(m, "F")
+	if h.Mode() != hotspots.ModeFlame {
+		t.Error("F opens the flame view")
+	}
+	press(m, "?")
+	if v := m.View(); !strings.Contains(v, "F          flame") || !strings.Contains(v, "c          copy") {
+		t.Errorf("help shows the user's keys:\n%s", v)
+	}
+	if len(copied) != 1 || copied[0] != second {
+		t.Errorf("copied %q, want %q", copied, second)
+	}
+}
+
+// TestTUICraftKeysInOneRead: keys that arrive in one read (typed fast over
+// SSH) are one message with several runes; each acts, and once a filter
+// opens the rest is typed into it.
+func TestTUICraftKeysInOneRead(t *testing.T) {
+	m, h := loaded(t)
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("fjjS")})
+	if h.Mode() != hotspots.ModeSandwich {
+		t.Errorf("fjjS in one read: mode %v", h.Mode())
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyEsc})
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/json")})
+	if q := h.Filter().Query(); q != "json" {
+		t.Errorf("/json in one read: query %q", q)
 	}
 }

@@ -33,12 +33,20 @@ type Collector struct {
 	spans      []*parse.Span
 	stalls     []*parse.Stall
 	goroutines []parse.GoroutineStat
-	queries    QueryAggregator
+	queries    []QueryAggregator
 }
 
-// NewCollector returns an empty collector that streams statements to q
-// (nil to ignore them).
-func NewCollector(q QueryAggregator) *Collector { return &Collector{queries: q} }
+// NewCollector returns an empty collector that streams statements to each
+// of qs (the digest, the SQL detectors); nil entries are ignored.
+func NewCollector(qs ...QueryAggregator) *Collector {
+	c := &Collector{}
+	for _, q := range qs {
+		if q != nil {
+			c.queries = append(c.queries, q)
+		}
+	}
+	return c
+}
 
 // AddSource registers a source so that it is listed even if it fails to load.
 func (c *Collector) AddSource(src *parse.Source) {
@@ -56,15 +64,15 @@ func (c *Collector) Profile(src *parse.Source, p *profile.Profile) {
 
 // Statement implements parse.Sink.
 func (c *Collector) Statement(src *parse.Source, st *parse.Statement) {
-	if c.queries != nil {
-		c.queries.Statement(src, st)
+	for _, q := range c.queries {
+		q.Statement(src, st)
 	}
 }
 
 // Conn implements parse.Sink.
 func (c *Collector) Conn(src *parse.Source, ev *parse.ConnEvent) {
-	if c.queries != nil {
-		c.queries.Conn(src, ev)
+	for _, q := range c.queries {
+		q.Conn(src, ev)
 	}
 }
 

@@ -13,11 +13,12 @@ import (
 type Options struct {
 	Hotspots HotspotOptions
 	Profile  detect.ProfileOptions
+	SQL      detect.SQLOptions
 }
 
 // DefaultOptions are the defaults of the command-line flags.
 func DefaultOptions() Options {
-	return Options{Profile: detect.DefaultProfileOptions()}
+	return Options{Profile: detect.DefaultProfileOptions(), SQL: detect.DefaultSQLOptions()}
 }
 
 // Views is everything hotpath shows, computed from a Collector.
@@ -88,16 +89,22 @@ func Build(c *Collector, opt Options) *Views {
 	for _, g := range v.Groups {
 		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
 	}
-	v.Findings = detect.Rank(detect.DropExplained(detect.Correlate(detect.ProfileFindings(nps, opt.Profile))))
-	if qd, ok := c.queries.(interface{ Digest() querydigest.Digest }); ok {
-		if d := qd.Digest(); d.Statements > 0 || d.Connections.Opened > 0 || d.Connections.Closed > 0 {
-			v.Queries = &d
+	found := detect.ProfileFindings(nps, opt.Profile)
+	for _, q := range c.queries {
+		if qd, ok := q.(interface{ Digest() querydigest.Digest }); ok && v.Queries == nil {
+			if d := qd.Digest(); d.Statements > 0 || d.Connections.Opened > 0 || d.Connections.Closed > 0 {
+				v.Queries = &d
+			}
+		}
+		if sd, ok := q.(interface{ Findings() []*detect.Finding }); ok {
+			found = append(found, sd.Findings()...)
 		}
 	}
 	v.Traces = traces.Group(c.Spans())
 	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
 	v.Goroutines = c.GoroutineStats()
 	v.Stalls = c.Stalls()
+	v.Findings = detect.Rank(detect.DropExplained(detect.Correlate(found)))
 	return v
 }
 

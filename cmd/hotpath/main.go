@@ -31,6 +31,7 @@ import (
 	"hotpath/tui/keys"
 	"hotpath/tui/theme"
 	"hotpath/views"
+	"hotpath/views/detect"
 	"hotpath/views/querydigest"
 	"hotpath/views/report"
 )
@@ -138,7 +139,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
 		HTTPTimeout: secondsToDuration(cfg.timeout)}
-	collector := views.NewCollector(querydigest.New(querydigest.Options{}))
+	collector := views.NewCollector(querydigest.New(querydigest.Options{}), detect.NewSQLDetector(opt.SQL))
 	load := func(ctx context.Context, in *parse.Input) error {
 		return parse.Load(ctx, in, formats(), collector, popt)
 	}

@@ -109,7 +109,7 @@ func (m *Model) craftUpdate(msg tea.Msg) (tea.Cmd, bool) {
 			m.scroll += 3
 		case msg.Button == tea.MouseButtonWheelUp && !m.inList(msg):
 			m.scroll = max(m.scroll-3, 0)
-		default:
+		case m.inList(msg):
 			m.list.Mouse(msg, msg.Y)
 		}
 		if m.list.Cursor() != before {

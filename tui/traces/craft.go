@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"hotpath/parse"
@@ -59,6 +60,23 @@ func spanMarkdown(sp *parse.Span) string {
 		b.WriteString("\n```sql\n" + sp.DBStatement + "\n```\n")
 	}
 	return b.String()
+}
+
+// craftKey steps through the requests the route filter kept with n/N
+// (wrapping), as every pane does; it reports whether it used km.
+func (m *Model) craftKey(km tea.KeyMsg) bool {
+	k := m.ctx.Keys
+	if m.mode != modeList || m.filter == "" || !key.Matches(km, k.NextMatch, k.PrevMatch) {
+		return false
+	}
+	if n := len(m.reqs); n > 0 {
+		d := 1
+		if key.Matches(km, k.PrevMatch) {
+			d = n - 1
+		}
+		m.list.SetCursor((m.list.Cursor() + d) % n)
+	}
+	return true
 }
 
 // Mouse selects the clicked row (requests, spans, goroutines) and scrolls

@@ -187,6 +187,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		m.refreshList()
 		return m, nil
 	}
+	if m.craftKey(km) {
+		return m, nil
+	}
 	switch m.mode {
 	case modeList:
 		switch {

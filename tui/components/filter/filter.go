@@ -103,6 +103,11 @@ func (m *Model) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 		}
 	}
 	m.input, cmd = m.input.Update(msg)
+	if v := m.input.Value(); termsafe.String(v) != v {
+		// typed or pasted escape sequences, bidi controls …: never drawn
+		m.input.SetValue(termsafe.String(v))
+		m.input.CursorEnd()
+	}
 	m.SetQuery(m.input.Value())
 	return m.query != before, cmd
 }

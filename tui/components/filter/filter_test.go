@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -70,5 +71,17 @@ func TestStep(t *testing.T) {
 	}
 	if Step(nil, 4, 1) != 4 {
 		t.Error("no matches: stay")
+	}
+}
+
+func TestFilterSanitisesTyping(t *testing.T) {
+	f := newFilter()
+	f.Focus()
+	f.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a\u202eb\x1b]52;c;x\x07c")})
+	if q := f.Query(); q != "ab]52;c;xc" {
+		t.Errorf("query = %q", q)
+	}
+	if v := f.View(80, ""); strings.ContainsAny(v, "\u202e\x07") {
+		t.Errorf("view = %q", v)
 	}
 }
