@@ -21,7 +21,7 @@ go build -o "$DIR/tracebench" ./bench/tracebench
 "$DIR/tracebench" -rounds "${ROUNDS:-3}" "$TRACE"
 echo
 echo "OTLP JSON reading, one core:"
-GOMAXPROCS=1 go test ./parse/trace -run '^$' -bench '^BenchmarkOTLP$' -benchtime 30x -cpu 1 -count 3 | grep Benchmark
+GOMAXPROCS=1 go test ./parse/trace -run '^$' -bench "^BenchmarkOTLP(Pdata)?$" -benchtime 30x -cpu 1 -count 3 | grep Benchmark
 echo
 echo "Go trace derivation (Go benchmark on the big trace):"
 HOTPATH_GOTRACE="$TRACE" go test ./parse/trace -run '^$' -bench '^BenchmarkDeriveGoTrace$' -benchtime 2x | grep Benchmark

@@ -44,6 +44,22 @@ func TestReportTraces(t *testing.T) {
 	if r.Traces.Traces == 0 || r.Traces.Spans < 300 || r.Traces.Requests == 0 || len(r.Traces.Routes) == 0 {
 		t.Errorf("traces section: %+v", r.Traces)
 	}
+	// The sync profile is lock/channel waiting; the fsync closure waits in
+	// a syscall, which must not be reported as a lock.
+	lock := false
+	for _, f := range r.Findings {
+		for _, l := range f.Locations {
+			if l.Function == "main.workload.func2.1.3" {
+				t.Errorf("syscall wait reported as %s: %s", f.Kind, f.Title)
+			}
+			if l.Function == "main.workload.func2.1.1" && f.Kind == "lock_contention" {
+				lock = true
+			}
+		}
+	}
+	if !lock {
+		t.Errorf("the mutex region is not a lock_contention finding: %+v", r.Findings)
+	}
 	for _, kind := range []string{"net", "sync", "syscall", "sched"} {
 		path := filepath.Join(dir, "blocking-"+kind+".pb.gz")
 		f, err := os.Open(path)

@@ -670,13 +670,7 @@ type GoTraceResult struct {
 // DeriveGoTrace reads a Go execution trace (Go 1.22+ format) and derives
 // the blocking profiles, goroutine summary and user annotations.
 func DeriveGoTrace(ctx context.Context, r io.Reader) (*GoTraceResult, error) {
-	br, ok := r.(interface {
-		io.Reader
-		Peek(int) ([]byte, error)
-	})
-	if !ok {
-		return nil, errors.New("internal: reader must support Peek")
-	}
+	br := asPeeker(r)
 	head, _ := br.Peek(16)
 	v, ok := goTraceVersion(head)
 	if !ok {

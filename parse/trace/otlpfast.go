@@ -40,11 +40,26 @@ func (r *rawSpan) toSpan(service string) *parse.Span {
 		sp.Status = "ok"
 	}
 	sp.Attrs = make(map[string]string, len(r.attrs))
+	view := new(attrView)
+	var thread, threadID string
 	for _, a := range r.attrs {
 		sp.Attrs[a.k] = a.v
+		// Later duplicates win, as in the map.
+		if i := knownAttrIndex(a.k); i >= 0 {
+			view.vals[i] = a.v
+		}
+		switch a.k {
+		case "thread.name":
+			thread = a.v
+		case "thread.id":
+			threadID = a.v
+		}
 	}
-	sp.Thread = firstAttr(sp.Attrs, []string{"thread.name", "thread.id"})
-	Normalize(sp)
+	if thread == "" {
+		thread = threadID
+	}
+	sp.Thread = thread
+	normalize(sp, view)
 	return sp
 }
 
@@ -67,7 +82,7 @@ func fromPdata(s ptrace.Span) rawSpan {
 // handle, malformed ids — and the caller then uses pdata, so both paths
 // yield the same spans.
 func fastOTLP(doc []byte, emit func(*parse.Span)) (n int, ok bool) {
-	p := &fparser{b: doc}
+	p := &fparser{b: doc, kvs: make([]kv, 0, len(doc)/48)}
 	var out []*parse.Span
 	okDoc := p.object(func(key string) bool {
 		switch key {
@@ -97,10 +112,12 @@ type fparser struct {
 	keys map[string]string
 	// lastTrace is the last trace id read (ids repeat span after span).
 	lastTrace string
+	// kvs holds every span's attributes of the document, back to back.
+	kvs []kv
 }
 
 func (p *fparser) ws() {
-	for p.i < len(p.b) {
+	for p.i < len(p.b) && p.b[p.i] <= ' ' {
 		switch p.b[p.i] {
 		case ' ', '\t', '\n', '\r':
 			p.i++
@@ -184,44 +201,160 @@ func (p *fparser) str() (string, bool) {
 // has escapes.
 func (p *fparser) rawStr() ([]byte, bool) {
 	start := p.i
+	b := p.b
 	high := false
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		if c == '"' {
-			s := p.b[start:p.i]
-			p.i++
-			if high && !utf8.Valid(s) {
+	for j := start; j < len(b); j++ {
+		switch strClass[b[j]] {
+		case 0:
+			continue
+		case clsQuote:
+			seg := b[start:j]
+			if high && !utf8.Valid(seg) {
 				return nil, false
 			}
-			return s, true
-		}
-		if c == '\\' {
+			p.i = j + 1
+			return seg, true
+		case clsHigh:
+			high = true
+		default:
+			// A backslash or a control byte: the slow path decodes
+			// escapes and rejects what JSON forbids.
 			p.i = start
 			return nil, true
 		}
-		if c < 0x20 {
-			return nil, false
-		}
-		high = high || c >= 0x80
-		p.i++
 	}
 	return nil, false
 }
 
-// knownFields are the OTLP field names, returned without allocating.
-var knownFields = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{"resourceSpans", "resource_spans", "resource", "attributes", "scopeSpans", "scope_spans",
-		"scope", "spans", "name", "version", "traceId", "trace_id", "spanId", "span_id", "parentSpanId", "parent_span_id",
-		"kind", "startTimeUnixNano", "start_time_unix_nano", "endTimeUnixNano", "end_time_unix_nano", "status", "code",
-		"message", "flags", "traceState", "trace_state", "events", "links", "key", "value", "stringValue", "string_value",
-		"intValue", "int_value", "boolValue", "bool_value", "doubleValue", "double_value", "schemaUrl", "schema_url",
-		"droppedAttributesCount", "dropped_attributes_count", "droppedEventsCount", "dropped_events_count",
-		"droppedLinksCount", "dropped_links_count", "arrayValue", "kvlistValue", "bytesValue", "timeUnixNano"} {
-		m[k] = k
+const (
+	clsQuote = 1 + iota
+	clsEscape
+	clsHigh
+)
+
+// strClass sorts bytes inside a JSON string: plain, the closing quote,
+// a backslash or control byte, a byte of a multi-byte UTF-8 sequence.
+var strClass = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = clsEscape
 	}
-	return m
+	t['"'] = clsQuote
+	t['\\'] = clsEscape
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = clsHigh
+	}
+	return
 }()
+
+// knownField returns the OTLP field name s spells, without allocating
+// ("" for others).
+func knownField(s []byte) string {
+	switch string(s) {
+	case "resourceSpans":
+		return "resourceSpans"
+	case "resource_spans":
+		return "resource_spans"
+	case "resource":
+		return "resource"
+	case "attributes":
+		return "attributes"
+	case "scopeSpans":
+		return "scopeSpans"
+	case "scope_spans":
+		return "scope_spans"
+	case "scope":
+		return "scope"
+	case "spans":
+		return "spans"
+	case "name":
+		return "name"
+	case "version":
+		return "version"
+	case "traceId":
+		return "traceId"
+	case "trace_id":
+		return "trace_id"
+	case "spanId":
+		return "spanId"
+	case "span_id":
+		return "span_id"
+	case "parentSpanId":
+		return "parentSpanId"
+	case "parent_span_id":
+		return "parent_span_id"
+	case "kind":
+		return "kind"
+	case "startTimeUnixNano":
+		return "startTimeUnixNano"
+	case "start_time_unix_nano":
+		return "start_time_unix_nano"
+	case "endTimeUnixNano":
+		return "endTimeUnixNano"
+	case "end_time_unix_nano":
+		return "end_time_unix_nano"
+	case "status":
+		return "status"
+	case "code":
+		return "code"
+	case "message":
+		return "message"
+	case "flags":
+		return "flags"
+	case "traceState":
+		return "traceState"
+	case "trace_state":
+		return "trace_state"
+	case "events":
+		return "events"
+	case "links":
+		return "links"
+	case "key":
+		return "key"
+	case "value":
+		return "value"
+	case "stringValue":
+		return "stringValue"
+	case "string_value":
+		return "string_value"
+	case "intValue":
+		return "intValue"
+	case "int_value":
+		return "int_value"
+	case "boolValue":
+		return "boolValue"
+	case "bool_value":
+		return "bool_value"
+	case "doubleValue":
+		return "doubleValue"
+	case "double_value":
+		return "double_value"
+	case "schemaUrl":
+		return "schemaUrl"
+	case "schema_url":
+		return "schema_url"
+	case "droppedAttributesCount":
+		return "droppedAttributesCount"
+	case "dropped_attributes_count":
+		return "dropped_attributes_count"
+	case "droppedEventsCount":
+		return "droppedEventsCount"
+	case "dropped_events_count":
+		return "dropped_events_count"
+	case "droppedLinksCount":
+		return "droppedLinksCount"
+	case "dropped_links_count":
+		return "dropped_links_count"
+	case "arrayValue":
+		return "arrayValue"
+	case "kvlistValue":
+		return "kvlistValue"
+	case "bytesValue":
+		return "bytesValue"
+	case "timeUnixNano":
+		return "timeUnixNano"
+	}
+	return ""
+}
 
 // fieldName reads an object key; the usual ones cost a switch, not an
 // allocation.
@@ -239,17 +372,7 @@ func (p *fparser) fieldName() (string, bool) {
 	if len(s) == 0 {
 		return "", false // pdata's reader takes "" for the end of the object
 	}
-	switch string(s) {
-	case "key":
-		return "key", true
-	case "value":
-		return "value", true
-	case "stringValue":
-		return "stringValue", true
-	case "intValue":
-		return "intValue", true
-	}
-	if k, ok := knownFields[string(s)]; ok {
+	if k := knownField(s); k != "" {
 		return k, true
 	}
 	return string(s), true
@@ -377,6 +500,13 @@ func (p *fparser) intText() (string, bool) {
 	if p.i == start || p.i < len(p.b) && (p.b[p.i] == '.' || p.b[p.i] == 'e' || p.b[p.i] == 'E') {
 		return "", false
 	}
+	digits := p.b[start:p.i]
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 1 && digits[0] == '0' {
+		return "", false // not JSON
+	}
 	return string(p.b[start:p.i]), true
 }
 
@@ -430,26 +560,29 @@ var (
 	statusEnum = map[string]int32{"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
 )
 
-// skip skips a value of any kind except null (bounded depth).
+// skip skips a value of any kind except null (bounded depth), checking
+// it is valid JSON.
 func (p *fparser) skip() bool {
-	depth := 0
+	var stack []byte // open containers: '{' or '['
 	for {
+		// A value.
 		switch c := p.peek(); {
 		case c == '{' || c == '[':
 			p.i++
-			depth++
-			if depth > 1000 {
+			closer := byte('}')
+			if c == '[' {
+				closer = ']'
+			}
+			if p.peek() == closer {
+				p.i++
+				break // empty container: a complete value
+			}
+			if len(stack) >= 1000 {
 				return false
 			}
-			if p.peek() == '}' || p.peek() == ']' {
-				p.i++
-				depth--
-				break
-			}
-			if c == '{' {
-				if _, ok := p.str(); !ok || !p.eat(':') {
-					return false
-				}
+			stack = append(stack, c)
+			if c == '{' && !p.memberKey() {
+				return false
 			}
 			continue
 		case c == '"':
@@ -470,41 +603,203 @@ func (p *fparser) skip() bool {
 			for p.i < len(p.b) && (p.b[p.i] == '-' || p.b[p.i] == '+' || p.b[p.i] == '.' || p.b[p.i] == 'e' || p.b[p.i] == 'E' || p.b[p.i] >= '0' && p.b[p.i] <= '9') {
 				p.i++
 			}
-			if _, err := strconv.ParseFloat(string(p.b[start:p.i]), 64); err != nil {
+			if !validNumber(p.b[start:p.i]) {
 				return false
 			}
 		default:
 			return false // null or garbage: pdata decides
 		}
-		// After a value: close containers or move to the next element.
+		// After a value: close containers, or go on to the next member.
+	after:
 		for {
-			if depth == 0 {
+			if len(stack) == 0 {
 				return true
 			}
+			top := stack[len(stack)-1]
 			switch p.peek() {
 			case ',':
 				p.i++
-				// inside an object the next element starts with a key;
-				// we cannot tell objects from arrays here without a
-				// stack, so peek for a key.
-				if p.peek() == '"' {
-					save := p.i
-					if _, ok := p.str(); ok && p.eat(':') {
-						goto next
-					}
-					p.i = save
+				if top == '{' && !p.memberKey() {
+					return false
 				}
-				goto next
-			case '}', ']':
+				break after
+			case '}':
+				if top != '{' {
+					return false
+				}
 				p.i++
-				depth--
-				continue
+				stack = stack[:len(stack)-1]
+			case ']':
+				if top != '[' {
+					return false
+				}
+				p.i++
+				stack = stack[:len(stack)-1]
 			default:
 				return false
 			}
 		}
-	next:
 	}
+}
+
+// memberKey reads `"key":` inside a skipped object.
+func (p *fparser) memberKey() bool {
+	if p.peek() != '"' {
+		return false
+	}
+	if _, ok := p.str(); !ok {
+		return false
+	}
+	return p.eat(':')
+}
+
+// validNumber reports whether b is a JSON number.
+func validNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(b)
+}
+
+// u32 checks a uint32 given as a number or a string (flags, counts).
+func (p *fparser) u32() bool {
+	var s string
+	var ok bool
+	if p.peek() == '"' {
+		s, ok = p.str()
+	} else {
+		s, ok = p.intText()
+	}
+	if !ok {
+		return false
+	}
+	_, err := strconv.ParseUint(s, 10, 32)
+	return err == nil
+}
+
+func (p *fparser) strOnly() bool {
+	_, ok := p.str()
+	return ok
+}
+
+func (p *fparser) kvArray(each func(k, v string)) bool {
+	return p.array(func() bool {
+		k, v, ok := p.keyValue()
+		if ok && each != nil {
+			each(k, v)
+		}
+		return ok
+	})
+}
+
+// typedObject reads an object whose known fields must have pdata's types;
+// unknown fields are skipped as pdata skips them; a repeated field sends
+// the document to pdata.
+func (p *fparser) typedObject(fields map[string]func() bool) bool {
+	var s seen
+	idx := map[string]uint{}
+	return p.object(func(key string) bool {
+		f, ok := fields[key]
+		if !ok {
+			return p.skip()
+		}
+		bit, ok := idx[canonField(key)]
+		if !ok {
+			bit = uint(len(idx))
+			idx[canonField(key)] = bit
+		}
+		return s.once(bit) && f()
+	})
+}
+
+// canonField maps snake_case spellings to camelCase (for repeat checks).
+func canonField(k string) string {
+	switch k {
+	case "dropped_attributes_count":
+		return "droppedAttributesCount"
+	case "time_unix_nano":
+		return "timeUnixNano"
+	case "trace_id":
+		return "traceId"
+	case "span_id":
+		return "spanId"
+	case "trace_state":
+		return "traceState"
+	}
+	return k
+}
+
+func (p *fparser) scopeObject() bool {
+	if p.peek() != '{' {
+		return false
+	}
+	return p.typedObject(map[string]func() bool{
+		"name": p.strOnly, "version": p.strOnly,
+		"attributes":             func() bool { return p.kvArray(nil) },
+		"droppedAttributesCount": p.u32, "dropped_attributes_count": p.u32,
+	})
+}
+
+func (p *fparser) eventsArray() bool {
+	return p.array(func() bool {
+		if p.peek() != '{' {
+			return false
+		}
+		return p.typedObject(map[string]func() bool{
+			"timeUnixNano": func() bool { _, ok := p.uint64Val(); return ok }, "time_unix_nano": func() bool { _, ok := p.uint64Val(); return ok },
+			"name":                   p.strOnly,
+			"attributes":             func() bool { return p.kvArray(nil) },
+			"droppedAttributesCount": p.u32, "dropped_attributes_count": p.u32,
+		})
+	})
+}
+
+func (p *fparser) linksArray() bool {
+	return p.array(func() bool {
+		if p.peek() != '{' {
+			return false
+		}
+		return p.typedObject(map[string]func() bool{
+			"traceId": func() bool { _, ok := p.hexID(32); return ok }, "trace_id": func() bool { _, ok := p.hexID(32); return ok },
+			"spanId": func() bool { _, ok := p.hexID(16); return ok }, "span_id": func() bool { _, ok := p.hexID(16); return ok },
+			"traceState": p.strOnly, "trace_state": p.strOnly,
+			"attributes":             func() bool { return p.kvArray(nil) },
+			"droppedAttributesCount": p.u32, "dropped_attributes_count": p.u32,
+			"flags": p.u32,
+		})
+	})
 }
 
 type seen uint32
@@ -520,7 +815,7 @@ func (s *seen) once(bit uint) bool {
 func (p *fparser) resourceSpans(out *[]*parse.Span) bool {
 	var service string
 	haveService := false
-	var raws []rawSpan
+	raws := make([]rawSpan, 0, 64)
 	var s seen
 	ok := p.object(func(key string) bool {
 		switch key {
@@ -528,43 +823,44 @@ func (p *fparser) resourceSpans(out *[]*parse.Span) bool {
 			if !s.once(0) {
 				return false
 			}
-			return p.object(func(key string) bool {
-				if key != "attributes" {
-					return p.skip()
-				}
-				return p.array(func() bool {
-					k, v, ok := p.keyValue()
-					if ok && k == "service.name" && !haveService {
-						service, haveService = v, true
-					}
-					return ok
-				})
+			if p.peek() != '{' {
+				return false
+			}
+			return p.typedObject(map[string]func() bool{
+				"attributes": func() bool {
+					return p.kvArray(func(k, v string) {
+						if k == "service.name" && !haveService {
+							service, haveService = v, true
+						}
+					})
+				},
+				"droppedAttributesCount": p.u32, "dropped_attributes_count": p.u32,
+				"entityRefs": func() bool { return false }, "entity_refs": func() bool { return false },
 			})
 		case "scopeSpans", "scope_spans":
 			if !s.once(1) {
 				return false
 			}
 			return p.array(func() bool {
-				var ss seen
-				return p.object(func(key string) bool {
-					if key != "spans" {
-						if key == "scope" && !ss.once(0) {
-							return false
-						}
-						return p.skip()
-					}
-					if !ss.once(1) {
-						return false
-					}
-					return p.array(func() bool {
-						r, ok := p.span()
-						raws = append(raws, r)
-						return ok
-					})
+				if p.peek() != '{' {
+					return false
+				}
+				return p.typedObject(map[string]func() bool{
+					"scope":     p.scopeObject,
+					"schemaUrl": p.strOnly, "schema_url": p.strOnly,
+					"spans": func() bool {
+						return p.array(func() bool {
+							r, ok := p.span()
+							raws = append(raws, r)
+							return ok
+						})
+					},
 				})
 			})
 		case "deprecatedScopeSpans", "deprecated_scope_spans":
 			return false
+		case "schemaUrl", "schema_url":
+			return s.once(2) && p.strOnly()
 		}
 		return p.skip()
 	})
@@ -673,11 +969,13 @@ func (p *fparser) span() (rawSpan, bool) {
 			if !s.once(7) {
 				return false
 			}
+			start := len(p.kvs)
 			ok = p.array(func() bool {
 				k, v, ok := p.keyValue()
-				r.attrs = append(r.attrs, kv{k, v})
+				p.kvs = append(p.kvs, kv{k, v})
 				return ok
 			})
+			r.attrs = p.kvs[start:len(p.kvs):len(p.kvs)]
 		case "status":
 			if !s.once(8) {
 				return false
@@ -706,7 +1004,16 @@ func (p *fparser) span() (rawSpan, bool) {
 			if !s.once(9 + fieldBit(key)) {
 				return false
 			}
-			ok = p.skip()
+			switch key {
+			case "traceState", "trace_state":
+				ok = p.strOnly()
+			case "events":
+				ok = p.eventsArray()
+			case "links":
+				ok = p.linksArray()
+			default:
+				ok = p.u32()
+			}
 		default:
 			ok = p.skip()
 		}
@@ -735,6 +1042,14 @@ func fieldBit(key string) uint {
 
 // keyValue reads {"key": …, "value": {…}} with a scalar value.
 func (p *fparser) keyValue() (k, v string, ok bool) {
+	// The shape every exporter writes, read straight through:
+	// {"key":"…","value":{"stringValue":"…"}}; anything else goes the
+	// general way from the same start.
+	save := p.i
+	if k, v, ok := p.keyValueCommon(); ok {
+		return k, v, true
+	}
+	p.i = save
 	var s seen
 	ok = p.object(func(key string) bool {
 		var ok bool
@@ -755,6 +1070,28 @@ func (p *fparser) keyValue() (k, v string, ok bool) {
 		return ok
 	})
 	return k, v, ok && s == 3
+}
+
+func (p *fparser) keyValueCommon() (k, v string, ok bool) {
+	if !p.eat('{') {
+		return "", "", false
+	}
+	if f, ok := p.fieldName(); !ok || f != "key" || !p.eat(':') {
+		return "", "", false
+	}
+	if k, ok = p.key(); !ok || !p.eat(',') {
+		return "", "", false
+	}
+	if f, ok := p.fieldName(); !ok || f != "value" || !p.eat(':') || !p.eat('{') {
+		return "", "", false
+	}
+	if f, ok := p.fieldName(); !ok || (f != "stringValue" && f != "string_value") || !p.eat(':') {
+		return "", "", false
+	}
+	if v, ok = p.value(); !ok || !p.eat('}') || !p.eat('}') {
+		return "", "", false
+	}
+	return k, v, true
 }
 
 func (p *fparser) anyValue() (string, bool) {

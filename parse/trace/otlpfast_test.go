@@ -2,7 +2,10 @@ package trace
 
 import (
 	"bytes"
+	"compress/gzip"
+	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -59,7 +62,7 @@ var otlpVariants = []string{
 	`{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}},{"key":"service.name","value":{"stringValue":"other"}}]},"scopeSpans":[{"scope":{"name":"x","version":"1"},"spans":[
 	 {"traceId":"0AF7651916CD43DD8448EB211C80319C","spanId":"B7AD6B7169203331","parentSpanId":"","name":"GET /a\u00e9\n\"q\"","kind":"SPAN_KIND_SERVER","startTimeUnixNano":1700000000000000000,"endTimeUnixNano":"1700000000500000000",
 	  "attributes":[{"key":"http.route","value":{"stringValue":"/a"}},{"key":"http.status_code","value":{"intValue":500}},{"key":"ratio","value":{"doubleValue":0.25}},{"key":"big","value":{"doubleValue":1e21}},{"key":"ok","value":{"boolValue":true}},{"key":"n","value":{"int_value":"-7"}}],
-	  "status":{"code":"STATUS_CODE_ERROR","message":"boom"},"events":[{"name":"e","attributes":[{"key":"a","value":{"arrayValue":{"values":[{"intValue":1}]}}}]}],"links":[],"flags":1}]}]}]}`,
+	  "status":{"code":"STATUS_CODE_ERROR","message":"boom"},"events":[{"name":"e","timeUnixNano":"5","attributes":[{"key":"a","value":{"stringValue":"boom"}}]}],"links":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203332","flags":256}],"flags":1}]}]}]}`,
 	`{"resource_spans":[{"scope_spans":[{"spans":[{"trace_id":"00000000000000000000000000000000","span_id":"0000000000000001","name":"x","kind":3,"start_time_unix_nano":"5","end_time_unix_nano":"3","status":{"code":1}}]}],"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"late"}}]}}]}`,
 	`{"resourceSpans":[]}`,
 	`{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"0102030405060708","kind":9,"attributes":[{"key":"x","value":{"stringValue":"tab\there"}}]}]}]}],"unknown":{"a":[1,2,{"b":null}]}}`,
@@ -89,6 +92,27 @@ func TestOTLPFastPathEquivalence(t *testing.T) {
 		if _, ok := viaFast([]byte(doc)); ok {
 			t.Errorf("fast path accepted %s", doc)
 		}
+	}
+}
+
+// TestOTLPFastPathScenario: the lead's goshop scenario (another real
+// producer) reads identically through both paths, all on the fast one.
+func TestOTLPFastPathScenario(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "scenarios", "goshop", "spans.otlp.jsonl.gz"))
+	if err != nil {
+		t.Skip("no scenario spans")
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		checkSame(t, line, true)
 	}
 }
 

@@ -58,65 +58,218 @@ func firstAttr(a map[string]string, names []string) string {
 	return ""
 }
 
+// knownAttrs numbers every attribute Normalize and Categorize read, so
+// one pass over a span's attributes finds them all (a span has a handful
+// of attributes; the names looked for are many).
+var knownAttrs = func() map[string]int {
+	m := map[string]int{}
+	for _, list := range [][]string{attrDBStatement, attrDBSystem, attrDBOperation, attrHTTPMethod, attrHTTPURL,
+		{"url.path", "http.target"}, attrHTTPRoute, attrHTTPStatus, attrServerAddr, attrCodeFunc, attrCodeFile,
+		attrCodeLine, attrConnReused, {"code.namespace", "span.kind", "otel.status_code", "status.code", "error", "file.path"}} {
+		for _, n := range list {
+			if _, ok := m[n]; !ok {
+				m[n] = len(m)
+			}
+		}
+	}
+	return m
+}()
+
+// knownAttrIndex is knownAttrs[name] as a switch (no hashing), -1 for
+// other names.
+func knownAttrIndex(name string) int {
+	switch name {
+	case "db.query.text":
+		return 0
+	case "db.statement":
+		return 1
+	case "db.system.name":
+		return 2
+	case "db.system":
+		return 3
+	case "db.operation.name":
+		return 4
+	case "db.operation":
+		return 5
+	case "http.request.method":
+		return 6
+	case "http.method":
+		return 7
+	case "url.full":
+		return 8
+	case "http.url":
+		return 9
+	case "url.path":
+		return 10
+	case "http.target":
+		return 11
+	case "http.route":
+		return 12
+	case "http.response.status_code":
+		return 13
+	case "http.status_code":
+		return 14
+	case "server.address":
+		return 15
+	case "net.peer.name":
+		return 16
+	case "net.host.name":
+		return 17
+	case "http.host":
+		return 18
+	case "code.function.name":
+		return 19
+	case "code.function":
+		return 20
+	case "code.file.path":
+		return 21
+	case "code.filepath":
+		return 22
+	case "code.line.number":
+		return 23
+	case "code.lineno":
+		return 24
+	case "http.conn.reused":
+		return 25
+	case "net.conn.reused":
+		return 26
+	case "code.namespace":
+		return 27
+	case "span.kind":
+		return 28
+	case "otel.status_code":
+		return 29
+	case "status.code":
+		return 30
+	case "error":
+		return 31
+	case "file.path":
+		return 32
+	}
+	return -1
+}
+
+// maxKnownAttrs bounds knownAttrs (checked at init).
+const maxKnownAttrs = 40
+
+func init() {
+	if len(knownAttrs) > maxKnownAttrs {
+		panic("trace: raise maxKnownAttrs")
+	}
+	for n, i := range knownAttrs {
+		if knownAttrIndex(n) != i {
+			panic("trace: knownAttrIndex out of step with knownAttrs: " + n)
+		}
+	}
+}
+
+// attrView is a span's known attributes, found in one pass.
+type attrView struct{ vals [maxKnownAttrs]string }
+
+// Index lists of the attribute name groups, newest name first.
+var (
+	gDBStatement, gDBSystem, gDBOperation, gHTTPMethod, gHTTPURL, gURLPath, gHTTPRoute, gHTTPStatus,
+	gServerAddr, gCodeFunc, gCodeFile, gCodeLine, gConnReused, gStatus []int
+	iCodeNamespace, iCodeFunctionName, iSpanKind, iError, iFilePath int
+)
+
+func init() {
+	g := func(names ...string) []int {
+		out := make([]int, len(names))
+		for i, n := range names {
+			out[i] = knownAttrIndex(n)
+		}
+		return out
+	}
+	gDBStatement, gDBSystem, gDBOperation = g(attrDBStatement...), g(attrDBSystem...), g(attrDBOperation...)
+	gHTTPMethod, gHTTPURL, gURLPath = g(attrHTTPMethod...), g(attrHTTPURL...), g("url.path", "http.target")
+	gHTTPRoute, gHTTPStatus, gServerAddr = g(attrHTTPRoute...), g(attrHTTPStatus...), g(attrServerAddr...)
+	gCodeFunc, gCodeFile, gCodeLine = g(attrCodeFunc...), g(attrCodeFile...), g(attrCodeLine...)
+	gConnReused, gStatus = g(attrConnReused...), g("otel.status_code", "status.code")
+	iCodeNamespace, iCodeFunctionName = knownAttrIndex("code.namespace"), knownAttrIndex("code.function.name")
+	iSpanKind, iError, iFilePath = knownAttrIndex("span.kind"), knownAttrIndex("error"), knownAttrIndex("file.path")
+}
+
+// firstOf is the first non-empty value of a group.
+func (v *attrView) firstOf(ids []int) string {
+	for _, i := range ids {
+		if s := v.vals[i]; s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func viewAttrs(a map[string]string) *attrView {
+	v := new(attrView)
+	for k, val := range a {
+		if i := knownAttrIndex(k); i >= 0 {
+			v.vals[i] = val
+		}
+	}
+	return v
+}
+
 // Normalize fills sp's normalised fields from sp.Attrs, whichever
 // semantic-convention generation wrote them, and sets its category from
 // kind, attributes and name. Fields already set are kept.
-func Normalize(sp *parse.Span) {
-	a := sp.Attrs
-	set := func(dst *string, names []string) {
+func Normalize(sp *parse.Span) { normalize(sp, viewAttrs(sp.Attrs)) }
+
+func normalize(sp *parse.Span, a *attrView) {
+	set := func(dst *string, ids []int) {
 		if *dst == "" {
-			*dst = firstAttr(a, names)
+			*dst = a.firstOf(ids)
 		}
 	}
-	set(&sp.DBStatement, attrDBStatement)
-	set(&sp.DBSystem, attrDBSystem)
-	set(&sp.DBOperation, attrDBOperation)
-	set(&sp.HTTPMethod, attrHTTPMethod)
-	set(&sp.HTTPURL, attrHTTPURL)
+	set(&sp.DBStatement, gDBStatement)
+	set(&sp.DBSystem, gDBSystem)
+	set(&sp.DBOperation, gDBOperation)
+	set(&sp.HTTPMethod, gHTTPMethod)
+	set(&sp.HTTPURL, gHTTPURL)
 	if sp.HTTPURL == "" {
-		if t := firstAttr(a, []string{"url.path", "http.target"}); t != "" {
+		if t := a.firstOf(gURLPath); t != "" {
 			sp.HTTPURL = t
 		}
 	}
-	set(&sp.HTTPRoute, attrHTTPRoute)
-	set(&sp.ServerAddr, attrServerAddr)
+	set(&sp.HTTPRoute, gHTTPRoute)
+	set(&sp.ServerAddr, gServerAddr)
 	if sp.CodeFunc == "" {
-		fn := firstAttr(a, attrCodeFunc)
-		if ns := a["code.namespace"]; ns != "" && fn != "" && a["code.function.name"] == "" {
+		fn := a.firstOf(gCodeFunc)
+		if ns := a.vals[iCodeNamespace]; ns != "" && fn != "" && a.vals[iCodeFunctionName] == "" {
 			fn = ns + "." + fn // old conventions split namespace and function
 		}
 		sp.CodeFunc = fn
 	}
-	set(&sp.CodeFile, attrCodeFile)
+	set(&sp.CodeFile, gCodeFile)
 	if sp.CodeLine == 0 {
-		sp.CodeLine = atoi(firstAttr(a, attrCodeLine))
+		sp.CodeLine = atoi(a.firstOf(gCodeLine))
 	}
 	if sp.HTTPStatus == 0 {
-		sp.HTTPStatus = atoi(firstAttr(a, attrHTTPStatus))
+		sp.HTTPStatus = atoi(a.firstOf(gHTTPStatus))
 	}
 	if sp.ConnReused == nil {
-		if v := firstAttr(a, attrConnReused); v != "" {
+		if v := a.firstOf(gConnReused); v != "" {
 			if b, err := strconv.ParseBool(v); err == nil {
 				sp.ConnReused = &b
 			}
 		}
 	}
 	if sp.Kind == "" {
-		sp.Kind = normKind(a["span.kind"])
+		sp.Kind = normKind(a.vals[iSpanKind])
 	}
 	if sp.Status == "" {
-		switch strings.ToLower(firstAttr(a, []string{"otel.status_code", "status.code"})) {
+		switch strings.ToLower(a.firstOf(gStatus)) {
 		case "error", "status_code_error", "2":
 			sp.Status = "error"
 		case "ok", "status_code_ok", "1":
 			sp.Status = "ok"
 		}
-		if e := a["error"]; e != "" && e != "false" {
+		if e := a.vals[iError]; e != "" && e != "false" {
 			sp.Status = "error"
 		}
 	}
 	if sp.Category == "" {
-		sp.Category = Categorize(sp)
+		sp.Category = categorize(sp, a.vals[iFilePath] != "")
 	}
 }
 
@@ -144,6 +297,10 @@ func normKind(k string) string {
 
 // Categorize decides what a span waited on.
 func Categorize(sp *parse.Span) parse.SpanCategory {
+	return categorize(sp, sp.Attrs["file.path"] != "")
+}
+
+func categorize(sp *parse.Span, hasFilePath bool) parse.SpanCategory {
 	name := strings.ToLower(sp.Name)
 	// otelhttptrace's phase spans, and the like from other instrumentations.
 	switch name {
@@ -178,7 +335,7 @@ func Categorize(sp *parse.Span) parse.SpanCategory {
 		return parse.CatConnect
 	case strings.Contains(name, "mutex") || strings.Contains(name, "lock"):
 		return parse.CatLock
-	case sp.Attrs["file.path"] != "" || strings.HasPrefix(name, "file.") || strings.HasPrefix(name, "os.") ||
+	case hasFilePath || strings.HasPrefix(name, "file.") || strings.HasPrefix(name, "os.") ||
 		strings.Contains(name, "read file") || strings.Contains(name, "write file"):
 		return parse.CatFileIO
 	}

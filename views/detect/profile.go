@@ -38,6 +38,10 @@ type NamedProfile struct {
 func timeIndex(p *profile.Profile, period time.Duration) (idx int, scale time.Duration, kind string, ok bool) {
 	for i, st := range p.SampleType {
 		switch {
+		case strings.HasPrefix(st.Type, "net/") || strings.HasPrefix(st.Type, "syscall/") || strings.HasPrefix(st.Type, "sched/"):
+			// Blocking profiles derived from Go traces other than sync:
+			// network, syscall and scheduler waits are not lock waits.
+			return 0, 0, "", false
 		case st.Unit == "nanoseconds" && (st.Type == "cpu" || st.Type == "wall"):
 			return i, 1, st.Type, true
 		case st.Unit == "nanoseconds" && strings.HasSuffix(st.Type, "delay"):

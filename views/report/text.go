@@ -66,6 +66,7 @@ func writeText(w io.Writer, v *views.Views) error {
 		fmt.Fprintf(ew, "\nHotspots: %s\n", v.HotspotsErr)
 	}
 	writeQueriesText(ew, v)
+	writeTracesText(ew, v)
 	return ew.err
 }
 
@@ -106,6 +107,7 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 		}
 	}
 	writeQueriesMarkdown(ew, v)
+	writeTracesMarkdown(ew, v)
 	return ew.err
 }
 

@@ -182,3 +182,34 @@ func TestEmpty(t *testing.T) {
 		t.Errorf("%s", b)
 	}
 }
+
+// FuzzBuildTree: any parent links (missing, self, cycles, duplicates)
+// yield trees that cover every span exactly once.
+func FuzzBuildTree(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 2, 2, 0, 3, 9, 4, 4})
+	f.Add([]byte{1, 2, 2, 3, 3, 1})
+	f.Fuzz(func(t *testing.T, links []byte) {
+		var spans []*parse.Span
+		for i := 0; i+1 < len(links) && len(spans) < 500; i += 2 {
+			p := ""
+			if links[i+1] != 0 {
+				p = fmt.Sprint(links[i+1] % 64)
+			}
+			spans = append(spans, span(fmt.Sprint(links[i]%64), p, int(links[i])))
+		}
+		roots, _, _ := BuildTree(spans)
+		seen := map[*parse.Span]int{}
+		for _, r := range roots {
+			Walk(r, func(n *Node) bool { seen[n.Span]++; return true })
+		}
+		if len(seen) != len(spans) {
+			t.Fatalf("covered %d of %d spans", len(seen), len(spans))
+		}
+		for sp, n := range seen {
+			if n != 1 {
+				t.Fatalf("span %s visited %d times", sp.SpanID, n)
+			}
+		}
+		SummarizeTraces(Group(spans), 3)
+	})
+}
