@@ -196,3 +196,22 @@ func FuzzShape(f *testing.F) {
 		}
 	})
 }
+
+func TestCache(t *testing.T) {
+	c := NewCache(4, false)
+	var f Fingerprinter
+	for _, q := range []string{
+		"SELECT c FROM sbtest1 WHERE id=5012", "SELECT c FROM sbtest1 WHERE id=7", "SELECT c FROM sbtest1 WHERE id=5012",
+		"select $$x$$", "update t set a = a + -5 where b = 'x'", "select 1", "select 2", "select 3", "select 4 from t",
+	} {
+		got := c.Lookup(q)
+		want := f.Fingerprint(q)
+		if got.ID != want.ID || got.Fingerprint != string(want.Fingerprint) || got.Literals != want.Literals {
+			t.Errorf("%q: cached %+v, want %q %x", q, got, want.Fingerprint, want.ID)
+		}
+	}
+	a, b := c.Lookup("select * from t where id = 1"), c.Lookup("select * from t where id = 2")
+	if a.ID != b.ID || a.Values == b.Values || c.Lookup("select * from t where id = 1").Values != a.Values {
+		t.Error("values hashes do not tell literal values apart")
+	}
+}
