@@ -15,6 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${HOTPATH_SHARED_DATA:-$ROOT/../shared/data}
 BENCH=${BENCH:-/tmp/hotpath-bench}
 RUNS=${RUNS:-3}
+PEER_RUNS=${PEER_RUNS:-2} # best of, for pgBadger and pt-query-digest
 REPEAT=${REPEAT:-10} # hotpath digests each file this many times per run (timer resolution)
 [ -f "$DATA/pgbench-stderr.log.gz" ] || { echo "no shared data in $DATA (set HOTPATH_SHARED_DATA)"; exit 1; }
 if ! command -v pgbadger >/dev/null || ! command -v pt-query-digest >/dev/null; then
@@ -24,7 +25,7 @@ mkdir -p "$BENCH"
 trap 'rm -rf "$BENCH"' EXIT
 zcat "$DATA/pgbench-stderr.log.gz" >"$BENCH/pgbench-stderr.log"
 zcat "$DATA/sysbench-mariadb-slow.log.gz" >"$BENCH/slow.log"
-(cd "$ROOT" && go build -o "$BENCH/sqldigest" ./bench/sqldigest)
+(cd "$ROOT" && go build -o "$BENCH/sqldigest" ./bench/sqldigest && go build -o "$BENCH/hotpath" ./cmd/hotpath)
 
 # measure RUNS DIV CMD… → best-of-RUNS wall and cpu seconds, divided by
 # DIV (the command's own repeat count), into $WALL $CPU
@@ -51,9 +52,9 @@ PGMB=$(mb "$PG")
 SLOWMB=$(mb "$SLOW")
 echo "inputs: pgbench-stderr.log $PGMB MB, sysbench slow log $SLOWMB MB (unpacked); $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-row "run (hotpath: best of $RUNS, per pass)" "wall s" "cpu s" "MB/s wall" "MB/s cpu"
+row "run (best of $PEER_RUNS / hotpath $RUNS)" "wall s" "cpu s" "MB/s wall" "MB/s cpu"
 
-measure 1 1 pgbadger -j 1 -q -f stderr --prefix '%m [%p] %q%u@%d ' -x text -o "$BENCH/pgbadger.txt" "$PG"
+measure "$PEER_RUNS" 1 pgbadger -j 1 -q -f stderr --prefix '%m [%p] %q%u@%d ' -x text -o "$BENCH/pgbadger.txt" "$PG"
 BW=$WALL BC=$CPU
 row "pgBadger -j 1, pgbench log" "$BW" "$BC" "$(rate "$PGMB" "$BW")" "$(rate "$PGMB" "$BC")"
 measure "$RUNS" "$REPEAT" env GOMAXPROCS=1 "$BENCH/sqldigest" -repeat "$REPEAT" "$PG"
@@ -62,8 +63,10 @@ row "hotpath GOMAXPROCS=1, pgbench log" "$HW1" "$HC1" "$(rate "$PGMB" "$HW1")" "
 measure "$RUNS" "$REPEAT" "$BENCH/sqldigest" -repeat "$REPEAT" "$PG"
 HWN=$WALL HCN=$CPU
 row "hotpath all cores, pgbench log" "$HWN" "$HCN" "$(rate "$PGMB" "$HWN")" "$(rate "$PGMB" "$HCN")"
+measure "$RUNS" 1 env GOMAXPROCS=1 "$BENCH/hotpath" report -format json "$PG"
+row "hotpath report (1 pass, 1 core), pgbench" "$WALL" "$CPU" "$(rate "$PGMB" "$WALL")" "$(rate "$PGMB" "$CPU")"
 
-measure 1 1 pt-query-digest "$SLOW"
+measure "$PEER_RUNS" 1 pt-query-digest "$SLOW"
 TW=$WALL TC=$CPU
 row "pt-query-digest, slow log" "$TW" "$TC" "$(rate "$SLOWMB" "$TW")" "$(rate "$SLOWMB" "$TC")"
 measure "$RUNS" "$REPEAT" env GOMAXPROCS=1 "$BENCH/sqldigest" -repeat "$REPEAT" "$SLOW"
@@ -93,5 +96,8 @@ BIG=$BENCH/pgbench-1g.log
 : >"$BIG"
 while [ "$(stat -c %s "$BIG")" -lt 1000000000 ]; do cat "$PG" >>"$BIG"; done
 echo
-/usr/bin/time -v "$BENCH/sqldigest" -top 0 "$BIG" 2>"$BENCH/rss" | sed 's/^/  /'
-echo "1 GB log ($(mb "$BIG") MB): peak RSS $(awk -F': ' '/Maximum resident/{printf "%.1f MB", $2/1024}' "$BENCH/rss"), wall $(awk -F': ' '/Elapsed/{print $2}' "$BENCH/rss") (limit 150 MB)"
+for tool in sqldigest "hotpath report -format json"; do
+	# shellcheck disable=SC2086
+	/usr/bin/time -v "$BENCH"/$tool "$BIG" 2>"$BENCH/rss" >/dev/null
+	echo "1 GB log ($(mb "$BIG") MB), $tool: peak RSS $(awk -F': ' '/Maximum resident/{printf "%.1f MB", $2/1024}' "$BENCH/rss"), wall $(awk -F': ' '/Elapsed/{print $2}' "$BENCH/rss") (limit 150 MB)"
+done

@@ -18,6 +18,7 @@ import (
 	"hotpath/parse"
 	"hotpath/parse/sqllog"
 	"hotpath/tui"
+	"hotpath/tui/common"
 	"hotpath/tui/queries"
 	"hotpath/views"
 	"hotpath/views/querydigest"
@@ -39,7 +40,7 @@ func sqlModel(t *testing.T, paths ...string) *tui.Model {
 	})
 }
 
-// runQueries loads, switches to the Queries pane (4), waits for the digest
+// runQueries loads, switches to the Queries pane (3), waits for the digest
 // to show, then sends keys and quits.
 func runQueries(t *testing.T, m *tui.Model, w, h int, ready string, keys ...string) (*tui.Model, string) {
 	t.Helper()
@@ -81,6 +82,8 @@ func TestQueriesGolden(t *testing.T) {
 		{"queries_by_count_80x24", pgbench, "29 fingerprints", 80, 24, []string{"s"}},
 		{"queries_filter_80x24", pgbench, "29 fingerprints", 80, 24, append(append([]string{"/"}, typed("pgbench_t")...), "enter")},
 		{"queries_detail_100x40", extended, "fingerprints", 100, 40, append(append([]string{"/"}, typed("abalance + ")...), "enter", "enter")},
+		{"queries_connections_80x24", pgbench, "29 fingerprints", 80, 24, []string{"c"}},
+		{"queries_help_80x24", pgbench, "29 fingerprints", 80, 24, []string{"?"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, view := runQueries(t, sqlModel(t, tc.file), tc.w, tc.h, tc.ready, tc.keys...)
@@ -159,5 +162,42 @@ func TestQueriesSanitised(t *testing.T) {
 	}
 	if !strings.Contains(view, "route") {
 		t.Errorf("detail lacks the tag:\n%s", view)
+	}
+}
+
+// Another pane's anchor opens a fingerprint here.
+func TestQueriesShowQuery(t *testing.T) {
+	m, _ := runQueries(t, sqlModel(t, "../testdata/sql/pgbench-stderr-cut.log.gz"), 80, 24, "29 fingerprints")
+	m.Update(common.Navigate{Pane: queries.Title, Msg: common.ShowQuery{Fingerprint: "select abalance from pgbench_accounts where aid = ?"}})
+	q, open := queriesPane(t, m).Detail()
+	if !open || q.Count != 192 || m.ActivePane() != queries.Title {
+		t.Errorf("open %v, %+v", open, q)
+	}
+}
+
+// ctrl+c quits even while the filter has the keyboard.
+func TestQueriesCtrlCWhileFiltering(t *testing.T) {
+	m := sqlModel(t, "../testdata/sql/pgbench-stderr-cut.log.gz")
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "1/1 sources") },
+		teatest.WithDuration(10*time.Second))
+	tm.Send(key("3"))
+	tm.Send(key("/"))
+	tm.Send(key("x"))
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+func TestQueriesSelection(t *testing.T) {
+	m, _ := runQueries(t, sqlModel(t, "../testdata/sql/pg-pgbadger.log.gz"), 100, 30, "fingerprints",
+		append(append([]string{"/"}, typed("pgbench_accounts set")...), "enter")...)
+	qp := queriesPane(t, m)
+	var sel common.Selector = qp
+	if text, ok := sel.Selection(); !ok || text != "update pgbench_accounts set abalance = abalance + ? where aid = ?" {
+		t.Errorf("selection %q", text)
+	}
+	qp.Update(key("enter"))
+	if text, ok := sel.Selection(); !ok || !strings.Contains(text, "UPDATE pgbench_accounts") || !strings.Contains(text, "```sql") {
+		t.Errorf("detail selection %q", text)
 	}
 }

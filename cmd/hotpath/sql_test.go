@@ -78,7 +78,8 @@ func TestReportSharedPgbenchLog(t *testing.T) {
 	if stmts != 93960 || len(r.Queries) != 29 || r.Connections.Opened != 13414 || r.Connections.Closed != 13414 {
 		t.Errorf("statements %d, fingerprints %d, connections %+v", stmts, len(r.Queries), r.Connections)
 	}
-	if r.Sources[0].Format != "postgres-stderr" || r.Sources[0].Events != 93960 || r.Sources[0].Bytes != 19249237 {
+	// DESIGN.md's example source, exactly.
+	if s := r.Sources[0]; s.Format != "postgres-stderr" || s.Events != 93960 || s.Bytes != 19249237 || s.Skipped != 0 || len(s.Warnings) != 0 {
 		t.Errorf("source %+v", r.Sources[0])
 	}
 }

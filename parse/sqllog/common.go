@@ -127,6 +127,9 @@ type interner struct {
 	m      map[string]string
 	recent [4]string
 	next   int
+	// noMap skips the map: for values that are rarely seen again once
+	// they stop recurring (PostgreSQL pids of short sessions).
+	noMap bool
 }
 
 func (in *interner) get(b []byte) string {
@@ -138,7 +141,14 @@ func (in *interner) get(b []byte) string {
 			return s
 		}
 	}
-	s, ok := in.m[bstr(b)]
+	var s string
+	ok := false
+	if in.noMap {
+		s = string(b)
+		ok = true
+	} else {
+		s, ok = in.m[bstr(b)]
+	}
 	if !ok {
 		if in.m == nil || len(in.m) >= 1<<14 {
 			in.m = make(map[string]string, 256)

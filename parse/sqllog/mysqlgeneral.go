@@ -56,9 +56,10 @@ func (g *generalLine) parse(l []byte, tp *timeParser) bool {
 	if i > 0 {
 		ts := l[:i]
 		switch {
-		case len(ts) >= 19 && ts[4] == '-': // MySQL 5.7+: 2026-11-27T22:13:12.123456Z
-			t, _, ok := tp.pgTime(ts)
-			if !ok {
+		case len(ts) >= 19 && ts[4] == '-': // MySQL 5.7+: 2026-11-27T22:13:12.123456Z (or +01:00)
+			sd := slowDecoder{tp: *tp}
+			t := sd.slowTime(ts)
+			if t.IsZero() {
 				return false
 			}
 			g.time, g.hasTime = t, true

@@ -41,7 +41,10 @@ func isServerHeader(l []byte) bool {
 type slowDecoder struct {
 	em   *emitter
 	src  *parse.Source
-	in   interner
+	in   interner // threads
+	inU  interner // users
+	inH  interner // hosts
+	inDB interner
 	tp   timeParser
 	st   parse.Statement
 	text textBuf
@@ -101,9 +104,9 @@ func (d *slowDecoder) end(atEOF bool) {
 			st.Start = time.Time{}
 		}
 		st.Session = d.in.get(d.thread)
-		st.User = d.in.get(d.user)
-		st.Client = d.in.get(d.host)
-		st.Database = d.in.get(d.schema)
+		st.User = d.inU.get(d.user)
+		st.Client = d.inH.get(d.host)
+		st.Database = d.inDB.get(d.schema)
 		st.Rows = d.rowsSent + d.rowsAff
 		st.Line = d.line
 		st.Params = nil
@@ -139,10 +142,18 @@ func (d *slowDecoder) header(l []byte) bool {
 	if len(l) < 3 || l[1] != ' ' {
 		return len(l) == 1 || len(l) > 1 && (l[1] == ' ' || l[1] == '\t') && !d.inText
 	}
-	// Dispatch on the first letter of the key: one comparison per line
-	// instead of a chain of prefix tests.
+	// Dispatch on the key's first letters: one prefix test per line
+	// instead of a chain of them.
 	switch l[2] {
-	case 'T', 'U', 'Q', 'R':
+	case 'T':
+		if len(l) > 3 && l[3] == 'i' {
+			break // # Time:
+		}
+		if len(l) > 3 && l[3] == 'h' && !d.inText {
+			break // # Thread_id:
+		}
+		return !d.inText
+	case 'U', 'Q', 'R':
 	default:
 		return !d.inText // query plan, explain and other annotations
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"hotpath/parse"
@@ -89,6 +90,7 @@ type pgAwait struct {
 
 func newPGDecoder(ctx context.Context, src *parse.Source, sink parse.Sink) *pgDecoder {
 	d := &pgDecoder{em: newEmitter(ctx, src, sink), src: src}
+	d.in.noMap = true
 	d.tp.src = src
 	return d
 }
@@ -136,7 +138,7 @@ func (d *pgDecoder) awaitDuration(st *parse.Statement) bool {
 	if len(st.Params) > 0 {
 		a.params = make([]string, len(st.Params))
 		for i, p := range st.Params {
-			a.params[i] = string(p)
+			a.params[i] = strings.Clone(p)
 		}
 	}
 	d.awaiting[st.Session] = a
@@ -515,8 +517,10 @@ func decodePGStderr(ctx context.Context, r io.Reader, src *parse.Source, sink pa
 	if prefix == nil {
 		prefix = &pgPrefix{heur: true, tp: &d.tp, spec: "(inferred: free-form)"}
 	}
-	if opt.LogLinePrefix == "" {
-		src.Warnf("log_line_prefix inferred as %s (pass --log-line-prefix to override)", prefix)
+	if opt.LogLinePrefix == "" && prefix.heur {
+		// A known prefix that matched every line is not worth a warning
+		// (DESIGN.md's pgbench example has none); a guess is.
+		src.Warnf("log_line_prefix not recognised: fields read heuristically (pass --log-line-prefix for exact parsing)")
 	}
 	mismatch := fmt.Sprintf("line that does not match log_line_prefix %s", prefix)
 	var f pgFields

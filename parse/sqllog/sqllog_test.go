@@ -176,10 +176,13 @@ func TestMySQL8Layouts(t *testing.T) {
 		"Time                 Id Command    Argument\n" +
 		"2026-11-27T22:13:12.123456Z\t    8 Connect\tapp@10.0.0.5 on shop using TCP/IP\n" +
 		"2026-11-27T22:13:12.124000Z\t    8 Query\tSELECT * FROM orders\n  WHERE id = 1\n" +
-		"2026-11-27T22:13:12.125000Z\t    8 Quit\t\n"
+		"2026-11-27T23:13:12.125000+01:00\t    8 Quit\t\n"
 	src, s, err := loadBytes(t, "general8.log", []byte(general), parse.Options{})
 	if err != nil || src.Format() != "mysql-general" || s.stmts != 1 || s.conns[parse.ConnOpened] != 1 || s.conns[parse.ConnClosed] != 1 {
 		t.Fatalf("err %v format %s stmts %d conns %v", err, src.Format(), s.stmts, s.conns)
+	}
+	if _, last := src.TimeRange(); !last.Equal(time.Date(2026, 11, 27, 22, 13, 12, 125000000, time.UTC)) {
+		t.Errorf("last time %v (the +01:00 offset)", last)
 	}
 	if st := s.kept[0]; st.Text != "SELECT * FROM orders\n  WHERE id = 1" || st.Database != "shop" || st.Start.Nanosecond() != 124000000 {
 		t.Errorf("statement %+v", st)
@@ -310,5 +313,28 @@ func TestPostgresSyslog(t *testing.T) {
 	}
 	if st := s.kept[0]; st.Text != "SELECT a,\n       b FROM t" || st.User != "app" || st.Database != "shop" || st.Session != "6046" || st.Duration != 1500*time.Microsecond {
 		t.Errorf("first %+v", st)
+	}
+}
+
+// The full real logs of ../shared/data, decoded alone (no digest): the grep
+// counts of its README.
+func TestSharedLogs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("full-size logs")
+	}
+	for _, tc := range []struct {
+		file                      string
+		stmts, opened, closed, rc int64
+		skipped                   int64
+	}{
+		{"pgbench-stderr.log.gz", 93960, 13414, 13414, 13414, 0},
+		{"sysbench-mariadb-slow.log.gz", 55294, 0, 0, 0, 1},         // the cut last entry
+		{"sysbench-mariadb-general.log.gz", 85616 + 13, 6, 2, 0, 1}, // Execute + Query; the cut last line
+	} {
+		src, s := load(t, sharedData(t, tc.file), parse.Options{}, 0)
+		if s.stmts != tc.stmts || s.conns[parse.ConnOpened] != tc.opened || s.conns[parse.ConnClosed] != tc.closed ||
+			s.conns[parse.ConnReceived] != tc.rc || src.SkippedTotal() != tc.skipped {
+			t.Errorf("%s: statements %d, connections %v, skipped %v", tc.file, s.stmts, s.conns, src.Skipped())
+		}
 	}
 }

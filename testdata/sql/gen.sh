@@ -125,4 +125,5 @@ fi
 # gzip transparently; zcat to look at them).
 for f in "$OUT"/*.log "$OUT"/*.csv "$OUT"/*.json; do [ -f "$f" ] && gzip -9nf "$f"; done
 chmod 644 "$OUT"/*.gz
+rm -rf "$WORK" # servers are stopped; their data directories go
 ls -la "$OUT"

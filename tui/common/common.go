@@ -77,6 +77,10 @@ type Selector interface {
 // callers and callees.
 type ShowFunction struct{ Name string }
 
+// ShowQuery asks the Queries pane to open one fingerprint, by query id or,
+// when ID is empty, by its normalised text.
+type ShowQuery struct{ ID, Fingerprint string }
+
 // MouseHandler is implemented by panes that take the mouse outside their
 // Update; the program calls Mouse (Y counted from the pane's first line)
 // instead of Update for mouse events.

@@ -23,10 +23,6 @@ import (
 // Title is the pane's name in the pane bar.
 const Title = "Queries"
 
-// Open asks the pane to show one fingerprint (by query id), for anchors in
-// other panes: send it inside a common.Navigate{Pane: Title}.
-type Open struct{ ID string }
-
 type sortKey int
 
 const (
@@ -71,9 +67,10 @@ func New(ctx *common.Context) *Model {
 }
 
 var (
-	sortBinding   = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort: total/count/mean/p95/max"))
+	sortBinding   = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "cycle sort (total…max)"))
 	filterBinding = key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter fingerprints"))
 	enterBinding  = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open fingerprint"))
+	connBinding   = key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "connections and sessions"))
 	backBinding   = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear filter"))
 )
 
@@ -81,14 +78,16 @@ func (m *Model) Title() string   { return Title }
 func (m *Model) Init() tea.Cmd   { return nil }
 func (m *Model) Capturing() bool { return m.filtering }
 func (m *Model) KeyBindings() []key.Binding {
-	return []key.Binding{enterBinding, backBinding, sortBinding, filterBinding}
+	return []key.Binding{enterBinding, backBinding, sortBinding, filterBinding, connBinding}
 }
 
 // SetSize lays the pane out: a title line, the table, a detail line.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
 	m.table.SetSize(w, max(h-2, 2))
-	if m.detail {
+	if m.detail && m.sel.ID == "connections" {
+		m.openConnections()
+	} else if m.detail {
 		m.openDetail(m.sel)
 	}
 }
@@ -101,7 +100,9 @@ func (m *Model) SetViews(v *views.Views) {
 	m.d = v.Queries
 	m.fill()
 	if m.detail && m.d != nil {
-		if q, ok := m.d.Find(m.sel.ID); ok {
+		if m.sel.ID == "connections" {
+			m.openConnections()
+		} else if q, ok := m.d.Find(m.sel.ID); ok {
 			m.openDetail(q)
 		}
 	}
@@ -196,13 +197,15 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // Update handles keys and Open requests.
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
-	if o, ok := msg.(Open); ok {
+	// Anchors in other panes: common.Navigate{Pane: Title, Msg: common.ShowQuery{…}}.
+	if o, ok := msg.(common.ShowQuery); ok {
 		m.filter, m.filtering = "", false
 		m.fill()
 		for i, q := range m.rows {
-			if q.ID == o.ID {
+			if o.ID != "" && q.ID == o.ID || o.ID == "" && q.Fingerprint == o.Fingerprint {
 				m.table.SetCursor(i)
 				m.openDetail(q)
+				break
 			}
 		}
 		return m, nil
@@ -213,6 +216,9 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	}
 	if m.filtering {
 		switch km.Type {
+		case tea.KeyCtrlC: // the pane has the keyboard, but ctrl+c still quits
+			m.filtering = false
+			return m, tea.Quit
 		case tea.KeyEnter:
 			m.filtering = false
 		case tea.KeyEsc:
@@ -268,10 +274,71 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		if q, ok := m.Selected(); ok {
 			m.openDetail(q)
 		}
+	case key.Matches(km, connBinding):
+		m.openConnections()
 	default:
 		m.table.Update(msg)
 	}
 	return m, nil
+}
+
+// openConnections shows the connection and session statistics in the
+// detail view.
+func (m *Model) openConnections() {
+	if m.d == nil {
+		return
+	}
+	m.detail, m.sel, m.scroll = true, querydigest.Query{ID: "connections"}, 0
+	st := m.ctx.Styles
+	w := max(m.width, 20)
+	c := m.d.Connections
+	var l []string
+	add := func(s string) { l = append(l, common.Fit(s, w)) }
+	l = append(l, st.Header.Render(common.Fit("connections and sessions", w)))
+	add(fmt.Sprintf("received %d · opened %d · closed %d · pool checkouts reused %d", c.Received, c.Opened, c.Closed, c.Reused))
+	if c.SessionsTimed > 0 {
+		add(fmt.Sprintf("session length: mean %s · p50 %s · p95 %s · max %s (%d sessions)", views.FormatDuration(c.MeanSession),
+			views.FormatDuration(c.P50Session), views.FormatDuration(c.P95Session), views.FormatDuration(c.MaxSession), c.SessionsTimed))
+	}
+	if c.Sessions > 0 {
+		add(fmt.Sprintf("statements per session: mean %.1f · p50 %d · p95 %d · max %d (%d sessions)", c.StatementsPerSession,
+			c.P50Statements, c.P95Statements, c.MaxStatements, c.Sessions))
+	}
+	if c.SessionsTimed > 0 {
+		l = append(l, "")
+		l = append(l, st.Header.Render(common.Fit("session length", w)))
+		l = append(l, m.bars(c.SessionHistogram, w)...)
+	}
+	if c.Untracked > 0 {
+		add(fmt.Sprintf("%d statements of sessions past the tracking limit", c.Untracked))
+	}
+	m.lines = l
+	m.clampScroll()
+}
+
+// bars draws a histogram, one bar per bucket.
+func (m *Model) bars(h []querydigest.Bucket, w int) []string {
+	var peak int64
+	for _, b := range h {
+		peak = max(peak, b.Count)
+	}
+	barW := max(w-24, 10)
+	var out []string
+	for _, b := range h {
+		label := "> 10 s"
+		if b.UpperMs < 1e12 {
+			label = "≤ " + views.FormatDuration(time.Duration(b.UpperMs*1e6))
+		}
+		n := 0
+		if peak > 0 {
+			n = int(float64(barW) * float64(b.Count) / float64(peak))
+		}
+		if b.Count > 0 && n == 0 {
+			n = 1
+		}
+		out = append(out, fmt.Sprintf("%9s %8d ", label, b.Count)+m.ctx.Styles.Bar.Render(strings.Repeat("█", n)))
+	}
+	return out
 }
 
 func (m *Model) clampScroll() {
@@ -324,25 +391,7 @@ func (m *Model) openDetail(q querydigest.Query) {
 	if q.Timed > 0 {
 		l = append(l, "")
 		head("latency")
-		var peak int64
-		for _, b := range q.Histogram {
-			peak = max(peak, b.Count)
-		}
-		barW := max(w-24, 10)
-		for _, b := range q.Histogram {
-			label := "> 10 s"
-			if b.UpperMs < 1e12 {
-				label = "≤ " + views.FormatDuration(time.Duration(b.UpperMs*1e6))
-			}
-			n := 0
-			if peak > 0 {
-				n = int(float64(barW) * float64(b.Count) / float64(peak))
-			}
-			if b.Count > 0 && n == 0 {
-				n = 1
-			}
-			l = append(l, fmt.Sprintf("%9s %8d ", label, b.Count)+st.Bar.Render(strings.Repeat("█", n)))
-		}
+		l = append(l, m.bars(q.Histogram, w)...)
 	}
 	example := func(title string, ex querydigest.Example) {
 		if ex.Text == "" {
@@ -451,7 +500,7 @@ func (m *Model) View() string {
 	default:
 		detail := ""
 		if q, ok := m.Selected(); ok {
-			detail = fmt.Sprintf("%s · %d distinct parameter sets · %d sessions · enter for examples", q.ID, q.DistinctParams, q.Sessions)
+			detail = fmt.Sprintf("%s · %d param sets · %d sessions · enter examples · c connections", q.ID, q.DistinctParams, q.Sessions)
 		}
 		b.WriteString(st.Dim.Render(common.Fit(detail, m.width)))
 	}

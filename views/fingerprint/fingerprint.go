@@ -13,6 +13,7 @@ package fingerprint
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -304,7 +305,37 @@ func (f *Fingerprinter) Bytes(s []byte) Result {
 	for len(f.out) > 0 && (f.out[len(f.out)-1] == ';' || f.out[len(f.out)-1] == ' ') {
 		f.out = f.out[:len(f.out)-1]
 	}
+	if len(f.out) == 0 {
+		f.commentOnly(s)
+	}
 	return Result{Fingerprint: f.out, ID: Hash(f.out), Values: f.vals, Literals: f.nlits}
+}
+
+// commentOnly names a statement that is nothing but comments (a driver's
+// "-- ping") by its text, whitespace collapsed and cut at 256 bytes, so
+// that it does not show as an empty fingerprint.
+func (f *Fingerprinter) commentOnly(s []byte) {
+	space := false
+	for _, c := range s {
+		if len(f.out) >= 256 {
+			break
+		}
+		if class[c] == cSpace {
+			space = len(f.out) > 0
+			continue
+		}
+		if space {
+			f.out = append(f.out, ' ')
+			space = false
+		}
+		f.out = append(f.out, lower[c])
+	}
+	for k := 0; k < 3 && len(f.out) > 0; k++ { // never end inside a UTF-8 sequence
+		if r, size := utf8.DecodeLastRune(f.out); r != utf8.RuneError || size != 1 {
+			break
+		}
+		f.out = f.out[:len(f.out)-1]
+	}
 }
 
 func skipLine(s []byte, i int) int {
@@ -349,6 +380,14 @@ func (f *Fingerprinter) signContext() bool {
 
 // number consumes a numeric literal starting at i (start includes a sign).
 func (f *Fingerprinter) number(s []byte, i, start int) int {
+	j := numberEnd(s, i)
+	f.literal(s[start:j])
+	return j
+}
+
+// numberEnd is where the number starting at i ends (shared with ShapeOf,
+// which must see numbers exactly as the normaliser does).
+func numberEnd(s []byte, i int) int {
 	n := len(s)
 	j := i
 	if j+1 < n && s[j] == '0' && (s[j+1]|0x20 == 'x') {
@@ -368,10 +407,9 @@ func (f *Fingerprinter) number(s []byte, i, start int) int {
 		}
 	}
 	// A number glued to letters (1st, 2x) is an odd identifier; keep it whole.
-	for j < n && class[s[j]] == cIdent {
+	for j < n && identChar[s[j]] {
 		j++
 	}
-	f.literal(s[start:j])
 	return j
 }
 
@@ -666,3 +704,114 @@ var class = func() (t [256]uint8) {
 	t[':'] = cColon
 	return t
 }()
+
+// Shape is a cheap pre-pass for callers that fingerprint many statements:
+// it hashes the statement with its plain literals — numbers not inside
+// identifiers (with a sign before them), '…' strings, ? and $n — left out,
+// and hashes those literals' values separately. Two statements with the
+// same key have the same fingerprint, so a caller can cache Key → ID and
+// skip the full normaliser. The cache is only sound for keys whose
+// Literals equals the full Result's Literals (Shape saw every literal the
+// normaliser replaces); for the others the caller must run Fingerprint.
+type Shape struct {
+	Key      uint64
+	Values   uint64
+	Literals int
+}
+
+// ShapeOf computes the pre-pass of sql.
+func ShapeOf(sql string) Shape {
+	s := unsafe.Slice(unsafe.StringData(sql), len(sql))
+	n := len(s)
+	key := uint64(fnvOffset)
+	vals := uint64(fnvOffset)
+	lits := 0
+	seg := 0 // start of the current run of shape bytes
+	// flush hashes the shape bytes before a literal and the literal's kind
+	// (a string and a number in one place fingerprint differently: a sign
+	// folds into a number only).
+	flush := func(end int, kind uint64) {
+		if end > seg {
+			key = (key ^ Hash(s[seg:end])) * fnvPrime
+		}
+		key = (key ^ kind) * fnvPrime
+	}
+	for i := 0; i < n; {
+		c := s[i]
+		switch {
+		case identChar[c] && class[c] != cDigit:
+			for i < n && identChar[s[i]] {
+				i++
+			}
+		case class[c] == cDigit:
+			start := i
+			if start > 0 && (s[start-1] == '-' || s[start-1] == '+') {
+				vals = (vals ^ uint64(s[start-1])) * fnvPrime
+			}
+			i = numberEnd(s, i)
+			flush(start, 0x9e)
+			for _, d := range s[start:i] {
+				vals = (vals ^ uint64(d)) * fnvPrime
+			}
+			vals = (vals ^ 0xff) * fnvPrime
+			lits++
+			seg = i
+		case c == '\'':
+			start := i
+			i++
+			for i < n {
+				if s[i] == '\\' && i+1 < n {
+					vals = (vals ^ uint64(s[i+1])) * fnvPrime
+					i += 2
+					continue
+				}
+				if s[i] == '\'' {
+					if i+1 < n && s[i+1] == '\'' {
+						vals = (vals ^ '\'') * fnvPrime
+						i += 2
+						continue
+					}
+					i++
+					break
+				}
+				vals = (vals ^ uint64(s[i])) * fnvPrime
+				i++
+			}
+			vals = (vals ^ 0xff) * fnvPrime
+			flush(start, 0x9d)
+			lits++
+			seg = i
+		case c == '?':
+			flush(i, 0x9c)
+			vals = (vals ^ 0xfe) * fnvPrime
+			lits++
+			i++
+			seg = i
+		case c == '$' && i+1 < n && class[s[i+1]] == cDigit:
+			start := i
+			i++
+			for i < n && class[s[i]] == cDigit {
+				i++
+			}
+			flush(start, 0x9c)
+			vals = (vals ^ 0xfe) * fnvPrime
+			lits++
+			seg = i
+		case c == '"' || c == '`':
+			// quoted identifiers may hold digits and quotes: skip whole
+			i++
+			for i < n && s[i] != c {
+				i++
+			}
+			if i < n {
+				i++
+			}
+		default:
+			i++
+		}
+	}
+	if n > seg {
+		key = (key ^ Hash(s[seg:n])) * fnvPrime
+	}
+	return Shape{Key: key ^ uint64(lits), Values: vals, Literals: lits}
+}

@@ -46,6 +46,8 @@ func TestFingerprint(t *testing.T) {
 		{"select a,b from t where x=1", "select a, b from t where x = ?"},
 		{"select a , b from t where x = 1", "select a, b from t where x = ?"},
 		{"", ""},
+		{"-- ping", "-- ping"}, // pgx's ping: comments only
+		{"/* Keep */   ;", "/* keep */ ;"},
 		{"'unterminated", "?"},
 	} {
 		var f Fingerprinter
@@ -143,4 +145,73 @@ func FuzzFingerprint(f *testing.F) {
 			t.Fatal("id is not the hash of the fingerprint")
 		}
 	})
+}
+
+func TestShape(t *testing.T) {
+	same := [][2]string{
+		{"SELECT c FROM sbtest1 WHERE id=5012", "SELECT c FROM sbtest1 WHERE id=7"},
+		{"update t set a = a + -5 where b = 'x'", "update t set a = a + -123 where b = 'it''s'"},
+		{"select * from t where id in (1, 2)", "select * from t where id in (3, 4)"},
+	}
+	for _, p := range same {
+		a, b := ShapeOf(p[0]), ShapeOf(p[1])
+		if a.Key != b.Key || a.Values == b.Values {
+			t.Errorf("%q / %q: keys %x %x values %x %x", p[0], p[1], a.Key, b.Key, a.Values, b.Values)
+		}
+	}
+	differ := [][2]string{
+		{"select a -5", "select a -'5'"}, // a sign folds into a number, not a string
+		{"select * from t where id in (1, 2)", "select * from t where id in (1, 2, 3)"},
+		{"select 1 from t1", "select 1 from t2"},
+	}
+	for _, p := range differ {
+		if ShapeOf(p[0]).Key == ShapeOf(p[1]).Key {
+			t.Errorf("%q and %q share a shape", p[0], p[1])
+		}
+	}
+	// A pre-pass that cannot see a literal says so through the count.
+	var f Fingerprinter
+	for _, q := range []string{"select $$x$$", "select true", "select 1 /* 2 */", "select a from t where x = :name", "select 1 -- 2\n"} {
+		if ShapeOf(q).Literals == f.Fingerprint(q).Literals {
+			t.Errorf("%q: pre-pass and normaliser agree on the literal count", q)
+		}
+	}
+}
+
+// Any two statements with the same shape key, both seen completely by the
+// pre-pass, have the same fingerprint.
+func FuzzShape(f *testing.F) {
+	f.Add("select * from t where id = 1", "select * from t where id = 2")
+	f.Add("update t set a = a + -5", "update t set a = a + 7")
+	f.Add("insert into t values (1, 'a'), (2, 'b')", "insert into t values (3, 'c'), (4, 'd')")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		sa, sb := ShapeOf(a), ShapeOf(b)
+		if sa.Key != sb.Key {
+			return
+		}
+		var fa, fb Fingerprinter
+		ra, rb := fa.Fingerprint(a), fb.Fingerprint(b)
+		if ra.Literals == sa.Literals && rb.Literals == sb.Literals && ra.ID != rb.ID {
+			t.Fatalf("same shape, different fingerprints: %q → %q, %q → %q", a, ra.Fingerprint, b, rb.Fingerprint)
+		}
+	})
+}
+
+func TestCache(t *testing.T) {
+	c := NewCache(4, false)
+	var f Fingerprinter
+	for _, q := range []string{
+		"SELECT c FROM sbtest1 WHERE id=5012", "SELECT c FROM sbtest1 WHERE id=7", "SELECT c FROM sbtest1 WHERE id=5012",
+		"select $$x$$", "update t set a = a + -5 where b = 'x'", "select 1", "select 2", "select 3", "select 4 from t",
+	} {
+		got := c.Lookup(q)
+		want := f.Fingerprint(q)
+		if got.ID != want.ID || got.Fingerprint != string(want.Fingerprint) || got.Literals != want.Literals {
+			t.Errorf("%q: cached %+v, want %q %x", q, got, want.Fingerprint, want.ID)
+		}
+	}
+	a, b := c.Lookup("select * from t where id = 1"), c.Lookup("select * from t where id = 2")
+	if a.ID != b.ID || a.Values == b.Values || c.Lookup("select * from t where id = 1").Values != a.Values {
+		t.Error("values hashes do not tell literal values apart")
+	}
 }

@@ -28,6 +28,9 @@ type Options struct {
 	MaxFingerprint  int // bytes of fingerprint text kept (default 2 KiB; the id covers all of it)
 	MaxSessions     int // live sessions tracked for per-session counts (default 100,000)
 	MaxTags         int // distinct tag key=value pairs kept per fingerprint (default 32)
+	// NoShapeCache runs the full normaliser on every statement (tests
+	// compare the two ways).
+	NoShapeCache bool
 	// FoldIdentDigits makes the fingerprinter fold digits inside
 	// identifiers, as pt-query-digest does (sbtest1 and sbtest2 become one).
 	FoldIdentDigits bool
@@ -70,6 +73,7 @@ type Aggregator struct {
 	overflow int64
 	conns    connStats
 	live     map[sessKey]*liveSession
+	shapes   map[uint64]*entry // shape key → its fingerprint's entry
 
 	lastSrc    *parse.Source
 	lastFormat string
@@ -98,7 +102,8 @@ type connStats struct {
 
 // New returns an empty aggregator.
 func New(opt Options) *Aggregator {
-	a := &Aggregator{opt: opt.withDefaults(), byID: map[uint64]*entry{}, live: map[sessKey]*liveSession{}}
+	a := &Aggregator{opt: opt.withDefaults(), byID: map[uint64]*entry{}, live: map[sessKey]*liveSession{},
+		shapes: map[uint64]*entry{}}
 	fold := a.opt.FoldIdentDigits
 	a.pool.New = func() any { return &fingerprint.Fingerprinter{FoldIdentDigits: fold} }
 	return a
@@ -175,39 +180,80 @@ func (a *Aggregator) example(src *parse.Source, st *parse.Statement) Example {
 	return ex
 }
 
+// maxShapes bounds the shape → id cache.
+const maxShapes = 1 << 17
+
 // Statement adds one statement. st is not retained.
 func (a *Aggregator) Statement(src *parse.Source, st *parse.Statement) {
-	fp := a.pool.Get().(*fingerprint.Fingerprinter)
-	r := fp.Fingerprint(st.Text)
-	values := r.Values
-	for _, p := range st.Params {
-		values = fingerprint.MixString(values, p)
-	}
+	// The cheap shape pre-pass finds most statements' fingerprint id in a
+	// cache; the full normaliser runs once per shape (and always for the
+	// statements whose literals the pre-pass cannot see, such as $$…$$).
+	sh := fingerprint.ShapeOf(st.Text)
 	var sessHash uint64
 	if st.Session != "" {
 		sessHash = fingerprint.HashString(st.Session)
 	}
-
 	a.mu.Lock()
+	e, hit := a.shapes[sh.Key]
+	hit = hit && !a.opt.NoShapeCache
+	values := sh.Values
+	if hit {
+		if e == a.other {
+			a.overflow++
+		}
+	} else {
+		a.mu.Unlock()
+		fp := a.pool.Get().(*fingerprint.Fingerprinter)
+		r := fp.Fingerprint(st.Text)
+		complete := r.Literals == sh.Literals
+		if !complete {
+			values = r.Values
+		}
+		a.mu.Lock()
+		e = a.entryFor(&r)
+		if complete {
+			if len(a.shapes) >= maxShapes {
+				clear(a.shapes)
+			}
+			a.shapes[sh.Key] = e
+		}
+		a.pool.Put(fp)
+	}
+	for _, p := range st.Params {
+		values = fingerprint.MixString(values, p)
+	}
+	a.add(e, src, st, values, sessHash)
+	a.mu.Unlock()
+}
+
+func (a *Aggregator) overflowEntry() *entry {
+	if a.other == nil {
+		a.other = &entry{fp: "(other fingerprints, past the limit)"}
+	}
+	a.overflow++
+	return a.other
+}
+
+// entryFor finds or creates the entry of a fingerprint (a.mu held).
+func (a *Aggregator) entryFor(r *fingerprint.Result) *entry {
 	e := a.byID[r.ID]
 	if e == nil {
 		if len(a.byID) >= a.opt.MaxFingerprints {
-			if a.other == nil {
-				a.other = &entry{fp: "(other fingerprints, past the limit)"}
-			}
-			e = a.other
-			a.overflow++
-		} else {
-			e = &entry{id: r.ID}
-			f := r.Fingerprint
-			if len(f) > a.opt.MaxFingerprint {
-				f, e.fpCut = f[:a.opt.MaxFingerprint], true
-			}
-			e.fp = string(f)
-			a.byID[r.ID] = e
+			return a.overflowEntry()
 		}
+		e = &entry{id: r.ID}
+		f := r.Fingerprint
+		if len(f) > a.opt.MaxFingerprint {
+			f, e.fpCut = f[:a.opt.MaxFingerprint], true
+		}
+		e.fp = string(f)
+		a.byID[r.ID] = e
 	}
-	a.pool.Put(fp)
+	return e
+}
+
+// add aggregates one statement into e (a.mu held).
+func (a *Aggregator) add(e *entry, src *parse.Source, st *parse.Statement, values, sessHash uint64) {
 	a.stmts++
 	e.count++
 	if st.HasDuration {
@@ -287,7 +333,6 @@ func (a *Aggregator) Statement(src *parse.Source, st *parse.Statement) {
 			a.conns.untracked++
 		}
 	}
-	a.mu.Unlock()
 }
 
 func clamp(d, lo, hi time.Duration) time.Duration { return max(lo, min(d, hi)) }

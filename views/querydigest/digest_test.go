@@ -260,3 +260,44 @@ func TestSampleDigests(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// The shape cache is an optimisation only: with and without it every
+// fingerprint gets the same count and the same number of distinct
+// parameter sets, on every sample and on the shared logs.
+func TestShapeCacheIsTransparent(t *testing.T) {
+	files := []string{"pgbench-stderr-cut.log.gz", "pg-pgbadger.log.gz", "pg-default.log.gz", "pg-structured.csv.gz",
+		"mariadb-slow.log.gz", "mariadb-general.log.gz", "sysbench-slow-cut.log.gz", "sysbench-general-cut.log.gz",
+		"sqlalchemy-echo.log.gz", "django-debug.log.gz", "rails-activerecord.log.gz"}
+	var datas [][]byte
+	for _, f := range files {
+		datas = append(datas, testdataFile(t, f))
+	}
+	if !testing.Short() {
+		for _, f := range []string{"pgbench-stderr.log.gz", "sysbench-mariadb-slow.log.gz"} {
+			dir := os.Getenv("HOTPATH_SHARED_DATA")
+			if dir == "" {
+				_, file, _, _ := runtime.Caller(0)
+				dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
+			}
+			if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+				files = append(files, f)
+				datas = append(datas, unpacked(t, filepath.Join(dir, f)))
+			}
+		}
+	}
+	for i, data := range datas {
+		with, _ := digestBytes(t, files[i], data, Options{})
+		without, _ := digestBytes(t, files[i], data, Options{NoShapeCache: true})
+		a, b := with.Digest(), without.Digest()
+		if a.Fingerprints != b.Fingerprints || a.Statements != b.Statements {
+			t.Errorf("%s: %d/%d fingerprints, %d/%d statements", files[i], a.Fingerprints, b.Fingerprints, a.Statements, b.Statements)
+			continue
+		}
+		for _, q := range a.Queries {
+			o, ok := b.Find(q.ID)
+			if !ok || o.Count != q.Count || o.DistinctParams != q.DistinctParams || o.Total != q.Total {
+				t.Errorf("%s: %s %q: count %d/%d distinct %d/%d", files[i], q.ID, q.Fingerprint, q.Count, o.Count, q.DistinctParams, o.DistinctParams)
+			}
+		}
+	}
+}

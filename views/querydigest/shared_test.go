@@ -1,8 +1,20 @@
 package querydigest
 
 import (
+	"fmt"
+	"sort"
 	"testing"
 )
+
+// counts lists the statement count of every fingerprint, ascending.
+func counts(d Digest) string {
+	var c []int64
+	for _, q := range d.Queries {
+		c = append(c, q.Count)
+	}
+	sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
+	return fmt.Sprint(c)
+}
 
 // The full real logs of ../shared/data: the counts a user checks with grep
 // and against pgBadger / pt-query-digest (see the README there).
@@ -26,6 +38,12 @@ func TestSharedPgbench(t *testing.T) {
 			t.Logf("%6d %s", q.Count, q.Fingerprint)
 		}
 		t.Errorf("fingerprints = %d, want pgBadger's 29", d.Fingerprints)
+	}
+	// pgBadger 12's normalyzed_info (-x json) on the same file: the same 29
+	// groups with the same counts (begin 13,413 = "BEGIN;" ×13,412 + one
+	// "begin" of pgbench -i).
+	if got, want := counts(d), "[1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 5 50 13412 13412 13412 13412 13412 13412 13413]"; got != want {
+		t.Errorf("fingerprint counts %s, pgBadger's %s", got, want)
 	}
 	if ms := c.MeanSession.Milliseconds(); ms < 14 || ms > 16 {
 		t.Errorf("mean session = %v, pgBadger says 15 ms", c.MeanSession)
@@ -64,6 +82,11 @@ func TestSharedSlowLog(t *testing.T) {
 			t.Logf("%6d %s", q.Count, q.Fingerprint)
 		}
 		t.Errorf("fingerprints with identifier digits folded = %d, want pt-query-digest's 15", pd.Fingerprints)
+	}
+	// pt-query-digest 3.2.1 on the same file: the same 15 classes with the
+	// same counts once digits in identifiers are folded as it folds them.
+	if got, want := counts(pd), "[1 2 2 8 2761 2762 2763 2763 2763 2764 2764 2764 2764 2765 27648]"; got != want {
+		t.Errorf("folded fingerprint counts %s, pt-query-digest's %s", got, want)
 	}
 	if top := pd.Queries; len(top) > 0 {
 		var point Query
