@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"hotpath/parse"
 	"hotpath/views/fingerprint"
@@ -97,8 +98,8 @@ func (o SQLOptions) withDefaults() SQLOptions {
 // unit of work of each live session and aggregates per fingerprint, never
 // the statements themselves. Safe for concurrent use.
 type SQLDetector struct {
-	opt  SQLOptions
-	pool sync.Pool
+	opt   SQLOptions
+	cache *fingerprint.Cache
 
 	mu       sync.Mutex
 	sessions map[sessionKey]*window
@@ -106,6 +107,7 @@ type SQLDetector struct {
 	pairs    map[pairKey]*pairAgg
 	fps      map[uint64]*fpInfo
 	sources  map[*parse.Source]*sourceAgg
+	free     []*window
 }
 
 type sessionKey struct {
@@ -115,25 +117,33 @@ type sessionKey struct {
 
 // window is one session's current unit of work.
 type window struct {
-	last    time.Time // end of the last statement
-	n       int
-	first   uint64 // fingerprint of the first statement: the "source" query
-	byFP    map[uint64]*windowFP
-	order   []uint64
-	route   string
-	trace   string
-	connect time.Time // when the session's connection was received
+	last  time.Time // end of the last statement
+	n     int
+	fps   []windowFP // in order of first appearance: fps[:i] came before fps[i]
+	route string
+	trace string
+}
+
+// maxWindowFPs bounds the distinct fingerprints one unit of work tracks;
+// windows are small, so a linear search beats a map.
+const maxWindowFPs = 256
+
+func (w *window) find(id uint64) *windowFP {
+	for i := range w.fps {
+		if w.fps[i].id == id {
+			return &w.fps[i]
+		}
+	}
+	return nil
 }
 
 type windowFP struct {
+	id       uint64
 	n        int
 	values   [8]uint64 // distinct value hashes seen, up to 8
 	distinct int
 	time     time.Duration
-	before   uint64   // fingerprint seen just before the first of these
-	earlier  []uint64 // fingerprints seen before the first of these (≤ 16)
 	example  []string
-	params   []string
 }
 
 type nplusKey struct {
@@ -195,24 +205,25 @@ type sourceAgg struct {
 func NewSQLDetector(opt SQLOptions) *SQLDetector {
 	d := &SQLDetector{opt: opt.withDefaults(), sessions: map[sessionKey]*window{}, nplus: map[nplusKey]*nplusAgg{},
 		pairs: map[pairKey]*pairAgg{}, fps: map[uint64]*fpInfo{}, sources: map[*parse.Source]*sourceAgg{}}
-	d.pool.New = func() any { return &fingerprint.Fingerprinter{} }
+	d.cache = fingerprint.NewCache(0, false)
 	return d
 }
 
-// txWords start the statements that end a unit of work.
-var txWords = map[string]bool{"begin": true, "commit": true, "rollback": true, "end": true, "start": true, "abort": true}
-
 // isTxBoundary reports transaction control: "begin isolation level …",
-// "commit", "start transaction" …
+// "commit", "start transaction" … Fingerprints have lower-case keywords,
+// so no case folding (and no allocation) is needed.
 func isTxBoundary(fp []byte) bool {
 	w := fp
 	if i := bytes.IndexAny(w, " ;"); i >= 0 {
 		w = w[:i]
 	}
-	if len(w) > 8 {
-		return false
+	switch string(w) { // no allocation: the compiler compares in place
+	case "begin", "commit", "rollback", "end", "abort":
+		return true
+	case "start":
+		return bytes.HasPrefix(fp, []byte("start transaction"))
 	}
-	return txWords[string(bytes.ToLower(w))] && (len(w) != 5 || !bytes.HasPrefix(bytes.ToLower(fp), []byte("start ")) || bytes.Contains(bytes.ToLower(fp), []byte("transaction")))
+	return false
 }
 
 // maxFPs bounds the fingerprints the detector describes.
@@ -220,25 +231,25 @@ const maxFPs = 10_000
 
 // Statement implements views.QueryAggregator.
 func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
-	fp := d.pool.Get().(*fingerprint.Fingerprinter)
-	r := fp.Fingerprint(st.Text)
+	r := d.cache.Lookup(st.Text)
 	values := r.Values
 	for _, p := range st.Params {
 		values = fingerprint.MixString(values, p)
 	}
 	id := r.ID
-	boundary := isTxBoundary(r.Fingerprint)
-	if len(bytes.TrimSpace(bytes.Trim(r.Fingerprint, ";"))) == 0 {
+	fpb := unsafe.Slice(unsafe.StringData(r.Fingerprint), len(r.Fingerprint))
+	boundary := isTxBoundary(fpb)
+	if len(bytes.TrimSpace(bytes.Trim(fpb, ";"))) == 0 {
 		return // an empty statement (a driver's ping): nothing to learn
 	}
 	var text string
 	var isRead bool
 
 	d.mu.Lock()
-	defer func() { d.mu.Unlock(); d.pool.Put(fp) }()
+	defer d.mu.Unlock()
 	info := d.fps[id]
 	if info == nil && len(d.fps) < maxFPs {
-		text = string(r.Fingerprint)
+		text = r.Fingerprint
 		isRead = strings.HasPrefix(text, "select") && !strings.Contains(text, " for update")
 		info = &fpInfo{text: text, isRead: isRead, routes: map[string]int64{}}
 		d.fps[id] = info
@@ -300,7 +311,11 @@ func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
 			return
 		}
 		key.session = strings.Clone(key.session)
-		w = &window{first: id, byFP: map[uint64]*windowFP{}}
+		if n := len(d.free); n > 0 {
+			w, d.free = d.free[n-1], d.free[:n-1]
+		} else {
+			w = &window{}
+		}
 		d.sessions[key] = w
 	}
 	w.n++
@@ -313,28 +328,13 @@ func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
 	if tp := st.Tags["traceparent"]; tp != "" && w.trace == "" {
 		w.trace = traceIDOf(tp)
 	}
-	wf := w.byFP[id]
+	wf := w.find(id)
 	if wf == nil {
-		if len(w.byFP) >= 256 {
+		if len(w.fps) >= maxWindowFPs {
 			return
 		}
-		wf = &windowFP{}
-		if len(w.order) > 0 {
-			wf.before = w.order[len(w.order)-1]
-		}
-		for prev := range w.byFP {
-			if len(wf.earlier) == 16 {
-				break
-			}
-			wf.earlier = append(wf.earlier, prev)
-		}
-		w.byFP[id] = wf
-	}
-	if len(w.order) == 0 || w.order[len(w.order)-1] != id {
-		w.order = append(w.order, id)
-		if len(w.order) > 64 {
-			w.order = w.order[len(w.order)-64:]
-		}
+		w.fps = append(w.fps, windowFP{id: id})
+		wf = &w.fps[len(w.fps)-1]
 	}
 	wf.n++
 	wf.time += st.Duration
@@ -351,7 +351,7 @@ func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
 			wf.distinct++
 		}
 	}
-	if len(wf.example) < 3 && wf.n <= 3 {
+	if len(wf.example) < 3 && wf.n >= 2 && wf.n <= 4 { // only repeats can become evidence
 		wf.example = append(wf.example, clip(st.Text, 300)+paramSuffix(st.Params))
 	}
 	if info != nil && info.isRead {
@@ -411,11 +411,20 @@ func (d *SQLDetector) closeWindow(key sessionKey) {
 	}
 	delete(d.sessions, key)
 	d.recordBursts(d.nplus, key.src, w)
+	if len(d.free) < 1024 { // reuse: a log has a unit of work per transaction
+		for i := range w.fps {
+			w.fps[i].example = nil
+		}
+		*w = window{fps: w.fps[:0]}
+		d.free = append(d.free, w)
+	}
 }
 
 // recordBursts adds w's N+1 bursts to into.
 func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Source, w *window) {
-	for id, wf := range w.byFP {
+	for i := range w.fps {
+		wf := &w.fps[i]
+		id := wf.id
 		if wf.n < d.opt.MinRepeats || wf.distinct < 2 {
 			continue
 		}
@@ -426,9 +435,9 @@ func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Sourc
 		// transaction boundaries) does not, and one without any earlier
 		// statement shows no source at all.
 		source, sn := uint64(0), 0
-		for _, e := range wf.earlier {
-			if ew := w.byFP[e]; ew != nil && (source == 0 || ew.n < sn) {
-				source, sn = e, ew.n
+		for _, e := range w.fps[:i] {
+			if source == 0 || e.n < sn {
+				source, sn = e.id, e.n
 			}
 		}
 		if source == 0 || wf.n < d.opt.MinRepeats*sn {

@@ -1,0 +1,43 @@
+package detect_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hotpath/parse"
+	"hotpath/parse/sqllog"
+	"hotpath/views"
+	"hotpath/views/detect"
+	"hotpath/views/querydigest"
+)
+
+// BenchmarkPgbenchReport measures ingest + digest, then with the SQL
+// detectors too, on the shared pgbench log (skipped when it is absent):
+// detection must stay within 1.5× of ingest alone.
+func BenchmarkPgbenchReport(b *testing.B) {
+	path := filepath.Join("..", "..", "..", "shared", "data", "pgbench-stderr.log.gz")
+	if p := os.Getenv("HOTPATH_SHARED_DATA"); p != "" {
+		path = filepath.Join(p, "pgbench-stderr.log.gz")
+	}
+	if _, err := os.Stat(path); err != nil {
+		b.Skip("shared pgbench log not present")
+	}
+	for _, mode := range []string{"digest", "digest+detect"} {
+		b.Run(mode, func(b *testing.B) {
+			for b.Loop() {
+				qs := []views.QueryAggregator{querydigest.New(querydigest.Options{})}
+				if mode != "digest" {
+					qs = append(qs, detect.NewSQLDetector(detect.SQLOptions{}))
+				}
+				c := views.NewCollector(qs...)
+				in := parse.Expand([]string{path}, strings.NewReader(""))[0]
+				if err := parse.Load(context.Background(), in, sqllog.Formats(), c, parse.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
