@@ -104,7 +104,7 @@ func Build(c *Collector, opt Options) *Views {
 	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
 	v.Goroutines = c.GoroutineStats()
 	v.Stalls = c.Stalls()
-	found = append(found, detect.StallFindings(v.Stalls, "asyncio-log")...)
+	found = append(found, detect.StallFindings(v.Stalls, "asyncio-log", taskResolver(v.Traces))...)
 	found = append(found, detect.TraceFindings(traces.AllRequests(v.Traces), opt.SQL)...)
 	v.Findings = detect.Rank(detect.DropExplained(detect.Correlate(found)))
 	return v
@@ -116,4 +116,28 @@ func (v *Views) HotspotsErrOrNil() error {
 		return nil
 	}
 	return v.HotspotsErr
+}
+
+// taskResolver joins asyncio task names (in event-loop logs) to the requests
+// whose server spans carry them as asyncio.task.name.
+func taskResolver(ts []*traces.Trace) detect.TaskResolver {
+	byTask := map[string]*traces.Request{}
+	for _, r := range traces.AllRequests(ts) {
+		if r.Root == nil {
+			continue
+		}
+		if task := r.Root.Attrs["asyncio.task.name"]; task != "" {
+			byTask[task] = r
+		}
+	}
+	if len(byTask) == 0 {
+		return nil
+	}
+	return func(task string) (detect.Location, string, bool) {
+		r, ok := byTask[task]
+		if !ok {
+			return detect.Location{}, "", false
+		}
+		return detect.Location{Function: r.Root.CodeFunc, File: r.Root.CodeFile, Line: r.Root.CodeLine, Route: r.Route}, r.Trace.ID, true
+	}
 }

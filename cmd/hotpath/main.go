@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"runtime"
 	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -34,6 +35,7 @@ import (
 	"hotpath/views/detect"
 	"hotpath/views/querydigest"
 	"hotpath/views/report"
+	"hotpath/views/termsafe"
 )
 
 func main() {
@@ -67,6 +69,13 @@ type config struct {
 	keysFile      string
 	demo          bool
 	pprofOut      string
+	failOn        string
+	nplus1Min     int
+	dupMin        int
+	unitGap       time.Duration
+	slowMean      time.Duration
+	samplePeriod  time.Duration
+	cpuShare      float64
 }
 
 func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
@@ -88,6 +97,14 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.keysFile, "keys", "", "JSON file of key bindings, action → keys (default: $XDG_CONFIG_HOME/hotpath/keys.json if it exists)")
 	fs.StringVar(&cfg.pprofOut, "pprof-out", "", "write the blocking profiles derived from Go execution traces into this directory as .pb.gz (report only)")
 	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command)")
+	fs.StringVar(&cfg.failOn, "fail-on", "", "report only: exit 3 when a finding is at least this severe (critical, high, medium, low, info) — a CI gate")
+	def := views.DefaultOptions()
+	fs.IntVar(&cfg.nplus1Min, "nplus1-min", def.SQL.MinRepeats, "n_plus_one: statements of one fingerprint with differing parameters in one unit of work or under one parent span")
+	fs.IntVar(&cfg.dupMin, "duplicate-min", def.SQL.MinDuplicates, "cacheable_duplicate: executions of one read with the same parameters")
+	fs.DurationVar(&cfg.unitGap, "unit-gap", def.SQL.WindowGap, "SQL logs: silence on a session that ends a unit of work (transactions and disconnections end it too)")
+	fs.DurationVar(&cfg.slowMean, "slow-mean", def.SQL.SlowMean, "slow_query: mean duration that makes a fingerprint slow (p95 threshold is 2.5×)")
+	fs.DurationVar(&cfg.samplePeriod, "sample-period", def.Profile.SamplePeriod, "folded stacks: time one sample stands for (py-spy's default rate is 100 Hz)")
+	fs.Float64Var(&cfg.cpuShare, "cpu-hotspot-share", def.Profile.CPUHotspotShare, "cpu_hotspot: share of CPU time under one application function")
 	return fs
 }
 
@@ -151,6 +168,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func (c config) viewOptions() (views.Options, error) {
 	opt := views.DefaultOptions()
+	opt.SQL.MinRepeats, opt.SQL.MinDuplicates, opt.SQL.WindowGap = c.nplus1Min, c.dupMin, c.unitGap
+	opt.SQL.SlowMean, opt.SQL.SlowP95 = c.slowMean, c.slowMean*5/2
+	opt.Profile.SamplePeriod, opt.Profile.CPUHotspotShare = c.samplePeriod, c.cpuShare
+	if c.failOn != "" {
+		if _, ok := detect.ParseSeverity(c.failOn); !ok {
+			return opt, fmt.Errorf("-fail-on %q: want critical, high, medium, low or info", c.failOn)
+		}
+	}
 	opt.Hotspots.SampleType = c.sampleIndex
 	opt.Hotspots.NodeCount = c.nodecount
 	var err error
@@ -223,6 +248,15 @@ func runReport(cfg config, opt views.Options, inputs []*parse.Input, collector *
 	if loaded == 0 {
 		fmt.Fprintf(stderr, "hotpath: none of the %d inputs could be loaded\n", len(inputs))
 		return 1
+	}
+	if cfg.failOn != "" {
+		gate, _ := detect.ParseSeverity(cfg.failOn)
+		for _, f := range v.Findings {
+			if f.Severity >= gate {
+				fmt.Fprintf(stderr, "hotpath: failing (-fail-on %s): finding %d is %s: %s\n", cfg.failOn, f.Rank, f.Severity, termsafe.String(f.Title))
+				return 3
+			}
+		}
 	}
 	return 0
 }

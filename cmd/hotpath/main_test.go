@@ -394,3 +394,26 @@ func TestReportMarkdownAndText(t *testing.T) {
 		t.Errorf("bad format: exit %d, %s", code, errs)
 	}
 }
+
+func TestFailOnGatesCI(t *testing.T) {
+	pg := "../../testdata/scenarios/goshop/postgres.log.gz" // a planted slow query: critical
+	for _, tc := range []struct {
+		gate string
+		code int
+	}{{"critical", 3}, {"high", 3}, {"", 0}} {
+		args := []string{"report", "-format", "json"}
+		if tc.gate != "" {
+			args = append(args, "-fail-on", tc.gate)
+		}
+		_, errs, code := runHotpath(t, append(args, pg)...)
+		if code != tc.code {
+			t.Errorf("-fail-on %q: exit %d, want %d (%s)", tc.gate, code, tc.code, errs)
+		}
+		if tc.code == 3 && !strings.Contains(errs, "slow query") {
+			t.Errorf("-fail-on %q does not say which finding failed: %s", tc.gate, errs)
+		}
+	}
+	if _, _, code := runHotpath(t, "report", "-fail-on", "severe", pg); code != 2 {
+		t.Errorf("bad -fail-on: exit %d, want 2", code)
+	}
+}

@@ -42,6 +42,16 @@ func (s Severity) String() string {
 	return [...]string{"info", "low", "medium", "high", "critical"}[s]
 }
 
+// ParseSeverity reads a severity's name.
+func ParseSeverity(s string) (Severity, bool) {
+	for sv := Info; sv <= Critical; sv++ {
+		if sv.String() == strings.ToLower(s) {
+			return sv, true
+		}
+	}
+	return Info, false
+}
+
 // SeverityOf applies DESIGN.md's thresholds: critical ≥ 25 %, high ≥ 10 %,
 // medium ≥ 2 %, low below; info when nothing is avoidable.
 func SeverityOf(share float64, avoidable time.Duration) Severity {
@@ -122,11 +132,16 @@ type Finding struct {
 	Evidence       []Evidence
 	Recommendation string
 
-	// Computed by Rank.
-	Share      float64
-	Severity   Severity
-	Confidence string
-	Rank       int
+	// Computed by Rank: Observed becomes the one denominator of the
+	// dataset (its Basis says what it measures); OwnObserved keeps the
+	// finding's own source's figure.
+	Basis       string
+	OwnObserved time.Duration
+	OwnBasis    string
+	Share       float64
+	Severity    Severity
+	Confidence  string
+	Rank        int
 }
 
 // Sources lists the distinct sources that testify, in order of first use.
@@ -317,22 +332,63 @@ func DropExplained(fs []*Finding) []*Finding {
 	return out
 }
 
-// Rank computes share, severity and confidence, then orders findings by
-// avoidable share, then confidence, then count, and numbers them.
+// basisOrder ranks what an observed time measures: request time (traces)
+// is what users wait for, then statement time (SQL logs), sampled time
+// (profiles), event-loop time (loop logs).
+var basisOrder = []string{"request time", "statement time", "sampled time", "event-loop time"}
+
+// basisOf says what a finding's own observed time measures, from the format
+// of its first evidence.
+func basisOf(f *Finding) string {
+	if len(f.Evidence) == 0 {
+		return "sampled time"
+	}
+	switch src := f.Evidence[0].Source; {
+	case src == "spans" || strings.HasSuffix(src, "-json") && src != "postgres-json" || src == "chrome-trace" || src == "go-trace":
+		return "request time"
+	case src == "pprof" || src == "folded" || src == "speedscope":
+		return "sampled time"
+	case src == "asyncio-log":
+		return "event-loop time"
+	}
+	return "statement time"
+}
+
+// Rank puts every finding on one scale: the observed time of the most
+// telling basis present (request time when traces were loaded, else
+// statement time, …) is the denominator of every share, so that order by
+// share is order by avoidable time. Severity follows the share, confidence
+// the number of independent sources; ties go to the more certain finding.
 func Rank(fs []*Finding) []*Finding {
+	denom := map[string]time.Duration{}
 	for _, f := range fs {
-		if f.Observed > 0 {
-			f.Share = float64(f.Avoidable) / float64(f.Observed)
+		b := basisOf(f)
+		denom[b] = max(denom[b], f.Observed)
+	}
+	var global time.Duration
+	var basis string
+	for _, b := range basisOrder {
+		if denom[b] > 0 {
+			global, basis = denom[b], b
+			break
 		}
-		f.Share = min(f.Share, 1)
+	}
+	for _, f := range fs {
+		f.OwnObserved, f.OwnBasis = f.Observed, basisOf(f)
+		if global > 0 {
+			f.Observed, f.Basis = global, basis
+		}
+		if f.Observed > 0 {
+			f.Share = min(float64(f.Avoidable)/float64(f.Observed), 1)
+		}
 		f.Severity = SeverityOf(f.Share, f.Avoidable)
 		f.Confidence = confidenceOf(len(f.Sources()))
 	}
 	conf := map[string]int{"high": 3, "medium": 2, "low": 1}
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
-		if a.Share != b.Share {
-			return a.Share > b.Share
+		if a.Avoidable != b.Avoidable {
+			return a.Avoidable > b.Avoidable
 		}
 		if conf[a.Confidence] != conf[b.Confidence] {
 			return conf[a.Confidence] > conf[b.Confidence]

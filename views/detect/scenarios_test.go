@@ -75,7 +75,10 @@ func TestPlantedProblemsFromSingleSources(t *testing.T) {
 		{"pyshop pg n+1", []string{pyshop + "postgres.log.gz"}, detect.NPlusOne, []string{"order_items", "/orders"}, detect.Medium},
 		{"pyshop pg cacheable", []string{pyshop + "postgres.log.gz"}, detect.CacheableDuplicate, []string{"settings"}, detect.Low},
 		{"pyshop pg no pool", []string{pyshop + "postgres.log.gz"}, detect.NoConnectionPool, nil, detect.Medium},
-		{"pyshop asyncio blocking", []string{pyshop + "asyncio.log"}, detect.BlockingIOInAsync, []string{"_handle_request"}, detect.Medium},
+		{"pyshop asyncio blocking", []string{pyshop + "asyncio.log"}, detect.BlockingIOInAsync, nil, detect.Medium},
+		// The loop log names aiohttp's handler task; the spans' asyncio.task.name
+		// joins it to the request: /report, report_blocking.
+		{"pyshop asyncio+spans blocking", []string{pyshop + "asyncio.log", pyshop + "spans.otlp.jsonl.gz"}, detect.BlockingIOInAsync, []string{"report_blocking", "/report"}, detect.Medium},
 		{"pyshop asyncio unclosed", []string{pyshop + "asyncio.log"}, detect.HTTPClientChurn, []string{"fetch_rate_leaky", "app.py:146"}, detect.Info},
 		{"pyshop profile blocking", []string{pyshop + "profile.folded"}, detect.BlockingIOInAsync, []string{"fx_rate_sync"}, detect.Low},
 		{"pyshop profile lazy load", []string{pyshop + "profile.folded"}, detect.NPlusOne, []string{"render_orders"}, detect.Low},

@@ -171,7 +171,7 @@ type pairAgg struct {
 	count   int64
 	time    time.Duration
 	example string
-	route   string
+	routes  map[string]int64 // up to 4 routes that ran it
 }
 
 type fpInfo struct {
@@ -196,8 +196,10 @@ type sourceAgg struct {
 	setup       time.Duration // measured connect time (received → authorized)
 	setupN      int64
 	received    map[string]time.Time
-	stmts       map[string]int // statements per live session
-	short       int64          // sessions closed after ≤ ShortSession statements
+	stmts       map[string]int    // statements per live session
+	sessRoute   map[string]string // first route tag per live session
+	shortRoutes map[string]int64  // routes of the short sessions
+	short       int64             // sessions closed after ≤ ShortSession statements
 	first, last time.Time
 }
 
@@ -296,6 +298,11 @@ func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
 	} else if len(sa.stmts) < d.opt.MaxSessions {
 		sa.stmts[strings.Clone(st.Session)] = 1
 	}
+	if route != "" {
+		if _, ok := sa.sessRoute[st.Session]; !ok && len(sa.sessRoute) < d.opt.MaxSessions {
+			sa.sessRoute[strings.Clone(st.Session)] = strings.Clone(route)
+		}
+	}
 	key := sessionKey{src, st.Session}
 	if boundary {
 		d.closeWindow(key)
@@ -358,12 +365,20 @@ func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
 		pk := pairKey{id, values, src}
 		pa := d.pairs[pk]
 		if pa == nil && len(d.pairs) < d.opt.MaxPairs {
-			pa = &pairAgg{example: clip(st.Text, 300) + paramSuffix(st.Params), route: strings.Clone(route)}
+			pa = &pairAgg{example: clip(st.Text, 300) + paramSuffix(st.Params)}
 			d.pairs[pk] = pa
 		}
 		if pa != nil {
 			pa.count++
 			pa.time += st.Duration
+			if route != "" {
+				if pa.routes == nil {
+					pa.routes = map[string]int64{}
+				}
+				if _, ok := pa.routes[route]; ok || len(pa.routes) < 4 {
+					pa.routes[strings.Clone(route)]++
+				}
+			}
 		}
 	}
 }
@@ -394,7 +409,7 @@ func traceIDOf(tp string) string {
 func (d *SQLDetector) source(src *parse.Source) *sourceAgg {
 	sa := d.sources[src]
 	if sa == nil {
-		sa = &sourceAgg{received: map[string]time.Time{}, stmts: map[string]int{}}
+		sa = &sourceAgg{received: map[string]time.Time{}, stmts: map[string]int{}, sessRoute: map[string]string{}, shortRoutes: map[string]int64{}}
 		if src != nil {
 			sa.format = src.Format()
 		}
@@ -499,8 +514,12 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 			delete(sa.stmts, ev.Session)
 			if n <= d.opt.ShortSession {
 				sa.short++
+				if r := sa.sessRoute[ev.Session]; r != "" && len(sa.shortRoutes) < 64 {
+					sa.shortRoutes[r]++
+				}
 			}
 		}
+		delete(sa.sessRoute, ev.Session)
 		d.closeWindow(sessionKey{src, ev.Session})
 	}
 }
@@ -592,7 +611,7 @@ func (d *SQLDetector) duplicateFindings() []*Finding {
 		time         time.Duration
 		avoid        time.Duration
 		example      string
-		route        string
+		routes       map[string]int64
 		src          *parse.Source
 	}
 	byFP := map[uint64]*agg{}
@@ -602,8 +621,11 @@ func (d *SQLDetector) duplicateFindings() []*Finding {
 		}
 		a := byFP[k.fp]
 		if a == nil {
-			a = &agg{src: k.src, example: p.example, route: p.route}
+			a = &agg{src: k.src, example: p.example, routes: map[string]int64{}}
 			byFP[k.fp] = a
+		}
+		for r, n := range p.routes {
+			a.routes[r] += n
 		}
 		a.count += p.count
 		a.pairs++
@@ -625,8 +647,8 @@ func (d *SQLDetector) duplicateFindings() []*Finding {
 				What: fmt.Sprintf("%d executions with identical parameters (≥ %d each)", a.count, d.opt.MinDuplicates)}},
 			Recommendation: "Cache the result (per request, or in-process with a TTL, or Redis) and invalidate it on write; settings and profiles rarely change between requests.",
 		}
-		if a.route != "" {
-			f.Locations = []Location{{Route: a.route}}
+		if r := topRoute(a.routes); r != "" {
+			f.Locations = []Location{{Route: r}}
 		}
 		out = append(out, f)
 	}
@@ -667,8 +689,14 @@ func (d *SQLDetector) poolFindings() []*Finding {
 		if sa.closed > 0 && sa.sessionTime > 0 {
 			what += fmt.Sprintf("; sessions last %s on average", fmtDur(sa.sessionTime/time.Duration(sa.closed)))
 		}
+		var locs []Location
+		if r := topRoute(sa.shortRoutes); r != "" {
+			locs = []Location{{Route: r}}
+			what += fmt.Sprintf("; most served %s (%d)", r, sa.shortRoutes[r])
+		}
 		out = append(out, &Finding{
 			Kind:      NoConnectionPool,
+			Locations: locs,
 			Title:     fmt.Sprintf("a new database connection per unit of work: %d short-lived connections", churn),
 			Count:     churn,
 			Avoidable: avoid, Observed: max(observed, avoid), Formula: formula,

@@ -9,10 +9,17 @@ import (
 	"hotpath/parse"
 )
 
+// TaskResolver names the request an asyncio task served (from spans that
+// carry asyncio.task.name); ok is false when no span knows the task.
+type TaskResolver func(task string) (loc Location, traceID string, ok bool)
+
 // StallFindings reads event-loop logs: slow callbacks (the loop was blocked)
 // become blocking_io_in_async, unclosed aiohttp sessions and connectors
-// become http_client_churn evidence. source names the format.
-func StallFindings(stalls []*parse.Stall, source string) []*Finding {
+// become http_client_churn evidence. source names the format. A slow
+// callback names the task's coroutine, often the framework's request
+// handler; resolve (may be nil) joins the task to the request it served,
+// so the finding names the route and handler instead.
+func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) []*Finding {
 	if len(stalls) == 0 {
 		return nil
 	}
@@ -24,6 +31,7 @@ func StallFindings(stalls []*parse.Stall, source string) []*Finding {
 		examples  []string
 		kind      parse.StallKind
 		unclosedC int64
+		traces    []string
 	}
 	groups := map[string]*group{}
 	var first, last time.Time
@@ -41,11 +49,25 @@ func StallFindings(stalls []*parse.Stall, source string) []*Finding {
 			kind = parse.StallUnclosedClient
 		}
 		loc := Location{Function: s.Coroutine, File: s.File, Line: s.Line}
+		var traceID string
+		if kind == parse.StallSlowCallback && resolve != nil && s.Task != "" {
+			if rl, tid, ok := resolve(s.Task); ok {
+				loc, traceID = rl, tid
+			}
+		}
+		if kind == parse.StallSlowCallback && loc.Route == "" && pythonLibraryFile(loc.File) {
+			// The framework's handler is no call site: say only that the
+			// loop stalled, and let profiles name the function.
+			loc = Location{}
+		}
 		key := string(kind) + "|" + loc.String()
 		g := groups[key]
 		if g == nil {
 			g = &group{loc: loc, kind: kind}
 			groups[key] = g
+		}
+		if traceID != "" && len(g.traces) < 5 {
+			g.traces = append(g.traces, traceID)
 		}
 		if s.Kind == parse.StallUnclosedConn {
 			g.unclosedC++
@@ -89,6 +111,12 @@ func StallFindings(stalls []*parse.Stall, source string) []*Finding {
 		if g.loc.File != "" {
 			where += " (" + filepath.Base(g.loc.File) + fmt.Sprintf(":%d)", g.loc.Line)
 		}
+		if g.loc.Route != "" {
+			where = g.loc.Route + " " + where
+		}
+		if where == "" {
+			where = "tasks no span names"
+		}
 		switch g.kind {
 		case parse.StallSlowCallback:
 			f := &Finding{
@@ -101,9 +129,10 @@ func StallFindings(stalls []*parse.Stall, source string) []*Finding {
 					What: fmt.Sprintf("%d 'Executing … took' warnings, %s in all", g.n, fmtDur(g.total))}},
 				Recommendation: "Find the blocking call inside the coroutine (time.sleep, requests/urllib, open().read(), a sync DB driver) and use its async equivalent or asyncio.to_thread.",
 			}
-			if g.loc.Function != "" {
+			if g.loc != (Location{}) {
 				f.Locations = []Location{g.loc}
 			}
+			f.TraceIDs = g.traces
 			out = append(out, f)
 		default:
 			f := &Finding{
