@@ -105,7 +105,9 @@ func Build(c *Collector, opt Options) *Views {
 	v.Goroutines = c.GoroutineStats()
 	v.Stalls = c.Stalls()
 	found = append(found, detect.StallFindings(v.Stalls, "asyncio-log", taskResolver(v.Traces))...)
-	found = append(found, detect.TraceFindings(traces.AllRequests(v.Traces), opt.SQL)...)
+	reqs := traces.AllRequests(v.Traces)
+	found = append(found, detect.TraceFindings(reqs, opt.SQL)...)
+	detect.LocateByFingerprint(found, reqs)
 	v.Findings = detect.Rank(detect.DropExplained(detect.Correlate(found)))
 	return v
 }

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,7 +48,8 @@ const usage = `hotpath — where does the time go, and why?
 Usage:
   hotpath [flags] INPUT...            open the TUI on files, directories, - (stdin) or pprof URLs
   hotpath report [flags] INPUT...     print the same views as text, md or json
-  hotpath demo [flags]                open the TUI on the built-in demo data
+  hotpath demo [flags] [goshop|pyshop] open the TUI on built-in demo data recorded from real
+                                      services (default: a small Go workload's profiles)
 
 INPUT is a file (format sniffed from its content; gzip/zstd undone), a
 directory (every file inside), - for stdin, or an http(s) URL such as
@@ -96,7 +98,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.theme, "theme", "auto", "TUI colours: dark, light, or auto (from the terminal's background); NO_COLOR turns colour off")
 	fs.StringVar(&cfg.keysFile, "keys", "", "JSON file of key bindings, action → keys (default: $XDG_CONFIG_HOME/hotpath/keys.json if it exists)")
 	fs.StringVar(&cfg.pprofOut, "pprof-out", "", "write the blocking profiles derived from Go execution traces into this directory as .pb.gz (report only)")
-	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command)")
+	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command); a name after it picks goshop or pyshop")
 	fs.StringVar(&cfg.failOn, "fail-on", "", "report only: exit 3 when a finding is at least this severe (critical, high, medium, low, info) — a CI gate")
 	def := views.DefaultOptions()
 	fs.IntVar(&cfg.nplus1Min, "nplus1-min", def.SQL.MinRepeats, "n_plus_one: statements of one fingerprint with differing parameters in one unit of work or under one parent span")
@@ -147,7 +149,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var inputs []*parse.Input
 	switch {
 	case cmd == "demo" || cfg.demo:
-		inputs = demo.Inputs()
+		// `hotpath demo [NAME]`, `hotpath report -demo [NAME]`
+		name := ""
+		if len(inputsArgs) > 1 {
+			fmt.Fprintln(stderr, "hotpath: demo takes at most one name:", strings.Join(demo.Names, ", "))
+			return 2
+		} else if len(inputsArgs) == 1 {
+			name = inputsArgs[0]
+		}
+		if inputs, err = demo.Inputs(name); err != nil {
+			fmt.Fprintln(stderr, "hotpath:", err)
+			return 2
+		}
 	case len(inputsArgs) == 0:
 		fs.Usage()
 		return 2

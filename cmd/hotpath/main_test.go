@@ -417,3 +417,41 @@ func TestFailOnGatesCI(t *testing.T) {
 		t.Errorf("bad -fail-on: exit %d, want 2", code)
 	}
 }
+
+// TestNamedDemos: the two recorded services show every finding kind
+// between them, each at the code location the scenario planted it.
+func TestNamedDemos(t *testing.T) {
+	for name, want := range map[string][][2]string{
+		"goshop": {{"slow_query", ""}, {"n_plus_one", "ordersNPlusOne"}, {"no_connection_pool", "stockNewConn"},
+			{"http_client_churn", "ratesNewTransport"}, {"lock_contention", "appendAuditLocked"}, {"cpu_hotspot", "priceQuote"}},
+		"pyshop": {{"n_plus_one", "render_orders"}, {"no_connection_pool", "stock_nopool"}, {"blocking_io_in_async", "report_blocking"},
+			{"http_client_churn", "fetch_rate"}, {"cacheable_duplicate", ""}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, errs, code := reportJSON(t, "-demo", name)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			for _, w := range want {
+				found := false
+				for _, f := range r.Findings {
+					if f.Kind != w[0] {
+						continue
+					}
+					for _, l := range f.Locations {
+						if strings.Contains(l.Function, w[1]) {
+							found = true
+						}
+					}
+					found = found || (w[1] == "" && len(f.Locations) == 0) || w[1] == ""
+				}
+				if !found {
+					t.Errorf("%s: no %s finding at %s", name, w[0], w[1])
+				}
+			}
+		})
+	}
+	if _, errs, code := runHotpath(t, "report", "-demo", "nosuch"); code != 2 || !strings.Contains(errs, "goshop") {
+		t.Errorf("unknown demo: exit %d, %s", code, errs)
+	}
+}

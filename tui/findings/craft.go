@@ -166,8 +166,8 @@ func (m *Model) Selection() (string, bool) {
 	if f.Fingerprint != "" {
 		fmt.Fprintf(&b, "- query: `%s`\n", f.Fingerprint)
 	}
-	fmt.Fprintf(&b, "- avoidable: %s = %s of %s observed\n", views.FormatDuration(f.Avoidable),
-		views.FormatShare(f.Share), views.FormatDuration(f.Observed))
+	fmt.Fprintf(&b, "- avoidable: %s = %s of %s %s\n", views.FormatDuration(f.Avoidable),
+		views.FormatShare(f.Share), views.FormatDuration(f.Observed), observedLabel(f))
 	if f.Formula != "" {
 		fmt.Fprintf(&b, "- formula: %s\n", f.Formula)
 	}

@@ -170,7 +170,7 @@ func (m *Model) detail(w, h int) string {
 	if f.Fingerprint != "" {
 		add(plain, "query: "+f.Fingerprint)
 	}
-	add(st.Header, fmt.Sprintf("avoidable %s = %s of %s observed", views.FormatDuration(f.Avoidable), views.FormatShare(f.Share), views.FormatDuration(f.Observed)))
+	add(st.Header, fmt.Sprintf("avoidable %s = %s of %s %s", views.FormatDuration(f.Avoidable), views.FormatShare(f.Share), views.FormatDuration(f.Observed), observedLabel(f)))
 	add(st.Dim, f.Formula)
 	for _, e := range f.Evidence {
 		add(st.Header, "evidence ("+e.Source+")")
@@ -200,4 +200,12 @@ func wrap(s string, w int) string {
 		return s
 	}
 	return lipgloss.NewStyle().Width(w).Render(s)
+}
+
+// observedLabel says what the share's denominator measures.
+func observedLabel(f *detect.Finding) string {
+	if f.Basis == "" {
+		return "observed"
+	}
+	return f.Basis + " observed"
 }

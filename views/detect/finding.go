@@ -332,11 +332,6 @@ func DropExplained(fs []*Finding) []*Finding {
 	return out
 }
 
-// basisOrder ranks what an observed time measures: request time (traces)
-// is what users wait for, then statement time (SQL logs), sampled time
-// (profiles), event-loop time (loop logs).
-var basisOrder = []string{"request time", "statement time", "sampled time", "event-loop time"}
-
 // basisOf says what a finding's own observed time measures, from the format
 // of its first evidence.
 func basisOf(f *Finding) string {
@@ -354,23 +349,19 @@ func basisOf(f *Finding) string {
 	return "statement time"
 }
 
-// Rank puts every finding on one scale: the observed time of the most
-// telling basis present (request time when traces were loaded, else
-// statement time, …) is the denominator of every share, so that order by
-// share is order by avoidable time. Severity follows the share, confidence
-// the number of independent sources; ties go to the more certain finding.
+// Rank puts every finding on one scale: the largest observed time of the
+// loaded sources (request time from traces, statement time from logs,
+// sampled time from profiles, whichever covers most) is the denominator of
+// every share, so that order by share is order by avoidable time and no
+// short source inflates a share past what the whole run shows. Severity
+// follows the share, confidence the number of independent sources; ties go
+// to the more certain finding.
 func Rank(fs []*Finding) []*Finding {
-	denom := map[string]time.Duration{}
-	for _, f := range fs {
-		b := basisOf(f)
-		denom[b] = max(denom[b], f.Observed)
-	}
 	var global time.Duration
 	var basis string
-	for _, b := range basisOrder {
-		if denom[b] > 0 {
-			global, basis = denom[b], b
-			break
+	for _, f := range fs {
+		if f.Observed > global {
+			global, basis = f.Observed, basisOf(f)
 		}
 	}
 	for _, f := range fs {

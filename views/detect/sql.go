@@ -241,8 +241,8 @@ func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
 	id := r.ID
 	fpb := unsafe.Slice(unsafe.StringData(r.Fingerprint), len(r.Fingerprint))
 	boundary := isTxBoundary(fpb)
-	if len(bytes.TrimSpace(bytes.Trim(fpb, ";"))) == 0 {
-		return // an empty statement (a driver's ping): nothing to learn
+	if t := bytes.TrimSpace(bytes.Trim(fpb, ";")); len(t) == 0 || bytes.HasPrefix(t, []byte("--")) || bytes.HasPrefix(t, []byte("/*")) {
+		return // an empty statement or a lone comment (a driver's ping): nothing to learn
 	}
 	var text string
 	var isRead bool

@@ -278,3 +278,76 @@ func first(xs []string) string {
 	}
 	return xs[0]
 }
+
+// LocateByFingerprint gives findings that know only a query (a slow query
+// or a duplicate read from a SQL log) the code location and route of the
+// spans that ran the same fingerprint: the join DESIGN.md calls correlation
+// by fingerprint. It adds the spans as evidence.
+func LocateByFingerprint(fs []*Finding, reqs []*traces.Request) {
+	need := map[string]bool{}
+	for _, f := range fs {
+		if f.Fingerprint != "" && !hasFunction(f) {
+			need[f.Fingerprint] = true
+		}
+	}
+	if len(need) == 0 {
+		return
+	}
+	type site struct {
+		loc  Location
+		n    int
+		time time.Duration
+	}
+	sites := map[string]map[Location]*site{}
+	var fp fingerprint.Fingerprinter
+	for _, r := range reqs {
+		traces.Walk(r.Node, func(n *traces.Node) bool {
+			sp := n.Span
+			if sp.Category != parse.CatDB || sp.DBStatement == "" || sp.CodeFunc == "" {
+				return true
+			}
+			text := string(fp.Fingerprint(sp.DBStatement).Fingerprint)
+			if !need[text] {
+				return true
+			}
+			loc := Location{Function: sp.CodeFunc, File: sp.CodeFile, Line: sp.CodeLine, Route: r.Route}
+			if sites[text] == nil {
+				sites[text] = map[Location]*site{}
+			}
+			s := sites[text][loc]
+			if s == nil {
+				s = &site{loc: loc}
+				sites[text][loc] = s
+			}
+			s.n++
+			s.time += sp.Duration
+			return true
+		})
+	}
+	for _, f := range fs {
+		if f.Fingerprint == "" || hasFunction(f) {
+			continue
+		}
+		var best *site
+		for _, s := range sites[f.Fingerprint] {
+			if best == nil || s.n > best.n || s.n == best.n && s.loc.String() < best.loc.String() {
+				best = s
+			}
+		}
+		if best == nil {
+			continue
+		}
+		f.Locations = mergeLocation(f.Locations, best.loc)
+		f.Evidence = append(f.Evidence, Evidence{Source: "spans", Count: int64(best.n), Time: best.time,
+			What: fmt.Sprintf("%d db spans of the same fingerprint, %s in all, ran at %s", best.n, fmtDur(best.time), best.loc)})
+	}
+}
+
+func hasFunction(f *Finding) bool {
+	for _, l := range f.Locations {
+		if l.Function != "" {
+			return true
+		}
+	}
+	return false
+}

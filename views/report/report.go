@@ -70,8 +70,9 @@ type Finding struct {
 	Count           int64      `json:"count"`
 	Recommendation  string     `json:"recommendation"`
 	// Added fields: the denominator of share, and each source's testimony.
-	ObservedMS float64    `json:"observed_ms"`
-	Evidence   []Evidence `json:"evidence,omitempty"`
+	ObservedMS    float64    `json:"observed_ms"`
+	ObservedBasis string     `json:"observed_basis,omitempty"`
+	Evidence      []Evidence `json:"evidence,omitempty"`
 }
 
 // Evidence is one source's testimony for a finding.
@@ -173,7 +174,7 @@ func finding(f *detect.Finding) Finding {
 		Rank: f.Rank, ID: f.ID(), Kind: string(f.Kind), Severity: f.Severity.String(), Confidence: f.Confidence,
 		Title: f.Title, AvoidableMS: ms(f.Avoidable), Share: f.Share, Formula: f.Formula,
 		EvidenceSources: f.Sources(), Locations: []Location{}, Fingerprint: f.Fingerprint, Count: f.Count,
-		Recommendation: f.Recommendation, ObservedMS: ms(f.Observed),
+		Recommendation: f.Recommendation, ObservedMS: ms(f.Observed), ObservedBasis: f.Basis,
 	}
 	for _, l := range f.Locations {
 		out.Locations = append(out.Locations, Location{Function: l.Function, File: l.File, Line: l.Line, Route: l.Route})
