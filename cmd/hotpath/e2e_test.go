@@ -169,3 +169,30 @@ func TestE2EColoursWithoutNoColor(t *testing.T) {
 	}
 	s.send("q")
 }
+
+// TestE2EFindingLinks: a finding's anchors open in the other panes — its
+// query in Queries (Q), an example request's waterfall in Traces (T), its
+// function in Hotspots (enter) — on the recorded Go service.
+func TestE2EFindingLinks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	s := startTmux(t, 100, 30, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo goshop")
+	s.waitFor("6/6 sources")
+	s.waitFor("slow query: select id, kind from events where ref = ?")
+	s.send("Q")
+	s.waitFor("fingerprint ")
+	s.waitFor("select id, kind from events where ref = ?")
+	s.send("1")
+	s.send("j", "T")
+	screen := s.waitFor("GET /orders")
+	if !strings.Contains(screen, "select name from customers where") {
+		t.Errorf("the N+1 request's waterfall lacks its repeated statement:\n%s", screen)
+	}
+	s.send("1")
+	s.waitFor("appendAuditLocked")
+	s.send("j", "j", "j", "Enter")
+	s.waitFor("Callers and callees of main.(*server).appendAuditLocked")
+	s.send("q")
+}

@@ -77,6 +77,10 @@ type Selector interface {
 // callers and callees.
 type ShowFunction struct{ Name string }
 
+// ShowTrace asks the Traces pane to open the waterfall of the request of
+// one trace.
+type ShowTrace struct{ TraceID string }
+
 // ShowQuery asks the Queries pane to open one fingerprint, by query id or,
 // when ID is empty, by its normalised text.
 type ShowQuery struct{ ID, Fingerprint string }

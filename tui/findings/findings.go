@@ -32,12 +32,15 @@ type Model struct {
 	width    int
 	height   int
 	scroll   int // first line of the evidence shown
+	profiled map[string]bool
 }
 
 var (
-	openBinding = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open in Hotspots"))
-	scrollDown  = key.NewBinding(key.WithKeys("J", "ctrl+j"), key.WithHelp("J", "scroll evidence down"))
-	scrollUp    = key.NewBinding(key.WithKeys("K", "ctrl+k"), key.WithHelp("K", "scroll evidence up"))
+	openBinding  = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open its function, else query, else request"))
+	queryBinding = key.NewBinding(key.WithKeys("Q"), key.WithHelp("Q", "open its query in Queries"))
+	traceBinding = key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "open an example request in Traces"))
+	scrollDown   = key.NewBinding(key.WithKeys("J", "ctrl+j"), key.WithHelp("J", "scroll evidence down"))
+	scrollUp     = key.NewBinding(key.WithKeys("K", "ctrl+k"), key.WithHelp("K", "scroll evidence up"))
 )
 
 // New returns the pane.
@@ -81,6 +84,13 @@ func (m *Model) SetViews(v *views.Views) {
 		return
 	}
 	m.all = v.Findings
+	// Functions a profile knows: only those can open in Hotspots.
+	m.profiled = map[string]bool{}
+	for _, g := range v.Groups {
+		for _, fn := range g.Profile.Function {
+			m.profiled[fn.Name] = true
+		}
+	}
 	m.applyFilter()
 	m.SetSize(m.width, m.height)
 }
@@ -110,13 +120,21 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 	switch {
 	case key.Matches(km, openBinding):
 		if f, ok := m.Selected(); ok {
-			for _, l := range f.Locations {
-				if l.Function != "" {
-					return m, func() tea.Msg {
-						return common.Navigate{Pane: "Hotspots", Msg: common.ShowFunction{Name: l.Function}}
-					}
-				}
+			if cmd := m.link(f, "function"); cmd != nil {
+				return m, cmd
 			}
+			if cmd := m.link(f, "query"); cmd != nil {
+				return m, cmd
+			}
+			return m, m.link(f, "trace")
+		}
+	case key.Matches(km, queryBinding):
+		if f, ok := m.Selected(); ok {
+			return m, m.link(f, "query")
+		}
+	case key.Matches(km, traceBinding):
+		if f, ok := m.Selected(); ok {
+			return m, m.link(f, "trace")
 		}
 	case key.Matches(km, scrollDown):
 		m.scroll++
@@ -130,6 +148,40 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// link is the command that opens one of f's anchors in its pane: the
+// function in Hotspots, the fingerprint in Queries, an example trace in
+// Traces; nil when f has no such anchor.
+func (m *Model) link(f *detect.Finding, what string) tea.Cmd {
+	var msg common.Navigate
+	switch what {
+	case "function":
+		for _, l := range f.Locations {
+			if l.Function != "" && m.profiled[l.Function] {
+				msg = common.Navigate{Pane: "Hotspots", Msg: common.ShowFunction{Name: l.Function}}
+				break
+			}
+		}
+	case "query":
+		if f.QueryID != "" || f.Fingerprint != "" {
+			msg = common.Navigate{Pane: "Queries", Msg: common.ShowQuery{ID: f.QueryID, Fingerprint: f.Fingerprint}}
+		}
+	case "trace":
+		ids := f.TraceIDs
+		for _, e := range f.Evidence {
+			if e.TraceID != "" {
+				ids = append(ids, e.TraceID)
+			}
+		}
+		if len(ids) > 0 {
+			msg = common.Navigate{Pane: "Traces", Msg: common.ShowTrace{TraceID: ids[0]}}
+		}
+	}
+	if msg.Pane == "" {
+		return nil
+	}
+	return func() tea.Msg { return msg }
 }
 
 // View draws the list and the evidence.

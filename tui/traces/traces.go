@@ -157,6 +157,19 @@ func dur(d time.Duration) string {
 
 // Update handles keys.
 func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
+	if show, ok := msg.(common.ShowTrace); ok {
+		// An anchor from another pane: open that trace's request.
+		m.filter, m.filtering = "", false
+		m.refreshList()
+		for i, r := range m.reqs {
+			if r.Trace != nil && r.Trace.ID == show.TraceID {
+				m.list.SetCursor(i)
+				m.open(r)
+				break
+			}
+		}
+		return m, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return m, nil
