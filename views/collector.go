@@ -9,6 +9,8 @@ import (
 	"github.com/google/pprof/profile"
 
 	"hotpath/parse"
+	"hotpath/views/detect"
+	"hotpath/views/querydigest"
 )
 
 // QueryAggregator digests statements and connection events as they stream
@@ -34,6 +36,24 @@ type Collector struct {
 	stalls     []*parse.Stall
 	goroutines []parse.GoroutineStat
 	queries    []QueryAggregator
+	finders    []FindingSource
+}
+
+// FindingSource is a streaming detector whose findings Build collects.
+type FindingSource interface {
+	Findings() []*detect.Finding
+}
+
+// NewStandardCollector is the collector hotpath runs with: statements go to
+// the query digest, which hands each one, fingerprinted, to the SQL
+// detectors (one fingerprint per statement, not one per consumer).
+func NewStandardCollector(opt Options) *Collector {
+	digest := querydigest.New(querydigest.Options{})
+	sqlDet := detect.NewSQLDetector(opt.SQL)
+	digest.AddObserver(sqlDet)
+	c := NewCollector(digest)
+	c.finders = append(c.finders, sqlDet)
+	return c
 }
 
 // NewCollector returns an empty collector that streams statements to each

@@ -96,9 +96,12 @@ func Build(c *Collector, opt Options) *Views {
 				v.Queries = &d
 			}
 		}
-		if sd, ok := q.(interface{ Findings() []*detect.Finding }); ok {
+		if sd, ok := q.(FindingSource); ok {
 			found = append(found, sd.Findings()...)
 		}
+	}
+	for _, f := range c.finders {
+		found = append(found, f.Findings()...)
 	}
 	v.Traces = traces.Group(c.Spans())
 	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)

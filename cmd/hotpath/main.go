@@ -34,7 +34,6 @@ import (
 	"hotpath/tui/theme"
 	"hotpath/views"
 	"hotpath/views/detect"
-	"hotpath/views/querydigest"
 	"hotpath/views/report"
 	"hotpath/views/termsafe"
 )
@@ -169,7 +168,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
 		HTTPTimeout: secondsToDuration(cfg.timeout)}
-	collector := views.NewCollector(querydigest.New(querydigest.Options{}), detect.NewSQLDetector(opt.SQL))
+	collector := views.NewStandardCollector(opt)
 	load := func(ctx context.Context, in *parse.Input) error {
 		return parse.Load(ctx, in, formats(), collector, popt)
 	}

@@ -10,7 +10,6 @@ import (
 	"hotpath/parse"
 	"hotpath/parse/sqllog"
 	"hotpath/views"
-	"hotpath/views/detect"
 	"hotpath/views/querydigest"
 )
 
@@ -28,11 +27,10 @@ func BenchmarkPgbenchReport(b *testing.B) {
 	for _, mode := range []string{"digest", "digest+detect"} {
 		b.Run(mode, func(b *testing.B) {
 			for b.Loop() {
-				qs := []views.QueryAggregator{querydigest.New(querydigest.Options{})}
+				c := views.NewCollector(querydigest.New(querydigest.Options{}))
 				if mode != "digest" {
-					qs = append(qs, detect.NewSQLDetector(detect.SQLOptions{}))
+					c = views.NewStandardCollector(views.DefaultOptions())
 				}
-				c := views.NewCollector(qs...)
 				in := parse.Expand([]string{path}, strings.NewReader(""))[0]
 				if err := parse.Load(context.Background(), in, sqllog.Formats(), c, parse.Options{}); err != nil {
 					b.Fatal(err)

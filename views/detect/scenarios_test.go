@@ -12,14 +12,13 @@ import (
 	"hotpath/parse/trace"
 	"hotpath/views"
 	"hotpath/views/detect"
-	"hotpath/views/querydigest"
 )
 
 // load reads files as hotpath does and returns the ranked findings.
 func load(t *testing.T, paths ...string) []*detect.Finding {
 	t.Helper()
 	opt := views.DefaultOptions()
-	c := views.NewCollector(querydigest.New(querydigest.Options{}), detect.NewSQLDetector(opt.SQL))
+	c := views.NewStandardCollector(opt)
 	formats := append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
 	for _, in := range parse.Expand(paths, strings.NewReader("")) {
 		c.AddSource(in.Src)

@@ -105,6 +105,7 @@ type SQLDetector struct {
 	sessions map[sessionKey]*window
 	nplus    map[nplusKey]*nplusAgg
 	pairs    map[pairKey]*pairAgg
+	firsts   map[pairKey]time.Duration // reads seen once, by their duration
 	fps      map[uint64]*fpInfo
 	sources  map[*parse.Source]*sourceAgg
 	free     []*window
@@ -206,7 +207,7 @@ type sourceAgg struct {
 // NewSQLDetector returns a detector with opt's thresholds.
 func NewSQLDetector(opt SQLOptions) *SQLDetector {
 	d := &SQLDetector{opt: opt.withDefaults(), sessions: map[sessionKey]*window{}, nplus: map[nplusKey]*nplusAgg{},
-		pairs: map[pairKey]*pairAgg{}, fps: map[uint64]*fpInfo{}, sources: map[*parse.Source]*sourceAgg{}}
+		pairs: map[pairKey]*pairAgg{}, firsts: map[pairKey]time.Duration{}, fps: map[uint64]*fpInfo{}, sources: map[*parse.Source]*sourceAgg{}}
 	d.cache = fingerprint.NewCache(0, false)
 	return d
 }
@@ -238,8 +239,21 @@ func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
 	for _, p := range st.Params {
 		values = fingerprint.MixString(values, p)
 	}
-	id := r.ID
-	fpb := unsafe.Slice(unsafe.StringData(r.Fingerprint), len(r.Fingerprint))
+	d.Observe(src, st, r.ID, values, r.Fingerprint)
+}
+
+// Observe is Statement with the fingerprint already computed (by the query
+// digest, which calls it as a querydigest.Observer): values are the
+// literal values and bind parameters hashed, fp the normalised text.
+func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values uint64, fp string) {
+	if id == 0 { // past the digest's fingerprint limit: fingerprint here
+		r := d.cache.Lookup(st.Text)
+		id, fp, values = r.ID, r.Fingerprint, r.Values
+		for _, p := range st.Params {
+			values = fingerprint.MixString(values, p)
+		}
+	}
+	fpb := unsafe.Slice(unsafe.StringData(fp), len(fp))
 	boundary := isTxBoundary(fpb)
 	if t := bytes.TrimSpace(bytes.Trim(fpb, ";")); len(t) == 0 || bytes.HasPrefix(t, []byte("--")) || bytes.HasPrefix(t, []byte("/*")) {
 		return // an empty statement or a lone comment (a driver's ping): nothing to learn
@@ -251,7 +265,7 @@ func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
 	defer d.mu.Unlock()
 	info := d.fps[id]
 	if info == nil && len(d.fps) < maxFPs {
-		text = r.Fingerprint
+		text = fp
 		isRead = strings.HasPrefix(text, "select") && !strings.Contains(text, " for update")
 		info = &fpInfo{text: text, isRead: isRead, routes: map[string]int64{}}
 		d.fps[id] = info
@@ -364,9 +378,20 @@ func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
 	if info != nil && info.isRead {
 		pk := pairKey{id, values, src}
 		pa := d.pairs[pk]
-		if pa == nil && len(d.pairs) < d.opt.MaxPairs {
-			pa = &pairAgg{example: clip(st.Text, 300) + paramSuffix(st.Params)}
-			d.pairs[pk] = pa
+		if pa == nil {
+			// Most reads never repeat with the same values: count their
+			// first execution in a pointer-free map, and describe a pair
+			// only once it repeats.
+			first, seen := d.firsts[pk]
+			switch {
+			case !seen && len(d.firsts) < d.opt.MaxPairs:
+				d.firsts[pk] = st.Duration
+				return
+			case seen && len(d.pairs) < d.opt.MaxPairs:
+				delete(d.firsts, pk)
+				pa = &pairAgg{example: clip(st.Text, 300) + paramSuffix(st.Params), count: 1, time: first}
+				d.pairs[pk] = pa
+			}
 		}
 		if pa != nil {
 			pa.count++

@@ -77,7 +77,22 @@ type Aggregator struct {
 
 	lastSrc    *parse.Source
 	lastFormat string
+
+	observers []Observer // set before loading starts
 }
+
+// Observer sees every statement with the fingerprint the digest computed
+// for it, and every connection event, so that another consumer (the SQL
+// detectors) needs no fingerprinting of its own. It is called outside the
+// aggregator's lock, from the decoding goroutine; st is valid only during
+// the call. id is 0 for statements past the fingerprint limit.
+type Observer interface {
+	Observe(src *parse.Source, st *parse.Statement, id, values uint64, fingerprint string)
+	Conn(src *parse.Source, ev *parse.ConnEvent)
+}
+
+// AddObserver registers o; call it before any statement arrives.
+func (a *Aggregator) AddObserver(o Observer) { a.observers = append(a.observers, o) }
 
 type sessKey struct {
 	src     *parse.Source
@@ -223,7 +238,11 @@ func (a *Aggregator) Statement(src *parse.Source, st *parse.Statement) {
 		values = fingerprint.MixString(values, p)
 	}
 	a.add(e, src, st, values, sessHash)
+	id, fp := e.id, e.fp
 	a.mu.Unlock()
+	for _, o := range a.observers {
+		o.Observe(src, st, id, values, fp)
+	}
 }
 
 func (a *Aggregator) overflowEntry() *entry {
@@ -346,6 +365,9 @@ func absDur(d time.Duration) time.Duration {
 
 // Conn adds one connection event. ev is not retained.
 func (a *Aggregator) Conn(src *parse.Source, ev *parse.ConnEvent) {
+	for _, o := range a.observers {
+		o.Conn(src, ev)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	c := &a.conns
