@@ -381,7 +381,7 @@ func TestReportJSONSchema(t *testing.T) {
 
 func TestReportMarkdownAndText(t *testing.T) {
 	md, _, code := runHotpath(t, "report", "-format", "md", "-demo")
-	if code != 0 || !strings.Contains(md, "| # | Bottleneck | Severity | Evidence | Avoidable | Recommendation |") ||
+	if code != 0 || !strings.Contains(md, "| # | Bottleneck | Severity | Evidence (measured) | Avoidable | Recommendation |") ||
 		!strings.Contains(md, "**lock_contention**") {
 		t.Errorf("markdown report:\n%s", md)
 	}

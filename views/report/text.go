@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -72,20 +73,37 @@ func writeText(w io.Writer, v *views.Views) error {
 
 func writeMarkdown(w io.Writer, v *views.Views) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintln(ew, "# hotpath report")
-	if len(v.Findings) > 0 {
-		fmt.Fprintln(ew, "\n## Bottlenecks\n\n| # | Bottleneck | Severity | Evidence | Avoidable | Recommendation |\n| ---: | --- | --- | --- | ---: | --- |")
-		for _, f := range v.Findings {
-			var ev []string
-			for _, e := range f.Evidence {
-				ev = append(ev, e.Source+": "+e.What)
+	fmt.Fprintln(ew, "# Performance analysis (hotpath)")
+	writeSummaryMarkdown(ew, v)
+	var major, minor []*detect.Finding
+	for _, f := range v.Findings {
+		if f.Severity >= detect.Medium {
+			major = append(major, f)
+		} else {
+			minor = append(minor, f)
+		}
+	}
+	if len(major) > 0 {
+		fmt.Fprintln(ew, "\n## Performance bottlenecks\n\n| # | Bottleneck | Severity | Evidence (measured) | Avoidable | Recommendation |\n| ---: | --- | --- | --- | ---: | --- |")
+		for _, f := range major {
+			where := ""
+			if len(f.Locations) > 0 {
+				where = " at `" + mdCell(f.Locations[0].String()) + "`"
 			}
+			fmt.Fprintf(ew, "| %d | **%s**%s: %s | %s | %s | %s (%s of %s; %s) | %s |\n", f.Rank, mdCell(string(f.Kind)), where, mdCell(f.Title),
+				severityLabel(f.Severity), mdCell(evidenceLine(f)), views.FormatDuration(f.Avoidable), views.FormatShare(f.Share),
+				f.Basis, mdCell(f.Formula), mdCell(f.Recommendation))
+		}
+	}
+	if len(minor) > 0 {
+		fmt.Fprint(ew, "\n## Optimisation opportunities\n\n")
+		for _, f := range minor {
 			where := ""
 			if len(f.Locations) > 0 {
 				where = " (`" + mdCell(f.Locations[0].String()) + "`)"
 			}
-			fmt.Fprintf(ew, "| %d | **%s**%s | %s | %s | %s (%s) | %s |\n", f.Rank, mdCell(string(f.Kind)), where,
-				severityLabel(f.Severity), mdCell(strings.Join(ev, "; ")), views.FormatDuration(f.Avoidable), views.FormatShare(f.Share), mdCell(f.Recommendation))
+			fmt.Fprintf(ew, "- **%s**%s, %s: %s — avoidable %s. %s\n", mdCell(string(f.Kind)), where, severityLabel(f.Severity),
+				mdCell(f.Title), views.FormatDuration(f.Avoidable), mdCell(f.Recommendation))
 		}
 	}
 	fmt.Fprintln(ew, "\n## Sources\n\n| path | format | events | bytes | skipped | status |\n| --- | --- | ---: | ---: | ---: | --- |")
@@ -177,4 +195,57 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
+}
+
+// writeSummaryMarkdown is the executive summary: what was read, what was
+// found, how much time is at stake.
+func writeSummaryMarkdown(w io.Writer, v *views.Views) {
+	loaded, events := 0, int64(0)
+	formats := map[string]bool{}
+	for _, s := range v.Sources {
+		if s.Err == nil && s.Done {
+			loaded++
+			events += s.Events
+			formats[s.Format] = true
+		}
+	}
+	var fs []string
+	for f := range formats {
+		fs = append(fs, f)
+	}
+	sort.Strings(fs)
+	fmt.Fprintf(w, "\n## Executive summary\n\nMeasured from %d sources (%s), %d events.", loaded, strings.Join(fs, ", "), events)
+	if len(v.Findings) == 0 {
+		fmt.Fprintln(w, " No finding.")
+		return
+	}
+	count := map[detect.Severity]int{}
+	for _, f := range v.Findings {
+		count[f.Severity]++
+	}
+	var parts []string
+	for sv := detect.Critical; sv >= detect.Info; sv-- {
+		if count[sv] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", count[sv], sv))
+		}
+	}
+	f0 := v.Findings[0]
+	fmt.Fprintf(w, " %d findings (%s). The largest: %s — %s avoidable, %s of the %s %s.",
+		len(v.Findings), strings.Join(parts, ", "), mdCell(f0.Title), views.FormatDuration(f0.Avoidable),
+		views.FormatShare(f0.Share), views.FormatDuration(f0.Observed), f0.Basis)
+	fmt.Fprintf(w, " Estimates may overlap (one slow request can show several problems); each states its formula.\n")
+}
+
+// evidenceLine lists each source's testimony once.
+func evidenceLine(f *detect.Finding) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range f.Evidence {
+		line := e.Source + ": " + e.What
+		if !seen[line] {
+			seen[line] = true
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "; ")
 }
