@@ -162,6 +162,12 @@ func decodeSQLAlchemy(ctx context.Context, r io.Reader, src *parse.Source, sink 
 		}
 		st := &d.st
 		*st = parse.Statement{Start: t, Session: d.conn, Rows: -1, Line: line}
+		// A format with %(threadName)s/%(taskName)s in brackets names the
+		// unit of work better than the last checked-out connection: asyncio
+		// tasks interleave on one connection pool.
+		if task := bracketed(l[:at]); len(task) > 0 {
+			st.Session = d.in.get(task)
+		}
 		d.text.reset()
 		d.text.add(msg)
 		if sc.TooLong() {
@@ -462,4 +468,18 @@ func decodeRails(ctx context.Context, r io.Reader, src *parse.Source, sink parse
 	}
 	d.em.flush()
 	return nil
+}
+
+// bracketed returns the contents of the last [...] in b (thread and task
+// names in a logging format), or nil.
+func bracketed(b []byte) []byte {
+	end := bytes.LastIndexByte(b, ']')
+	if end < 0 {
+		return nil
+	}
+	start := bytes.LastIndexByte(b[:end], '[')
+	if start < 0 || end-start < 2 || end-start > 128 {
+		return nil
+	}
+	return bytes.TrimSpace(b[start+1 : end])
 }

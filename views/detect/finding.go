@@ -178,7 +178,8 @@ func confidenceOf(sources int) string {
 	return "low"
 }
 
-// anchors are the keys two findings of one kind can share to be merged.
+// anchors are the keys two findings of one kind can share to be merged:
+// a fingerprint, a function, a file:line, a trace id.
 func (f *Finding) anchors() []string {
 	var out []string
 	if f.Fingerprint != "" {
@@ -191,12 +192,23 @@ func (f *Finding) anchors() []string {
 		if l.File != "" && l.Line > 0 {
 			out = append(out, fmt.Sprintf("at:%s:%d", l.File, l.Line))
 		}
-		if l.Route != "" {
-			out = append(out, "route:"+l.Route)
-		}
 	}
 	for _, t := range f.TraceIDs {
 		out = append(out, "trace:"+t)
+	}
+	return out
+}
+
+// routes are a finding's weak anchors: many problems live on one route, so
+// a route joins two findings only when one of them knows nothing stronger
+// (a SQL log's finding located by its sqlcommenter route joins the span's
+// finding that names the function).
+func (f *Finding) routes() []string {
+	var out []string
+	for _, l := range f.Locations {
+		if l.Route != "" {
+			out = append(out, "route:"+l.Route)
+		}
 	}
 	return out
 }
@@ -218,14 +230,29 @@ func Correlate(fs []*Finding) []*Finding {
 		return i
 	}
 	owner := map[string]int{}
+	weak := make([]bool, len(fs))
 	for i, f := range fs {
-		for _, a := range f.anchors() {
+		strong := f.anchors()
+		weak[i] = len(strong) == 0
+		for _, a := range strong {
 			key := string(f.Kind) + "|" + a
 			if j, ok := owner[key]; ok {
 				parent[find(i)] = find(j)
 			} else {
 				owner[key] = i
 			}
+		}
+	}
+	routeOwner := map[string][]int{}
+	for i, f := range fs {
+		for _, a := range f.routes() {
+			key := string(f.Kind) + "|" + a
+			for _, j := range routeOwner[key] {
+				if weak[i] || weak[j] {
+					parent[find(i)] = find(j)
+				}
+			}
+			routeOwner[key] = append(routeOwner[key], i)
 		}
 	}
 	groups := map[int][]*Finding{}
