@@ -183,7 +183,7 @@ func confidenceOf(sources int) string {
 func (f *Finding) anchors() []string {
 	var out []string
 	if f.Fingerprint != "" {
-		out = append(out, "fp:"+f.Fingerprint)
+		out = append(out, "fp:"+looseFingerprint(f.Fingerprint))
 	}
 	for _, l := range f.Locations {
 		if l.Function != "" {

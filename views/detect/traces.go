@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -286,8 +287,8 @@ func first(xs []string) string {
 func LocateByFingerprint(fs []*Finding, reqs []*traces.Request) {
 	need := map[string]bool{}
 	for _, f := range fs {
-		if f.Fingerprint != "" && !hasFunction(f) {
-			need[f.Fingerprint] = true
+		if f.Fingerprint != "" && (!hasFunction(f) || f.Kind == CacheableDuplicate) {
+			need[looseFingerprint(f.Fingerprint)] = true
 		}
 	}
 	if len(need) == 0 {
@@ -306,7 +307,7 @@ func LocateByFingerprint(fs []*Finding, reqs []*traces.Request) {
 			if sp.Category != parse.CatDB || sp.DBStatement == "" || sp.CodeFunc == "" {
 				return true
 			}
-			text := string(fp.Fingerprint(sp.DBStatement).Fingerprint)
+			text := looseFingerprint(string(fp.Fingerprint(sp.DBStatement).Fingerprint))
 			if !need[text] {
 				return true
 			}
@@ -325,16 +326,37 @@ func LocateByFingerprint(fs []*Finding, reqs []*traces.Request) {
 		})
 	}
 	for _, f := range fs {
-		if f.Fingerprint == "" || hasFunction(f) {
+		loose := looseFingerprint(f.Fingerprint)
+		if f.Fingerprint == "" || !need[loose] {
 			continue
 		}
 		var best *site
-		for _, s := range sites[f.Fingerprint] {
+		var spans int
+		var spanTime time.Duration
+		for _, s := range sites[loose] {
+			spans += s.n
+			spanTime += s.time
 			if best == nil || s.n > best.n || s.n == best.n && s.loc.String() < best.loc.String() {
 				best = s
 			}
 		}
 		if best == nil {
+			continue
+		}
+		if f.Kind == CacheableDuplicate && len(f.Evidence) > 0 && f.Evidence[0].Time > 0 && f.Count > 0 {
+			// A database log times the server's work only; the spans time
+			// what the application waited, round trip included. A cache
+			// saves the latter: re-estimate with the spans' mean.
+			mean := spanTime / time.Duration(spans)
+			fraction := float64(f.Avoidable) / float64(f.Evidence[0].Time)
+			client := time.Duration(float64(mean) * float64(f.Count) * fraction)
+			if client > f.Avoidable {
+				f.Formula += fmt.Sprintf("; with the %s mean client-side span time of %d spans of this fingerprint: %d executions × %s × %.0f%% = %s",
+					fmtDur(mean), spans, f.Count, fmtDur(mean), fraction*100, fmtDur(client))
+				f.Avoidable = client
+			}
+		}
+		if hasFunction(f) {
 			continue
 		}
 		f.Locations = mergeLocation(f.Locations, best.loc)
@@ -350,4 +372,17 @@ func hasFunction(f *Finding) bool {
 		}
 	}
 	return false
+}
+
+// castRE matches a cast on a placeholder, "?::varchar", "? :: integer[]".
+var castRE = regexp.MustCompile(`\?\s*::\s*[a-z_][a-z_0-9 ]*(\[\])?`)
+
+// looseFingerprint drops casts on placeholders, which drivers add (asyncpg
+// binds "$1::VARCHAR" where SQLAlchemy's own text has "%s"): the same query
+// logged by the database and by the application then matches.
+func looseFingerprint(fp string) string {
+	if !strings.Contains(fp, "::") {
+		return fp
+	}
+	return castRE.ReplaceAllString(fp, "?")
 }
