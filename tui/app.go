@@ -55,9 +55,11 @@ type Model struct {
 	ctx    *common.Context
 	panes  []common.Component
 	active int
-	width  int
-	height int
-	help   bool
+	// cameFrom are the panes anchors were followed from, for esc.
+	cameFrom []int
+	width    int
+	height   int
+	help     bool
 
 	views    *views.Views
 	pending  int
@@ -211,6 +213,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.Navigate:
 		for i, p := range m.panes {
 			if p.Title() == msg.Pane {
+				if i != m.active {
+					m.cameFrom = append(m.cameFrom, m.active)
+				}
 				m.active = i
 				var cmd tea.Cmd
 				m.panes[i], cmd = p.Update(msg.Msg)
@@ -251,15 +256,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			case key.Matches(msg, k.Copy):
 				return m, m.copySelection()
 			case key.Matches(msg, k.NextPane):
-				m.active = (m.active + 1) % len(m.panes)
+				m.active, m.cameFrom = (m.active+1)%len(m.panes), nil
 				return m, nil
 			case key.Matches(msg, k.PrevPane):
-				m.active = (m.active + len(m.panes) - 1) % len(m.panes)
+				m.active, m.cameFrom = (m.active+len(m.panes)-1)%len(m.panes), nil
 				return m, nil
 			}
 			for i := range k.Pane {
 				if key.Matches(msg, k.Pane[i]) && i < len(m.panes) {
-					m.active = i
+					m.active, m.cameFrom = i, nil
 					return m, nil
 				}
 			}
@@ -274,6 +279,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, cmd)
 		}
 		return m, tea.Batch(cmds...)
+	}
+	km, _ := msg.(tea.KeyMsg)
+	if n := len(m.cameFrom); n > 0 && key.Matches(km, m.ctx.Keys.Back) && !m.panes[m.active].Capturing() {
+		// esc after following an anchor: the pane backs out of what it
+		// opened first; once it has nothing left to close, esc returns to
+		// the pane the anchor was followed from.
+		before := m.panes[m.active].View()
+		var cmd tea.Cmd
+		m.panes[m.active], cmd = m.panes[m.active].Update(msg)
+		if m.panes[m.active].View() == before {
+			m.active, m.cameFrom = m.cameFrom[n-1], m.cameFrom[:n-1]
+		}
+		return m, cmd
 	}
 	var cmd tea.Cmd
 	m.panes[m.active], cmd = m.panes[m.active].Update(msg)

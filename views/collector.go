@@ -49,6 +49,9 @@ type FindingSource interface {
 // detectors (one fingerprint per statement, not one per consumer).
 func NewStandardCollector(opt Options) *Collector {
 	digest := querydigest.New(querydigest.Options{})
+	if opt.NoDetect {
+		return NewCollector(digest)
+	}
 	sqlDet := detect.NewSQLDetector(opt.SQL)
 	digest.AddObserver(sqlDet)
 	c := NewCollector(digest)

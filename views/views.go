@@ -14,6 +14,8 @@ type Options struct {
 	Hotspots HotspotOptions
 	Profile  detect.ProfileOptions
 	SQL      detect.SQLOptions
+	// NoDetect skips the detectors: digests, hotspots and traces only.
+	NoDetect bool
 }
 
 // DefaultOptions are the defaults of the command-line flags.
@@ -88,6 +90,20 @@ func Build(c *Collector, opt Options) *Views {
 	var nps []detect.NamedProfile
 	for _, g := range v.Groups {
 		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
+	}
+	if opt.NoDetect {
+		v.Traces = traces.Group(c.Spans())
+		v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
+		v.Goroutines = c.GoroutineStats()
+		v.Stalls = c.Stalls()
+		for _, q := range c.queries {
+			if qd, ok := q.(interface{ Digest() querydigest.Digest }); ok && v.Queries == nil {
+				if d := qd.Digest(); d.Statements > 0 || d.Connections.Opened > 0 || d.Connections.Closed > 0 {
+					v.Queries = &d
+				}
+			}
+		}
+		return v
 	}
 	found := detect.ProfileFindings(nps, opt.Profile)
 	for _, q := range c.queries {

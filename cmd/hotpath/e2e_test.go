@@ -184,7 +184,10 @@ func TestE2EFindingLinks(t *testing.T) {
 	s.send("Q")
 	s.waitFor("fingerprint ")
 	s.waitFor("select id, kind from events where ref = ?")
-	s.send("1")
+	s.send("Escape") // the fingerprint's detail closes: the Queries table
+	s.waitFor("fingerprints ·")
+	s.send("Escape") // nothing left to close: back where the anchor was followed
+	s.waitFor("severity   avoidable")
 	s.send("j", "T")
 	screen := s.waitFor("GET /orders")
 	if !strings.Contains(screen, "select name from customers where") {

@@ -71,6 +71,7 @@ type config struct {
 	demo          bool
 	pprofOut      string
 	failOn        string
+	noDetect      bool
 	nplus1Min     int
 	dupMin        int
 	unitGap       time.Duration
@@ -98,6 +99,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.keysFile, "keys", "", "JSON file of key bindings, action → keys (default: $XDG_CONFIG_HOME/hotpath/keys.json if it exists)")
 	fs.StringVar(&cfg.pprofOut, "pprof-out", "", "write the blocking profiles derived from Go execution traces into this directory as .pb.gz (report only)")
 	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command); a name after it picks goshop or pyshop")
+	fs.BoolVar(&cfg.noDetect, "no-detect", false, "skip the detectors: digests, hotspots and traces only (to measure what detection costs)")
 	fs.StringVar(&cfg.failOn, "fail-on", "", "report only: exit 3 when a finding is at least this severe (critical, high, medium, low, info) — a CI gate")
 	def := views.DefaultOptions()
 	fs.IntVar(&cfg.nplus1Min, "nplus1-min", def.SQL.MinRepeats, "n_plus_one: statements of one fingerprint with differing parameters in one unit of work or under one parent span")
@@ -183,6 +185,7 @@ func (c config) viewOptions() (views.Options, error) {
 	opt.SQL.MinRepeats, opt.SQL.MinDuplicates, opt.SQL.WindowGap = c.nplus1Min, c.dupMin, c.unitGap
 	opt.SQL.SlowMean, opt.SQL.SlowP95 = c.slowMean, c.slowMean*5/2
 	opt.Profile.SamplePeriod, opt.Profile.CPUHotspotShare = c.samplePeriod, c.cpuShare
+	opt.NoDetect = c.noDetect
 	if c.failOn != "" {
 		if _, ok := detect.ParseSeverity(c.failOn); !ok {
 			return opt, fmt.Errorf("-fail-on %q: want critical, high, medium, low or info", c.failOn)

@@ -146,7 +146,8 @@ func TestPgbenchHasNoPool(t *testing.T) {
 // TestScenariosAllSourcesTogether: with every artifact of a scenario
 // loaded, each planted problem is one finding naming the planted function,
 // and the order follows the avoidable time the scenario's ground truth
-// measured (testdata/scenarios/*/README.md).
+// measured from the artifacts (testdata/scenarios/*/README.md, "from the
+// artifacts" column).
 func TestScenariosAllSourcesTogether(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
