@@ -87,31 +87,32 @@ func Build(c *Collector, opt Options) *Views {
 	if len(v.Groups) > 0 {
 		v.Hotspots, v.HotspotsErr = ComputeHotspots(v.Groups, opt.Hotspots)
 	}
-	var nps []detect.NamedProfile
-	for _, g := range v.Groups {
-		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
-	}
-	if opt.NoDetect {
-		v.Traces = traces.Group(c.Spans())
-		v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
-		v.Goroutines = c.GoroutineStats()
-		v.Stalls = c.Stalls()
-		for _, q := range c.queries {
-			if qd, ok := q.(interface{ Digest() querydigest.Digest }); ok && v.Queries == nil {
-				if d := qd.Digest(); d.Statements > 0 || d.Connections.Opened > 0 || d.Connections.Closed > 0 {
-					v.Queries = &d
-				}
-			}
-		}
-		return v
-	}
-	found := detect.ProfileFindings(nps, opt.Profile)
 	for _, q := range c.queries {
 		if qd, ok := q.(interface{ Digest() querydigest.Digest }); ok && v.Queries == nil {
 			if d := qd.Digest(); d.Statements > 0 || d.Connections.Opened > 0 || d.Connections.Closed > 0 {
 				v.Queries = &d
 			}
 		}
+	}
+	v.Traces = traces.Group(c.Spans())
+	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
+	v.Goroutines = c.GoroutineStats()
+	v.Stalls = c.Stalls()
+	if !opt.NoDetect {
+		v.Findings = findings(c, v, opt)
+	}
+	return v
+}
+
+// findings runs every detector over what was collected, then correlates
+// and ranks what they found.
+func findings(c *Collector, v *Views, opt Options) []*detect.Finding {
+	var nps []detect.NamedProfile
+	for _, g := range v.Groups {
+		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
+	}
+	found := detect.ProfileFindings(nps, opt.Profile)
+	for _, q := range c.queries {
 		if sd, ok := q.(FindingSource); ok {
 			found = append(found, sd.Findings()...)
 		}
@@ -119,16 +120,11 @@ func Build(c *Collector, opt Options) *Views {
 	for _, f := range c.finders {
 		found = append(found, f.Findings()...)
 	}
-	v.Traces = traces.Group(c.Spans())
-	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
-	v.Goroutines = c.GoroutineStats()
-	v.Stalls = c.Stalls()
 	found = append(found, detect.StallFindings(v.Stalls, "asyncio-log", taskResolver(v.Traces))...)
 	reqs := traces.AllRequests(v.Traces)
 	found = append(found, detect.TraceFindings(reqs, opt.SQL)...)
 	detect.LocateByFingerprint(found, reqs)
-	v.Findings = detect.Rank(detect.DropExplained(detect.Correlate(found)))
-	return v
+	return detect.Rank(detect.DropExplained(detect.Correlate(found)))
 }
 
 // HotspotsErrOrNil is v.HotspotsErr, nil-safe on v.
