@@ -197,7 +197,8 @@ type sourceAgg struct {
 	setup       time.Duration // measured connect time (received → authorized)
 	setupN      int64
 	received    map[string]time.Time
-	stmts       map[string]int    // statements per live session
+	stmts       map[string]int // statements per live session
+	openedAt    map[string]time.Time
 	sessRoute   map[string]string // first route tag per live session
 	shortRoutes map[string]int64  // routes of the short sessions
 	short       int64             // sessions closed after ≤ ShortSession statements
@@ -434,7 +435,7 @@ func traceIDOf(tp string) string {
 func (d *SQLDetector) source(src *parse.Source) *sourceAgg {
 	sa := d.sources[src]
 	if sa == nil {
-		sa = &sourceAgg{received: map[string]time.Time{}, stmts: map[string]int{}, sessRoute: map[string]string{}, shortRoutes: map[string]int64{}}
+		sa = &sourceAgg{received: map[string]time.Time{}, stmts: map[string]int{}, openedAt: map[string]time.Time{}, sessRoute: map[string]string{}, shortRoutes: map[string]int64{}}
 		if src != nil {
 			sa.format = src.Format()
 		}
@@ -525,6 +526,9 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 		}
 	case parse.ConnOpened:
 		sa.opened++
+		if ev.Session != "" && !ev.Time.IsZero() && len(sa.openedAt) < d.opt.MaxSessions {
+			sa.openedAt[strings.Clone(ev.Session)] = ev.Time
+		}
 		if t, ok := sa.received[ev.Session]; ok {
 			delete(sa.received, ev.Session)
 			if !t.IsZero() && !ev.Time.IsZero() && ev.Time.After(t) && ev.Time.Sub(t) < time.Minute {
@@ -535,13 +539,22 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 	case parse.ConnClosed:
 		sa.closed++
 		sa.sessionTime += ev.SessionTime
-		if n, ok := sa.stmts[ev.Session]; ok {
-			delete(sa.stmts, ev.Session)
-			if n <= d.opt.ShortSession {
-				sa.short++
-				if r := sa.sessRoute[ev.Session]; r != "" && len(sa.shortRoutes) < 64 {
-					sa.shortRoutes[r]++
-				}
+		lifetime := ev.SessionTime
+		if t, ok := sa.openedAt[ev.Session]; ok {
+			delete(sa.openedAt, ev.Session)
+			if lifetime == 0 && !ev.Time.IsZero() && ev.Time.After(t) {
+				lifetime = ev.Time.Sub(t)
+			}
+		}
+		n, counted := sa.stmts[ev.Session]
+		delete(sa.stmts, ev.Session)
+		// Short-lived: few statements, or — when the log's sessions do not
+		// carry statements (an application log keyed by task, not by
+		// connection) — closed within a second of opening.
+		if counted && n <= d.opt.ShortSession || !counted && lifetime > 0 && lifetime < time.Second {
+			sa.short++
+			if r := sa.sessRoute[ev.Session]; r != "" && len(sa.shortRoutes) < 64 {
+				sa.shortRoutes[r]++
 			}
 		}
 		delete(sa.sessRoute, ev.Session)
