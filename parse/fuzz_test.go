@@ -18,7 +18,7 @@ func addProfileSeeds(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	demo, _ := os.ReadFile("../cmd/hotpath/demo/data/mutex.pprof")
+	demo, _ := os.ReadFile("../cmd/hotpath/demo/data/workload/mutex.pprof")
 	f.Add(demo)
 	f.Add([]byte("a;b;c 1\n"))
 	f.Add([]byte(`{"shared":{"frames":[{"name":"x"}]},"profiles":[{"type":"evented","unit":"none","events":[{"type":"O","at":0,"frame":0},{"type":"C","at":1,"frame":0}]}]}`))

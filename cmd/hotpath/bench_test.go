@@ -13,7 +13,7 @@ import (
 func BenchmarkReportProfile(b *testing.B) {
 	path := os.Getenv("HOTPATH_BENCH_PROFILE")
 	if path == "" {
-		path = "demo/data/cpu.pprof"
+		path = "demo/data/workload/cpu.pprof"
 	}
 	st, err := os.Stat(path)
 	if err != nil {

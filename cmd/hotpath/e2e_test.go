@@ -90,7 +90,7 @@ func TestE2EShellInTmux(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo")
+	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo workload")
 	screen := s.waitFor("5/5 sources")
 	for _, want := range []string{"1 Findings", "2 Hotspots", "3 Queries", "4 Traces", "5 Sources", "lock_contention", "recordAudit", "? help"} {
 		if !strings.Contains(screen, want) {
@@ -115,8 +115,8 @@ func TestE2EShellInTmux(t *testing.T) {
 
 	s.send("5")
 	screen = s.waitFor("5 sources · 5 loaded · 0 failed")
-	if !strings.Contains(screen, "demo/cpu.pprof") {
-		t.Errorf("Sources pane lacks demo/cpu.pprof:\n%s", screen)
+	if !strings.Contains(screen, "demo/workload/cpu.pprof") {
+		t.Errorf("Sources pane lacks demo/workload/cpu.pprof:\n%s", screen)
 	}
 	s.send("?")
 	s.waitFor("Navigation")
@@ -162,7 +162,7 @@ func TestE2EColoursWithoutNoColor(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "COLORTERM=truecolor"}, "env -u NO_COLOR -u CI "+bin+" demo") // termenv treats CI=… as no terminal
+	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "COLORTERM=truecolor"}, "env -u NO_COLOR -u CI "+bin+" demo workload") // termenv treats CI=… as no terminal
 	s.waitFor("5/5 sources")
 	if colored := s.capture(true); !strings.Contains(colored, "\x1b[") {
 		t.Errorf("TERM=xterm-256color but no colour on screen")
@@ -178,7 +178,7 @@ func TestE2EFindingLinks(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	s := startTmux(t, 100, 30, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo goshop")
+	s := startTmux(t, 100, 30, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo")
 	s.waitFor("6/6 sources")
 	s.waitFor("slow query: select id, kind from events where ref = ?")
 	s.send("Q")

@@ -164,12 +164,12 @@ func (tm *term) written() []byte {
 // view, opens the sandwich, clicks a tab, resizes the window mid-session,
 // copies with OSC 52 and quits.
 func TestE2ETUICraftSession(t *testing.T) {
-	tm := startTerm(t, 100, 30, "demo")
+	tm := startTerm(t, 100, 30, "demo", "workload")
 	tm.waitFor("Hotspots", "5/5 sources")
 	// every pane: tab through them all, then go to each by number
 	tm.keys("Tab", "Tab", "Tab", "Tab", "Tab", "Tab")
 	tm.pane("Sources")
-	tm.waitFor("5 sources · 5 loaded", "demo/cpu.pprof")
+	tm.waitFor("5 sources · 5 loaded", "demo/workload/cpu.pprof")
 	tm.keys("j", "j", "k")
 	tm.keys("BTab")
 	tm.pane("Queries")
@@ -269,7 +269,7 @@ func TestE2ETUICraftSession(t *testing.T) {
 // costs on the wire at 80x24 (bubbletea repaints changed lines only): the
 // bytes the program writes to its pty, averaged over many keystrokes.
 func TestE2ETUICraftBytesPerKeystroke(t *testing.T) {
-	tm := startTerm(t, 80, 24, "demo")
+	tm := startTerm(t, 80, 24, "demo", "workload")
 	tm.pane("Hotspots")
 	tm.waitFor("functions ·", "5/5 sources")
 	measure := func(name string, keys ...string) {
@@ -306,7 +306,7 @@ func TestE2ETUICraftLoadingProgressAndCancel(t *testing.T) {
 	if err := exec.Command("mkfifo", fifo).Run(); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
-	cpu, _ := filepath.Abs("demo/data/cpu.pprof")
+	cpu, _ := filepath.Abs("demo/data/workload/cpu.pprof")
 	tm := startShell(t, 90, 24, dir, "sh", "-c", bin+" "+fifo+" "+cpu+"; echo EXIT=$?; sleep 30")
 	tm.waitFor("Loading 2 sources", "0 ev ⋯", "✓ done", "ctrl+c cancels", "loading 1…")
 	tm.keys("j")
@@ -357,7 +357,7 @@ func TestE2ETUICraftNoColor(t *testing.T) {
 	bin := craftBinary(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "pty.out")
-	tm := startShell(t, 80, 24, dir, "env", "NO_COLOR=1", "script", "-q", "-f", "-c", bin+" demo", out).withOut(out)
+	tm := startShell(t, 80, 24, dir, "env", "NO_COLOR=1", "script", "-q", "-f", "-c", bin+" demo workload", out).withOut(out)
 	tm.pane("Hotspots")
 	tm.waitFor("functions ·")
 	tm.keys("j", "f")

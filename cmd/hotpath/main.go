@@ -47,8 +47,8 @@ const usage = `hotpath — where does the time go, and why?
 Usage:
   hotpath [flags] INPUT...            open the TUI on files, directories, - (stdin) or pprof URLs
   hotpath report [flags] INPUT...     print the same views as text, md or json
-  hotpath demo [flags] [goshop|pyshop] open the TUI on built-in demo data recorded from real
-                                      services (default: a small Go workload's profiles)
+  hotpath demo [flags] [NAME]         open the TUI on built-in data recorded from real programs:
+                                      goshop (default), pyshop or workload
 
 INPUT is a file (format sniffed from its content; gzip/zstd undone), a
 directory (every file inside), - for stdin, or an http(s) URL such as
@@ -98,7 +98,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.theme, "theme", "auto", "TUI colours: dark, light, or auto (from the terminal's background); NO_COLOR turns colour off")
 	fs.StringVar(&cfg.keysFile, "keys", "", "JSON file of key bindings, action → keys (default: $XDG_CONFIG_HOME/hotpath/keys.json if it exists)")
 	fs.StringVar(&cfg.pprofOut, "pprof-out", "", "write the blocking profiles derived from Go execution traces into this directory as .pb.gz (report only)")
-	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command); a name after it picks goshop or pyshop")
+	fs.BoolVar(&cfg.demo, "demo", false, "use the built-in demo data as input (implied by the demo command); a name after it picks goshop (default), pyshop or workload")
 	fs.BoolVar(&cfg.noDetect, "no-detect", false, "skip the detectors: digests, hotspots and traces only (to measure what detection costs)")
 	fs.StringVar(&cfg.failOn, "fail-on", "", "report only: exit 3 when a finding is at least this severe (critical, high, medium, low, info) — a CI gate")
 	def := views.DefaultOptions()

@@ -260,7 +260,7 @@ func TestReportSectionsNeverMissing(t *testing.T) {
 
 func TestDemoDataLoads(t *testing.T) {
 	// The embedded profiles are what `hotpath demo` opens.
-	r, errs, code := reportJSON(t, "-demo", "-sample_index", "delay")
+	r, errs, code := reportJSON(t, "-demo", "-sample_index", "delay", "workload")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -330,7 +330,7 @@ func TestLegacyTextProfilesStdinAndDirectories(t *testing.T) {
 
 // TestReportJSONSchema checks the field names DESIGN.md fixes, on the demo.
 func TestReportJSONSchema(t *testing.T) {
-	out, errs, code := runHotpath(t, "report", "-format", "json", "-demo")
+	out, errs, code := runHotpath(t, "report", "-format", "json", "-demo", "workload")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -380,12 +380,12 @@ func TestReportJSONSchema(t *testing.T) {
 }
 
 func TestReportMarkdownAndText(t *testing.T) {
-	md, _, code := runHotpath(t, "report", "-format", "md", "-demo")
+	md, _, code := runHotpath(t, "report", "-format", "md", "-demo", "workload")
 	if code != 0 || !strings.Contains(md, "| # | Bottleneck | Severity | Evidence (measured) | Avoidable | Recommendation |") ||
 		!strings.Contains(md, "**lock_contention**") {
 		t.Errorf("markdown report:\n%s", md)
 	}
-	txt, _, _ := runHotpath(t, "report", "-demo", "-nodecount", "3")
+	txt, _, _ := runHotpath(t, "report", "-demo", "-nodecount", "3", "workload")
 	if !strings.Contains(txt, "Findings") || !strings.Contains(txt, "Hotspots (cpu/nanoseconds)") || !strings.Contains(txt, "flat%") {
 		t.Errorf("text report:\n%s", txt)
 	}

@@ -25,7 +25,7 @@ func readProfile(t *testing.T, path string) *profile.Profile {
 // The demo workload (cmd/hotpath/demo/workload) holds a mutex across a slow
 // write in recordAudit and burns CPU in renderReport/searchCatalog.
 func TestProfileFindingsOnDemoWorkload(t *testing.T) {
-	dir := "../../cmd/hotpath/demo/data/"
+	dir := "../../cmd/hotpath/demo/data/workload/"
 	var nps []NamedProfile
 	for _, n := range []string{"cpu", "mutex", "block"} {
 		nps = append(nps, NamedProfile{Profile: readProfile(t, dir+n+".pprof"), Source: "pprof"})

@@ -3,7 +3,7 @@
 //
 // Re-record the demo data (from the repository root):
 //
-//	go run ./cmd/hotpath/demo/workload -out cmd/hotpath/demo/data
+//	go run ./cmd/hotpath/demo/workload -out cmd/hotpath/demo/data/workload
 //
 // It runs for about -seconds and writes cpu.pprof, heap.pprof, block.pprof,
 // mutex.pprof and goroutine.pprof. The workload is deliberately lopsided:
