@@ -118,7 +118,9 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		// the nearest application frame above it.
 		for i, f := range frames {
 			c := classify(f)
-			if c == classNone || (c == classBlocking && !loop && kind != "delay" && !isGoBlocking(f)) {
+			// A blocking call matters off an event loop only as a wait in a
+			// block/mutex profile; a thread may block without stalling others.
+			if c == classNone || (c == classBlocking && !loop && kind != "delay") {
 				continue
 			}
 			if kind == "delay" && c != classLock {
@@ -193,10 +195,6 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 	sort.Slice(out, func(i, j int) bool { return out[i].Avoidable > out[j].Avoidable })
 	return out
 }
-
-// isGoBlocking: Go blocking calls matter outside event loops only in
-// wall/delay profiles; in CPU profiles they are rare and not a finding.
-func isGoBlocking(funcFrame) bool { return false }
 
 func addSite(m map[siteKey]*siteValue, k siteKey, v int64, stack []funcFrame) {
 	sv := m[k]
