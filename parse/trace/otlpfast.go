@@ -510,15 +510,18 @@ func (p *fparser) intText() (string, bool) {
 	return string(p.b[start:p.i]), true
 }
 
+// intValText reads an integer given as a JSON string or a JSON number, as
+// protojson writes 64-bit integers either way.
+func (p *fparser) intValText() (string, bool) {
+	if p.peek() == '"' {
+		return p.str()
+	}
+	return p.intText()
+}
+
 // uint64Val reads a uint64 given as a string or a number.
 func (p *fparser) uint64Val() (uint64, bool) {
-	var s string
-	var ok bool
-	if p.peek() == '"' {
-		s, ok = p.str()
-	} else {
-		s, ok = p.intText()
-	}
+	s, ok := p.intValText()
 	if !ok {
 		return 0, false
 	}
@@ -527,13 +530,7 @@ func (p *fparser) uint64Val() (uint64, bool) {
 }
 
 func (p *fparser) int64Val() (int64, bool) {
-	var s string
-	var ok bool
-	if p.peek() == '"' {
-		s, ok = p.str()
-	} else {
-		s, ok = p.intText()
-	}
+	s, ok := p.intValText()
 	if !ok {
 		return 0, false
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"hotpath/tui/keys"
 	"hotpath/views"
 	"hotpath/views/detect"
 )
@@ -15,13 +16,9 @@ import (
 
 func (m *Model) craftBindings() []key.Binding {
 	k := m.ctx.Keys
-	with := func(b key.Binding, desc string) key.Binding {
-		b.SetHelp(b.Help().Key, desc)
-		return b
-	}
 	return []key.Binding{
-		with(k.Filter, "filter findings"), with(k.NextMatch, "next match"), with(k.PrevMatch, "previous match"),
-		with(k.Back, "clear filter"), with(k.Copy, "copy finding (Markdown)"),
+		keys.As(k.Filter, "filter findings"), keys.As(k.NextMatch, "next match"), keys.As(k.PrevMatch, "previous match"),
+		keys.As(k.Back, "clear filter"), keys.As(k.Copy, "copy finding (Markdown)"),
 	}
 }
 

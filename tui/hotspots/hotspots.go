@@ -105,25 +105,21 @@ func (m *Model) Capturing() bool { return m.filter.Focused() }
 // KeyBindings are the pane's bindings, for help; their keys are the user's.
 func (m *Model) KeyBindings() []key.Binding {
 	k := m.ctx.Keys
-	with := func(b key.Binding, desc string) key.Binding {
-		b.SetHelp(b.Help().Key, desc)
-		return b
-	}
 	return []key.Binding{
-		with(k.Enter, "peek callers/callees; zoom in"),
-		with(k.Back, "back; zoom out; clear filter"),
-		with(k.Flame, "flame (icicle) view"),
-		with(k.Sandwich, "sandwich view"),
-		with(k.Left, "flame: frame to the left"),
-		with(k.Right, "flame: frame to the right"),
-		with(k.Up, "flame: caller (parent)"),
-		with(k.Down, "flame: callee (child)"),
-		with(k.Sort, "sort by flat/cum"),
-		with(k.SampleType, "next sample type"),
-		with(k.Filter, "filter; flame: highlight"),
-		with(k.NextMatch, "next match"),
-		with(k.PrevMatch, "previous match"),
-		with(k.Copy, "copy function name"),
+		keys.As(k.Enter, "peek callers/callees; zoom in"),
+		keys.As(k.Back, "back; zoom out; clear filter"),
+		keys.As(k.Flame, "flame (icicle) view"),
+		keys.As(k.Sandwich, "sandwich view"),
+		keys.As(k.Left, "flame: frame to the left"),
+		keys.As(k.Right, "flame: frame to the right"),
+		keys.As(k.Up, "flame: caller (parent)"),
+		keys.As(k.Down, "flame: callee (child)"),
+		keys.As(k.Sort, "sort by flat/cum"),
+		keys.As(k.SampleType, "next sample type"),
+		keys.As(k.Filter, "filter; flame: highlight"),
+		keys.As(k.NextMatch, "next match"),
+		keys.As(k.PrevMatch, "previous match"),
+		keys.As(k.Copy, "copy function name"),
 	}
 }
 

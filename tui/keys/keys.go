@@ -147,3 +147,10 @@ func (k *KeyMap) Global() []key.Binding {
 func Hint(b key.Binding, desc string) string {
 	return First(b) + " " + desc
 }
+
+// As is b described for one pane's help ("enter: open the request"),
+// keeping the user's keys.
+func As(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}

@@ -12,6 +12,7 @@ import (
 	"hotpath/tui/common"
 	"hotpath/tui/components/filter"
 	"hotpath/tui/components/table"
+	"hotpath/tui/keys"
 	"hotpath/views"
 	"hotpath/views/termsafe"
 )
@@ -46,16 +47,12 @@ func (m *Model) Capturing() bool { return m.filter.Focused() }
 // KeyBindings are the pane's bindings, for help.
 func (m *Model) KeyBindings() []key.Binding {
 	k := m.ctx.Keys
-	with := func(b key.Binding, desc string) key.Binding {
-		b.SetHelp(b.Help().Key, desc)
-		return b
-	}
 	return []key.Binding{
-		with(k.Filter, "filter by path, format or warning"),
-		with(k.NextMatch, "next match"),
-		with(k.PrevMatch, "previous match"),
-		with(k.Back, "clear filter"),
-		with(k.Copy, "copy the source as Markdown"),
+		keys.As(k.Filter, "filter by path, format or warning"),
+		keys.As(k.NextMatch, "next match"),
+		keys.As(k.PrevMatch, "previous match"),
+		keys.As(k.Back, "clear filter"),
+		keys.As(k.Copy, "copy the source as Markdown"),
 	}
 }
 
