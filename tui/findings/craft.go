@@ -37,7 +37,7 @@ func (m *Model) applyFilter() {
 	}
 	rows := make([][]string, len(m.findings))
 	for i, f := range m.findings {
-		rows[i] = []string{fmt.Sprint(f.Rank), Badge(f.Severity), views.FormatDuration(f.Avoidable), f.Title}
+		rows[i] = []string{fmt.Sprint(f.Rank), f.Severity.Label(), views.FormatDuration(f.Avoidable), f.Title}
 	}
 	m.list.SetRows(rows)
 	if had {
@@ -155,7 +155,7 @@ func (m *Model) Selection() (string, bool) {
 		return "", false
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s %s\n\n", Badge(f.Severity), f.Title)
+	fmt.Fprintf(&b, "### %s %s\n\n", f.Severity.Label(), f.Title)
 	fmt.Fprintf(&b, "- kind: `%s` · confidence %s (%s)\n", f.Kind, f.Confidence, strings.Join(f.Sources(), ", "))
 	for _, l := range f.Locations {
 		fmt.Fprintf(&b, "- where: `%s`\n", l.String())

@@ -95,11 +95,6 @@ func (m *Model) SetViews(v *views.Views) {
 	m.SetSize(m.width, m.height)
 }
 
-// Badge is a severity as a symbol and a word: never colour alone.
-func Badge(s detect.Severity) string {
-	return [...]string{"· info", "▽ low", "◇ medium", "▲ high", "◆ critical"}[s]
-}
-
 // Selected is the finding under the cursor.
 func (m *Model) Selected() (*detect.Finding, bool) {
 	if len(m.findings) == 0 {
@@ -214,7 +209,7 @@ func (m *Model) detail(w, h int) string {
 		}
 	}
 	plain := lipgloss.NewStyle()
-	add(st.Title, fmt.Sprintf("%s  %s", Badge(f.Severity), f.Title))
+	add(st.Title, fmt.Sprintf("%s  %s", f.Severity.Label(), f.Title))
 	add(plain, fmt.Sprintf("kind %s · confidence %s (%s)", f.Kind, f.Confidence, strings.Join(f.Sources(), ", ")))
 	for _, l := range f.Locations {
 		add(plain, "where: "+l.String())

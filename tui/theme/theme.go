@@ -16,6 +16,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
+
+	"hotpath/views/detect"
 )
 
 // Styles are every style the panes draw with.
@@ -187,19 +189,14 @@ func (s *Styles) Flame(name string) lipgloss.Style {
 	return s.flame[int(h.Sum32()%uint32(len(s.flame)))]
 }
 
-// severitySymbols say the severity without colour.
-var severitySymbols = map[string]string{
-	"critical": "◆", "high": "▲", "medium": "◇", "low": "▽", "info": "·", // as findings.Badge
-}
-
 // SeverityLabel is the severity as a symbol and a word ("▲ high"), styled:
 // colour is never the only thing that tells severities apart. Width is
 // the widest label, for aligned columns.
 func (s *Styles) SeverityLabel(level string) string {
 	level = strings.ToLower(level)
-	sym, ok := severitySymbols[level]
-	if !ok {
-		sym = "?"
+	sym := "?"
+	if sv, ok := detect.ParseSeverity(level); ok {
+		sym = sv.Symbol()
 	}
 	st, ok := s.severity[level]
 	if !ok {

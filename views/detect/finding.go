@@ -42,6 +42,15 @@ func (s Severity) String() string {
 	return [...]string{"info", "low", "medium", "high", "critical"}[s]
 }
 
+// Symbol says the severity without colour: ◆ ▲ ◇ ▽ ·.
+func (s Severity) Symbol() string {
+	return [...]string{"·", "▽", "◇", "▲", "◆"}[s]
+}
+
+// Label is the symbol and the word, "▲ high": what every rendering shows,
+// so that severity is never told by colour alone.
+func (s Severity) Label() string { return s.Symbol() + " " + s.String() }
+
 // ParseSeverity reads a severity's name.
 func ParseSeverity(s string) (Severity, bool) {
 	for sv := Info; sv <= Critical; sv++ {

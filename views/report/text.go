@@ -40,7 +40,7 @@ func writeText(w io.Writer, v *views.Views) error {
 	if len(v.Findings) > 0 {
 		fmt.Fprintf(ew, "\nFindings\n")
 		for _, f := range v.Findings {
-			fmt.Fprintf(ew, "%3d. [%s] %s — avoidable %s (%s), confidence %s\n", f.Rank, severityLabel(f.Severity), termsafe.String(f.Title),
+			fmt.Fprintf(ew, "%3d. [%s] %s — avoidable %s (%s), confidence %s\n", f.Rank, f.Severity.Label(), termsafe.String(f.Title),
 				views.FormatDuration(f.Avoidable), views.FormatShare(f.Share), f.Confidence)
 			for _, l := range f.Locations {
 				fmt.Fprintf(ew, "     at %s\n", termsafe.String(l.String()))
@@ -91,7 +91,7 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 				where = " at `" + mdCell(f.Locations[0].String()) + "`"
 			}
 			fmt.Fprintf(ew, "| %d | **%s**%s: %s | %s | %s | %s (%s of %s; %s) | %s |\n", f.Rank, mdCell(string(f.Kind)), where, mdCell(f.Title),
-				severityLabel(f.Severity), mdCell(evidenceLine(f)), views.FormatDuration(f.Avoidable), views.FormatShare(f.Share),
+				f.Severity.Label(), mdCell(evidenceLine(f)), views.FormatDuration(f.Avoidable), views.FormatShare(f.Share),
 				f.Basis, mdCell(f.Formula), mdCell(f.Recommendation))
 		}
 	}
@@ -102,7 +102,7 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 			if len(f.Locations) > 0 {
 				where = " (`" + mdCell(f.Locations[0].String()) + "`)"
 			}
-			fmt.Fprintf(ew, "- **%s**%s, %s: %s — avoidable %s. %s\n", mdCell(string(f.Kind)), where, severityLabel(f.Severity),
+			fmt.Fprintf(ew, "- **%s**%s, %s: %s — avoidable %s. %s\n", mdCell(string(f.Kind)), where, f.Severity.Label(),
 				mdCell(f.Title), views.FormatDuration(f.Avoidable), mdCell(f.Recommendation))
 		}
 	}
@@ -127,11 +127,6 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 	writeQueriesMarkdown(ew, v)
 	writeTracesMarkdown(ew, v)
 	return ew.err
-}
-
-// severityLabel is a word and a symbol, never colour alone.
-func severityLabel(s detect.Severity) string {
-	return [...]string{"· info", "▽ low", "◇ medium", "▲ high", "◆ critical"}[s]
 }
 
 func hotspotSummary(h *views.Hotspots) string {
