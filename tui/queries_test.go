@@ -20,6 +20,7 @@ import (
 	"hotpath/tui"
 	"hotpath/tui/common"
 	"hotpath/tui/queries"
+	"hotpath/tui/tuitest"
 	"hotpath/views"
 	"hotpath/views/querydigest"
 )
@@ -43,22 +44,7 @@ func sqlModel(t *testing.T, paths ...string) *tui.Model {
 // runQueries loads, switches to the Queries pane (3), waits for the digest
 // to show, then sends keys and quits.
 func runQueries(t *testing.T, m *tui.Model, w, h int, ready string, keys ...string) (*tui.Model, string) {
-	t.Helper()
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
-	wait := func(s string) {
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), s) },
-			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-	}
-	wait("1/1 sources")
-	tm.Send(key("3"))
-	wait(ready)
-	for _, k := range keys {
-		tm.Send(key(k))
-	}
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	fm := tm.FinalModel(t).(*tui.Model)
-	return fm, fm.View()
+	return tuitest.Drive(t, m, w, h, append([]string{tuitest.Wait("1/1 sources"), "3", tuitest.Wait(ready)}, keys...)...)
 }
 
 func typed(s string) []string {
@@ -181,9 +167,9 @@ func TestQueriesCtrlCWhileFiltering(t *testing.T) {
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "1/1 sources") },
 		teatest.WithDuration(10*time.Second))
-	tm.Send(key("3"))
-	tm.Send(key("/"))
-	tm.Send(key("x"))
+	tm.Send(tuitest.Key("3"))
+	tm.Send(tuitest.Key("/"))
+	tm.Send(tuitest.Key("x"))
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 }
@@ -196,7 +182,7 @@ func TestQueriesSelection(t *testing.T) {
 	if text, ok := sel.Selection(); !ok || text != "update pgbench_accounts set abalance = abalance + ? where aid = ?" {
 		t.Errorf("selection %q", text)
 	}
-	qp.Update(key("enter"))
+	qp.Update(tuitest.Key("enter"))
 	if text, ok := sel.Selection(); !ok || !strings.Contains(text, "UPDATE pgbench_accounts") || !strings.Contains(text, "```sql") {
 		t.Errorf("detail selection %q", text)
 	}

@@ -7,16 +7,15 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
 	"hotpath/parse"
 	"hotpath/tui"
+	"hotpath/tui/tuitest"
 	"hotpath/views"
 )
 
@@ -38,41 +37,9 @@ func shellModel(t *testing.T, paths ...string) *tui.Model {
 	})
 }
 
-func key(s string) tea.KeyMsg {
-	switch s {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyMsg{Type: tea.KeyShiftTab}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
-}
-
-// run drives the program: waits for the loaded screen, sends keys, quits,
-// and returns the final model's view.
+// run waits for the one source to load, plays keys and quits.
 func run(t *testing.T, m *tui.Model, w, h int, keys ...string) (*tui.Model, string) {
-	return runUntil(t, m, w, h, "1/1 sources", keys...)
-}
-
-func runUntil(t *testing.T, m *tui.Model, w, h int, loaded string, keys ...string) (*tui.Model, string) {
-	t.Helper()
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		return strings.Contains(string(b), loaded)
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-	for _, k := range keys {
-		tm.Send(key(k))
-	}
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC}) // quits from any pane or overlay
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	fm := tm.FinalModel(t).(*tui.Model)
-	return fm, fm.View()
+	return tuitest.Drive(t, m, w, h, append([]string{tuitest.Wait("1/1 sources")}, keys...)...)
 }
 
 func TestShellGolden(t *testing.T) {
@@ -119,7 +86,7 @@ func TestShellBehaviour(t *testing.T) {
 	}
 
 	// A failed input shows in the status line; the other still loads.
-	m, view = runUntil(t, shellModel(t, "../testdata/profiles/app.folded", "/no/such/file"), 80, 24, "1/2 sources · 10 events · 1 failed")
+	m, view = tuitest.Drive(t, shellModel(t, "../testdata/profiles/app.folded", "/no/such/file"), 80, 24, tuitest.Wait("1/2 sources · 10 events · 1 failed"))
 	if !strings.Contains(view, "1 failed") {
 		t.Errorf("status line does not report the failure:\n%s", view)
 	}

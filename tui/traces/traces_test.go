@@ -6,17 +6,15 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
 	"hotpath/parse"
 	ptrace "hotpath/parse/trace"
 	"hotpath/tui"
+	"hotpath/tui/tuitest"
 	"hotpath/views"
 )
 
@@ -34,45 +32,17 @@ func model(t *testing.T, paths ...string) *tui.Model {
 	})
 }
 
-func keyMsg(s string) tea.KeyMsg {
-	switch s {
-	case "enter":
-		return tea.KeyMsg{Type: tea.KeyEnter}
-	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
-	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
-	case "left":
-		return tea.KeyMsg{Type: tea.KeyLeft}
-	case "right":
-		return tea.KeyMsg{Type: tea.KeyRight}
-	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
-}
-
 func drive(t *testing.T, m *tui.Model, w, h int, loaded string, keys ...string) (*tui.Model, string) {
 	return driveUntil(t, m, w, h, loaded, "", keys...)
 }
 
-// driveUntil is drive that, after the keys, waits for want on screen: keys
-// whose effect arrives through a command (a jump to another pane) would
-// otherwise race with the quit.
+// driveUntil is drive that, after the keys, waits for want on screen.
 func driveUntil(t *testing.T, m *tui.Model, w, h int, loaded, want string, keys ...string) (*tui.Model, string) {
-	t.Helper()
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), loaded) },
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-	for _, k := range keys {
-		tm.Send(keyMsg(k))
-	}
+	steps := append([]string{tuitest.Wait(loaded)}, keys...)
 	if want != "" {
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), want) },
-			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+		steps = append(steps, tuitest.Wait(want))
 	}
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	fm := tm.FinalModel(t).(*tui.Model)
-	return fm, fm.View()
+	return tuitest.Drive(t, m, w, h, steps...)
 }
 
 func TestTracesGolden(t *testing.T) {
