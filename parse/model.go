@@ -165,6 +165,16 @@ type Stall struct {
 	Line      int
 	Message   string
 	LogLine   int64
+	// Traceback is where a leaked object was created (asyncio debug mode's
+	// source_traceback), outermost frame first, as Python prints it.
+	Traceback []TraceFrame
+}
+
+// TraceFrame is one frame of a logged traceback.
+type TraceFrame struct {
+	Function string
+	File     string
+	Line     int
 }
 
 // GoroutineStat is one goroutine's time budget from a Go execution trace,

@@ -106,16 +106,8 @@ func leadingTime(line string) time.Time {
 	return time.Time{}
 }
 
-// isAppFrame says whether a traceback frame is the program's, not the
-// event loop's or aiohttp's.
-func isAppFrame(file string) bool {
-	for _, lib := range []string{"/asyncio/", "/aiohttp/", "site-packages/", "dist-packages/", "/lib/python3"} {
-		if strings.Contains(file, lib) {
-			return false
-		}
-	}
-	return !strings.HasPrefix(file, "<")
-}
+// maxTraceback bounds the frames kept of one logged traceback.
+const maxTraceback = 64
 
 func decodeAsyncio(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, _ parse.Options) error {
 	sc := parse.NewLineScanner(r, maxAsyncioLine)
@@ -149,10 +141,10 @@ func decodeAsyncio(ctx context.Context, r io.Reader, src *parse.Source, sink par
 		}
 		if pending != nil {
 			if m := reFile.FindStringSubmatch(line); m != nil {
-				if isAppFrame(m[1]) {
-					pending.File = m[1]
-					pending.Line, _ = strconv.Atoi(m[2])
-					pending.Coroutine = m[3]
+				// Which frame is the program's is the detectors' call.
+				if len(pending.Traceback) < maxTraceback {
+					n, _ := strconv.Atoi(m[2])
+					pending.Traceback = append(pending.Traceback, parse.TraceFrame{Function: m[3], File: m[1], Line: n})
 				}
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"hotpath/parse"
@@ -49,6 +50,9 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 			kind = parse.StallUnclosedClient
 		}
 		loc := Location{Function: s.Coroutine, File: s.File, Line: s.Line}
+		if kind == parse.StallUnclosedClient {
+			loc = creationSite(s.Traceback)
+		}
 		var traceID string
 		if kind == parse.StallSlowCallback && resolve != nil && s.Task != "" {
 			if rl, tid, ok := resolve(s.Task); ok {
@@ -153,4 +157,17 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 		}
 	}
 	return out
+}
+
+// creationSite is the innermost application frame of a traceback (where the
+// program created a leaked session), or nothing when every frame is library
+// code.
+func creationSite(tb []parse.TraceFrame) Location {
+	for i := len(tb) - 1; i >= 0; i-- {
+		f := tb[i]
+		if !strings.HasPrefix(f.File, "<") && !pythonLibraryFile(f.File) {
+			return Location{Function: f.Function, File: f.File, Line: f.Line}
+		}
+	}
+	return Location{}
 }
