@@ -8,8 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"hotpath/tui/keys"
-	"hotpath/views"
 	"hotpath/views/detect"
+	"hotpath/views/units"
 )
 
 // The Findings pane's search, copy and mouse, as every pane has them.
@@ -37,7 +37,7 @@ func (m *Model) applyFilter() {
 	}
 	rows := make([][]string, len(m.findings))
 	for i, f := range m.findings {
-		rows[i] = []string{fmt.Sprint(f.Rank), f.Severity.Label(), views.FormatDuration(f.Avoidable), f.Title}
+		rows[i] = []string{fmt.Sprint(f.Rank), f.Severity.Label(), units.Duration(f.Avoidable), f.Title}
 	}
 	m.list.SetRows(rows)
 	if had {
@@ -163,8 +163,8 @@ func (m *Model) Selection() (string, bool) {
 	if f.Fingerprint != "" {
 		fmt.Fprintf(&b, "- query: `%s`\n", f.Fingerprint)
 	}
-	fmt.Fprintf(&b, "- avoidable: %s = %s of %s %s\n", views.FormatDuration(f.Avoidable),
-		views.FormatShare(f.Share), views.FormatDuration(f.Observed), observedLabel(f))
+	fmt.Fprintf(&b, "- avoidable: %s = %s of %s %s\n", units.Duration(f.Avoidable),
+		units.Share(f.Share), units.Duration(f.Observed), observedLabel(f))
 	if f.Formula != "" {
 		fmt.Fprintf(&b, "- formula: %s\n", f.Formula)
 	}

@@ -17,6 +17,7 @@ import (
 	"hotpath/views"
 	"hotpath/views/detect"
 	"hotpath/views/termsafe"
+	"hotpath/views/units"
 )
 
 // Title is the pane's name in the pane bar.
@@ -217,7 +218,7 @@ func (m *Model) detail(w, h int) string {
 	if f.Fingerprint != "" {
 		add(plain, "query: "+f.Fingerprint)
 	}
-	add(st.Header, fmt.Sprintf("avoidable %s = %s of %s %s", views.FormatDuration(f.Avoidable), views.FormatShare(f.Share), views.FormatDuration(f.Observed), observedLabel(f)))
+	add(st.Header, fmt.Sprintf("avoidable %s = %s of %s %s", units.Duration(f.Avoidable), units.Share(f.Share), units.Duration(f.Observed), observedLabel(f)))
 	add(st.Dim, f.Formula)
 	for _, e := range f.Evidence {
 		add(st.Header, "evidence ("+e.Source+")")

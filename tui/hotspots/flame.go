@@ -10,6 +10,7 @@ import (
 
 	"hotpath/views"
 	"hotpath/views/termsafe"
+	"hotpath/views/units"
 )
 
 // zoom is one breadcrumb of the flame view: the node zoomed into and its
@@ -382,11 +383,11 @@ func (m *Model) flameStatus() string {
 			where = "function"
 		}
 		return fmt.Sprintf("%s %s · %s (%s of total) · %s of the function's time · enter re-centres",
-			where, termsafe.String(f.Node.Func.Name), views.FormatValue(fi.Cum, unit), views.FormatShare(fi.Share),
-			views.FormatShare(fi.ViewShare))
+			where, termsafe.String(f.Node.Func.Name), units.Value(fi.Cum, unit), units.Share(fi.Share),
+			units.Share(fi.ViewShare))
 	}
 	fi := m.h.Frame(f.Node, m.viewRoot())
 	return fmt.Sprintf("%s · flat %s · cum %s · %s of total · %s of view", termsafe.String(f.Node.Func.Name),
-		views.FormatValue(fi.Flat, unit), views.FormatValue(fi.Cum, unit), views.FormatShare(fi.Share),
-		views.FormatShare(fi.ViewShare))
+		units.Value(fi.Flat, unit), units.Value(fi.Cum, unit), units.Share(fi.Share),
+		units.Share(fi.ViewShare))
 }

@@ -18,6 +18,7 @@ import (
 	"hotpath/tui/keys"
 	"hotpath/views"
 	"hotpath/views/termsafe"
+	"hotpath/views/units"
 )
 
 // Title is the pane's name in the pane bar.
@@ -268,8 +269,8 @@ func (m *Model) applyFilter() {
 	all := m.all
 	m.table.SetRowFunc(len(out), func(i int) []string {
 		r := all[out[i]]
-		return []string{views.FormatValue(r.Flat, unit), views.FormatShare(r.FlatShare),
-			views.FormatValue(r.Cum, unit), views.FormatShare(r.CumShare), r.Func.Name}
+		return []string{units.Value(r.Flat, unit), units.Share(r.FlatShare),
+			units.Value(r.Cum, unit), units.Share(r.CumShare), r.Func.Name}
 	})
 }
 
@@ -511,7 +512,7 @@ func (m *Model) openPeek(fn views.Func) {
 	}
 	add("── callers ──")
 	for _, e := range m.callers {
-		rows = append(rows, []string{views.FormatValue(e.Value, unit), views.FormatShare(e.Share), "  " + e.Func.Name})
+		rows = append(rows, []string{units.Value(e.Value, unit), units.Share(e.Share), "  " + e.Func.Name})
 		m.peekMap = append(m.peekMap, peekTarget(e.Func))
 	}
 	var self views.Hotspot
@@ -520,12 +521,12 @@ func (m *Model) openPeek(fn views.Func) {
 			self = r
 		}
 	}
-	rows = append(rows, []string{views.FormatValue(self.Cum, unit), views.FormatShare(self.CumShare), "▶ " + fn.Name})
+	rows = append(rows, []string{units.Value(self.Cum, unit), units.Share(self.CumShare), "▶ " + fn.Name})
 	m.peekMap = append(m.peekMap, views.Func{})
 	selfRow := len(rows) - 1
 	add("── callees ──")
 	for _, e := range m.callees {
-		rows = append(rows, []string{views.FormatValue(e.Value, unit), views.FormatShare(e.Share), "  " + e.Func.Name})
+		rows = append(rows, []string{units.Value(e.Value, unit), units.Share(e.Share), "  " + e.Func.Name})
 		m.peekMap = append(m.peekMap, peekTarget(e.Func))
 	}
 	m.peekTbl.SetRows(rows)
@@ -571,9 +572,9 @@ func (m *Model) View() string {
 			sortName = "cum"
 		}
 		title = fmt.Sprintf("%s · %d functions · %s total · sorted by %s", m.h.SampleType, len(m.all),
-			views.FormatValue(m.h.Total, m.h.SampleType.Unit), sortName)
+			units.Value(m.h.Total, m.h.SampleType.Unit), sortName)
 		if m.h.Shown != m.h.Total {
-			title += fmt.Sprintf(" · %s shown", views.FormatShare(float64(m.h.Shown)/float64(max(m.h.Total, 1))))
+			title += fmt.Sprintf(" · %s shown", units.Share(float64(m.h.Shown)/float64(max(m.h.Total, 1))))
 		}
 		body = m.table.View()
 		if sel, ok := m.Selected(); ok {

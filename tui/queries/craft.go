@@ -2,12 +2,11 @@ package queries
 
 import (
 	"fmt"
+	"hotpath/views/units"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-
-	"hotpath/views"
 )
 
 // Selection is what y copies: the selected fingerprint, and in the detail
@@ -18,7 +17,7 @@ func (m *Model) Selection() (string, bool) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "Query `%s` — %d executions", q.ID, q.Count)
 		if q.Timed > 0 {
-			fmt.Fprintf(&b, ", total %s, p95 %s", views.FormatDuration(q.Total), views.FormatDuration(q.P95))
+			fmt.Fprintf(&b, ", total %s, p95 %s", units.Duration(q.Total), units.Duration(q.P95))
 		}
 		b.WriteString("\n\n```sql\n" + q.Fingerprint + "\n```\n")
 		if ex := q.Slowest.Text; ex != "" {

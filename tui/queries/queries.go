@@ -18,6 +18,7 @@ import (
 	"hotpath/views"
 	"hotpath/views/querydigest"
 	"hotpath/views/termsafe"
+	"hotpath/views/units"
 )
 
 // Title is the pane's name in the pane bar.
@@ -183,14 +184,14 @@ func (m *Model) share(q querydigest.Query) string {
 	if m.d == nil || m.d.TotalTime <= 0 || q.Timed == 0 {
 		return "-"
 	}
-	return views.FormatShare(float64(q.Total) / float64(m.d.TotalTime))
+	return units.Share(float64(q.Total) / float64(m.d.TotalTime))
 }
 
 func timed(q querydigest.Query, d time.Duration) string {
 	if q.Timed == 0 {
 		return "-"
 	}
-	return views.FormatDuration(d)
+	return units.Duration(d)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -297,8 +298,8 @@ func (m *Model) openConnections() {
 	l = append(l, st.Header.Render(common.Fit("connections and sessions", w)))
 	add(fmt.Sprintf("received %d · opened %d · closed %d · pool checkouts reused %d", c.Received, c.Opened, c.Closed, c.Reused))
 	if c.SessionsTimed > 0 {
-		add(fmt.Sprintf("session length: mean %s · p50 %s · p95 %s · max %s (%d sessions)", views.FormatDuration(c.MeanSession),
-			views.FormatDuration(c.P50Session), views.FormatDuration(c.P95Session), views.FormatDuration(c.MaxSession), c.SessionsTimed))
+		add(fmt.Sprintf("session length: mean %s · p50 %s · p95 %s · max %s (%d sessions)", units.Duration(c.MeanSession),
+			units.Duration(c.P50Session), units.Duration(c.P95Session), units.Duration(c.MaxSession), c.SessionsTimed))
 	}
 	if c.Sessions > 0 {
 		add(fmt.Sprintf("statements per session: mean %.1f · p50 %d · p95 %d · max %d (%d sessions)", c.StatementsPerSession,
@@ -327,7 +328,7 @@ func (m *Model) bars(h []querydigest.Bucket, w int) []string {
 	for _, b := range h {
 		label := "> 10 s"
 		if b.UpperMs < 1e12 {
-			label = "≤ " + views.FormatDuration(time.Duration(b.UpperMs*1e6))
+			label = "≤ " + units.Duration(time.Duration(b.UpperMs*1e6))
 		}
 		n := 0
 		if peak > 0 {
@@ -369,8 +370,8 @@ func (m *Model) openDetail(q querydigest.Query) {
 	l = append(l, "")
 	if q.Timed > 0 {
 		add(fmt.Sprintf("count %d · total %s (%s) · mean %s · p50 %s · p95 %s · p99 %s · max %s",
-			q.Count, views.FormatDuration(q.Total), m.share(q), views.FormatDuration(q.Mean), views.FormatDuration(q.P50),
-			views.FormatDuration(q.P95), views.FormatDuration(q.P99), views.FormatDuration(q.Max)))
+			q.Count, units.Duration(q.Total), m.share(q), units.Duration(q.Mean), units.Duration(q.P50),
+			units.Duration(q.P95), units.Duration(q.P99), units.Duration(q.Max)))
 	} else {
 		add(fmt.Sprintf("count %d · no durations in this log (the MySQL general log and SQLAlchemy echo do not time statements)", q.Count))
 	}
@@ -379,7 +380,7 @@ func (m *Model) openDetail(q querydigest.Query) {
 		info += fmt.Sprintf(" · rows %d", q.Rows)
 	}
 	if q.Prepare > 0 {
-		info += " · parse/bind " + views.FormatDuration(q.Prepare)
+		info += " · parse/bind " + units.Duration(q.Prepare)
 	}
 	add(info)
 	if !q.First.IsZero() {
@@ -400,7 +401,7 @@ func (m *Model) openDetail(q querydigest.Query) {
 		l = append(l, "")
 		h := title
 		if ex.Duration > 0 {
-			h += " · " + views.FormatDuration(ex.Duration)
+			h += " · " + units.Duration(ex.Duration)
 		}
 		if ex.Session != "" {
 			h += " · session " + termsafe.String(ex.Session)
@@ -483,11 +484,11 @@ func (m *Model) View() string {
 	var b strings.Builder
 	c := m.d.Connections
 	head := fmt.Sprintf("%d statements · %d fingerprints · %s · sorted by %s", m.d.Statements, m.d.Fingerprints,
-		views.FormatDuration(m.d.TotalTime), sortNames[m.sort])
+		units.Duration(m.d.TotalTime), sortNames[m.sort])
 	if c.Opened > 0 || c.Closed > 0 {
 		head += fmt.Sprintf(" · %d connections", c.Opened)
 		if c.SessionsTimed > 0 {
-			head += fmt.Sprintf(", %s/session", views.FormatDuration(c.MeanSession))
+			head += fmt.Sprintf(", %s/session", units.Duration(c.MeanSession))
 		}
 	}
 	b.WriteString(st.Title.Render(common.Fit(head, m.width)) + "\n")

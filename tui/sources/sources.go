@@ -15,6 +15,7 @@ import (
 	"hotpath/tui/keys"
 	"hotpath/views"
 	"hotpath/views/termsafe"
+	"hotpath/views/units"
 )
 
 // Title is the pane's name in the pane bar.
@@ -82,7 +83,7 @@ func (m *Model) Selection() (string, bool) {
 	}
 	s := m.srcs[m.table.Cursor()]
 	return fmt.Sprintf("`%s` — %s, %d events, %s, %s", s.Path, orDash(s.Format), s.Events,
-		views.FormatBytes(max(s.Size, s.RawBytes)), status(s)), true
+		units.Bytes(max(s.Size, s.RawBytes)), status(s)), true
 }
 
 // SetViews refreshes the list (also called on progress ticks while loading).
@@ -113,7 +114,7 @@ func (m *Model) apply() {
 	m.srcs = srcs
 	rows := make([][]string, len(srcs))
 	for i, s := range srcs {
-		rows[i] = []string{s.Path, orDash(s.Format), fmt.Sprint(s.Events), views.FormatBytes(max(s.Size, s.RawBytes)), status(s)}
+		rows[i] = []string{s.Path, orDash(s.Format), fmt.Sprint(s.Events), units.Bytes(max(s.Size, s.RawBytes)), status(s)}
 	}
 	m.table.SetRows(rows)
 }
@@ -218,7 +219,7 @@ func (m *Model) detail() string {
 	if len(m.srcs) > 0 {
 		s := m.srcs[m.table.Cursor()]
 		lines = append(lines, st.Header.Render(common.Fit(termsafe.String(s.Path), m.width)))
-		info := fmt.Sprintf("%s read, %s decoded", views.FormatBytes(s.RawBytes), views.FormatBytes(s.Bytes))
+		info := fmt.Sprintf("%s read, %s decoded", units.Bytes(s.RawBytes), units.Bytes(s.Bytes))
 		if s.Compression != "" {
 			info += " (" + s.Compression + ")"
 		}

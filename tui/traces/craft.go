@@ -8,7 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"hotpath/parse"
-	"hotpath/views"
+	"hotpath/views/units"
 )
 
 // Selection is what y copies: the selected request (route, duration, trace
@@ -34,7 +34,7 @@ func (m *Model) Selection() (string, bool) {
 		return "", false
 	}
 	r := m.reqs[m.list.Cursor()]
-	s := fmt.Sprintf("`%s` %s", r.Route, views.FormatDuration(r.Duration))
+	s := fmt.Sprintf("`%s` %s", r.Route, units.Duration(r.Duration))
 	if r.Trace != nil && r.Trace.ID != "" {
 		s += " · trace " + r.Trace.ID
 	}
@@ -43,7 +43,7 @@ func (m *Model) Selection() (string, bool) {
 
 func spanMarkdown(sp *parse.Span) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** %s", sp.Name, views.FormatDuration(sp.Duration))
+	fmt.Fprintf(&b, "**%s** %s", sp.Name, units.Duration(sp.Duration))
 	if sp.Service != "" {
 		fmt.Fprintf(&b, " · %s", sp.Service)
 	}

@@ -21,6 +21,7 @@ import (
 	"hotpath/views"
 	"hotpath/views/termsafe"
 	vt "hotpath/views/traces"
+	"hotpath/views/units"
 )
 
 // Title is the pane's name in the pane bar.
@@ -152,7 +153,7 @@ func dur(d time.Duration) string {
 	if d <= 0 {
 		return "0"
 	}
-	return views.FormatDuration(d)
+	return units.Duration(d)
 }
 
 // Update handles keys.

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"hotpath/views/units"
 	"sort"
 	"strings"
 	"time"
@@ -167,7 +168,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		f.Observed = observed
 		f.Locations = []Location{{Function: k.site.name, File: k.site.file}}
 		f.Evidence = []Evidence{{Source: np.Source, Time: t,
-			What:  fmt.Sprintf("%s of %s %s profile time (%.1f%%) under %s, called from %s", fmtDur(t), fmtDur(observed), kind, share*100, k.lib, k.site.name),
+			What:  fmt.Sprintf("%s of %s %s profile time (%.1f%%) under %s, called from %s", units.Duration(t), units.Duration(observed), kind, share*100, k.lib, k.site.name),
 			Stack: stackFrames(sv.stack, sv.heavy, total)}}
 		out = append(out, f)
 	}
@@ -183,10 +184,10 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 				Title:     fmt.Sprintf("%s spends %.0f%% of %s", fn.name, share*100, timeLabel(kind)),
 				Locations: []Location{{Function: fn.name, File: fn.file}},
 				Avoidable: t / 2,
-				Formula:   fmt.Sprintf("avoidable = ½ × %s %s time in %s and the library code it calls directly (assumes a 2× speed-up)", fmtDur(t), kind, fn.name),
+				Formula:   fmt.Sprintf("avoidable = ½ × %s %s time in %s and the library code it calls directly (assumes a 2× speed-up)", units.Duration(t), kind, fn.name),
 				Observed:  observed,
 				Evidence: []Evidence{{Source: np.Source, Time: t,
-					What:  fmt.Sprintf("%s of %s %s time (%.1f%%) with %s as the nearest application frame", fmtDur(t), fmtDur(observed), kind, share*100, fn.name),
+					What:  fmt.Sprintf("%s of %s %s time (%.1f%%) with %s as the nearest application frame", units.Duration(t), units.Duration(observed), kind, share*100, fn.name),
 					Stack: stackFrames(sv.stack, sv.heavy, total)}},
 				Recommendation: "Profile " + fn.name + " in isolation (go test -bench / py-spy top): cache or precompute its results, or move the work off the request path.",
 			})
@@ -239,33 +240,33 @@ func siteFinding(k siteKey, t time.Duration, share float64, kind string) *Findin
 	switch k.class {
 	case classConnect:
 		return &Finding{Kind: NoConnectionPool,
-			Title:          fmt.Sprintf("%s opens a new database connection (%s in connection setup)", site, fmtDur(t)),
+			Title:          fmt.Sprintf("%s opens a new database connection (%s in connection setup)", site, units.Duration(t)),
 			Avoidable:      t,
-			Formula:        fmt.Sprintf("avoidable = %s spent in connection setup under %s (a pool reuses connections)", fmtDur(t), site),
+			Formula:        fmt.Sprintf("avoidable = %s spent in connection setup under %s (a pool reuses connections)", units.Duration(t), site),
 			Recommendation: "Use a connection pool (pgxpool, database/sql's pool, SQLAlchemy QueuePool) created once at start-up instead of connecting per request."}
 	case classHTTPClientSetup:
 		return &Finding{Kind: HTTPClientChurn,
-			Title:          fmt.Sprintf("%s sets up a new HTTP client/connection (%s in dial/TLS/session setup)", site, fmtDur(t)),
+			Title:          fmt.Sprintf("%s sets up a new HTTP client/connection (%s in dial/TLS/session setup)", site, units.Duration(t)),
 			Avoidable:      t,
-			Formula:        fmt.Sprintf("avoidable = %s spent in client construction, dialling and TLS handshakes under %s (a shared client reuses connections)", fmtDur(t), site),
+			Formula:        fmt.Sprintf("avoidable = %s spent in client construction, dialling and TLS handshakes under %s (a shared client reuses connections)", units.Duration(t), site),
 			Recommendation: "Create one HTTP client (http.Client with a shared Transport; one aiohttp.ClientSession) at start-up and reuse it for every call."}
 	case classLazyLoad:
 		return &Finding{Kind: NPlusOne,
-			Title:          fmt.Sprintf("%s lazy-loads relationships one query at a time (%s)", site, fmtDur(t)),
+			Title:          fmt.Sprintf("%s lazy-loads relationships one query at a time (%s)", site, units.Duration(t)),
 			Avoidable:      t * 9 / 10,
-			Formula:        fmt.Sprintf("avoidable ≈ 90%% of %s spent in the ORM's lazy loader under %s (one batched query replaces N)", fmtDur(t), site),
+			Formula:        fmt.Sprintf("avoidable ≈ 90%% of %s spent in the ORM's lazy loader under %s (one batched query replaces N)", units.Duration(t), site),
 			Recommendation: "Load the relationship eagerly (SQLAlchemy selectinload/joinedload, GORM Preload) or batch the lookups into one IN (…) query."}
 	case classBlocking:
 		return &Finding{Kind: BlockingIOInAsync,
-			Title:          fmt.Sprintf("%s blocks the event loop in %s (%s)", site, k.lib, fmtDur(t)),
+			Title:          fmt.Sprintf("%s blocks the event loop in %s (%s)", site, k.lib, units.Duration(t)),
 			Avoidable:      t,
-			Formula:        fmt.Sprintf("avoidable = %s of samples on the event loop inside blocking call %s under %s (every other task waits meanwhile)", fmtDur(t), k.lib, site),
+			Formula:        fmt.Sprintf("avoidable = %s of samples on the event loop inside blocking call %s under %s (every other task waits meanwhile)", units.Duration(t), k.lib, site),
 			Recommendation: "Use the async equivalent (asyncio.sleep, aiohttp, aiofiles, asyncpg) or run the call in a thread with asyncio.to_thread / loop.run_in_executor."}
 	case classLock:
 		return &Finding{Kind: LockContention,
-			Title:          fmt.Sprintf("%s: %s waiting on a lock", site, fmtDur(t)),
+			Title:          fmt.Sprintf("%s: %s waiting on a lock", site, units.Duration(t)),
 			Avoidable:      t,
-			Formula:        fmt.Sprintf("avoidable = %s of %s time attributed to %s (waits behind the lock)", fmtDur(t), kind, site),
+			Formula:        fmt.Sprintf("avoidable = %s of %s time attributed to %s (waits behind the lock)", units.Duration(t), kind, site),
 			Recommendation: "Shorten the critical section: do I/O and slow work outside the lock, or shard the lock."}
 	}
 	return nil
@@ -282,14 +283,4 @@ func timeLabel(kind string) string {
 		return "lock and channel wait time"
 	}
 	return "sampled time"
-}
-
-func fmtDur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.2fs", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.1fms", float64(d)/1e6)
-	}
-	return fmt.Sprintf("%.0fµs", float64(d)/1e3)
 }

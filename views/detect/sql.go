@@ -11,6 +11,7 @@ import (
 
 	"hotpath/parse"
 	"hotpath/views/fingerprint"
+	"hotpath/views/units"
 )
 
 // SQLOptions are the SQL detectors' thresholds (command-line flags).
@@ -630,7 +631,7 @@ func (d *SQLDetector) nplusFindings(nplus map[nplusKey]*nplusAgg) []*Finding {
 			TraceIDs:  a.traces,
 			Avoidable: a.avoidable, Observed: d.observed(k.src),
 			Formula: fmt.Sprintf("avoidable = Σ over %d bursts of (n−1)/n × burst time = %s of %s in %d statements (one batched query per burst instead of n)",
-				a.bursts, fmtDur(a.avoidable), fmtDur(a.time), a.statements),
+				a.bursts, units.Duration(a.avoidable), units.Duration(a.time), a.statements),
 			Evidence: []Evidence{{Source: sourceFormat(k.src), Count: a.statements, Time: a.time, Examples: a.examples,
 				What: fmt.Sprintf("%d units of work each ran ≥ %d statements of this fingerprint with differing parameters (up to %d) after %q", a.bursts, d.opt.MinRepeats, a.maxBurst, short(d.fpText(k.source), 60))}},
 			Recommendation: "Fetch the rows in one query: eager-load the relationship (SQLAlchemy selectinload/joinedload, Django select_related/prefetch_related, Rails includes, GORM Preload) or batch the ids into one WHERE id IN (…).",
@@ -680,7 +681,7 @@ func (d *SQLDetector) duplicateFindings() []*Finding {
 			Fingerprint: fp, QueryID: fingerprint.IDString(id), Count: a.count,
 			Avoidable: a.avoid, Observed: d.observed(a.src),
 			Formula: fmt.Sprintf("avoidable = Σ over %d parameter set(s) of (count−1)/count × their time = %s of %s (a cache answers all but the first)",
-				a.pairs, fmtDur(a.avoid), fmtDur(a.time)),
+				a.pairs, units.Duration(a.avoid), units.Duration(a.time)),
 			Evidence: []Evidence{{Source: sourceFormat(a.src), Count: a.count, Time: a.time, Examples: []string{a.example},
 				What: fmt.Sprintf("%d executions with identical parameters (≥ %d each)", a.count, d.opt.MinDuplicates)}},
 			Recommendation: "Cache the result (per request, or in-process with a TTL, or Redis) and invalidate it on write; settings and profiles rarely change between requests.",
@@ -712,10 +713,10 @@ func (d *SQLDetector) poolFindings() []*Finding {
 		if sa.setupN > 0 {
 			mean := sa.setup / time.Duration(sa.setupN)
 			avoid = mean * time.Duration(churn)
-			formula = fmt.Sprintf("avoidable = %d short-lived connections × %s mean connect time (received → authorized, measured on %d) = %s", churn, fmtDur(mean), sa.setupN, fmtDur(avoid))
+			formula = fmt.Sprintf("avoidable = %d short-lived connections × %s mean connect time (received → authorized, measured on %d) = %s", churn, units.Duration(mean), sa.setupN, units.Duration(avoid))
 		} else {
 			avoid = d.opt.AssumedConnectCost * time.Duration(churn)
-			formula = fmt.Sprintf("avoidable = %d short-lived connections × %s assumed connect cost (the log does not time connecting) = %s", churn, fmtDur(d.opt.AssumedConnectCost), fmtDur(avoid))
+			formula = fmt.Sprintf("avoidable = %d short-lived connections × %s assumed connect cost (the log does not time connecting) = %s", churn, units.Duration(d.opt.AssumedConnectCost), units.Duration(avoid))
 		}
 		// Observed: what the database spent for the workload (statements
 		// plus connecting), or the log's span when it has no durations.
@@ -725,7 +726,7 @@ func (d *SQLDetector) poolFindings() []*Finding {
 		}
 		what := basis
 		if sa.closed > 0 && sa.sessionTime > 0 {
-			what += fmt.Sprintf("; sessions last %s on average", fmtDur(sa.sessionTime/time.Duration(sa.closed)))
+			what += fmt.Sprintf("; sessions last %s on average", units.Duration(sa.sessionTime/time.Duration(sa.closed)))
 		}
 		var locs []Location
 		if r := topRoute(sa.shortRoutes); r != "" {
@@ -777,13 +778,13 @@ func (d *SQLDetector) slowFindings() []*Finding {
 		}
 		f := &Finding{
 			Kind:        SlowQuery,
-			Title:       fmt.Sprintf("slow query: %s (mean %s, p95 %s, %.0f%% of statement time)", short(info.text, 60), fmtDur(mean), fmtDur(p95), share*100),
+			Title:       fmt.Sprintf("slow query: %s (mean %s, p95 %s, %.0f%% of statement time)", short(info.text, 60), units.Duration(mean), units.Duration(p95), share*100),
 			Fingerprint: info.text, QueryID: fingerprint.IDString(id), Count: info.count,
 			Avoidable: avoid, Observed: total,
 			Formula: fmt.Sprintf("avoidable = %s total − %d executions × %s (a tenth of the %s slow threshold, what an index typically leaves) = %s",
-				fmtDur(info.time), info.timed, fmtDur(target), fmtDur(d.opt.SlowMean), fmtDur(avoid)),
+				units.Duration(info.time), info.timed, units.Duration(target), units.Duration(d.opt.SlowMean), units.Duration(avoid)),
 			Evidence: []Evidence{{Source: sourceFormat(src), Count: info.count, Time: info.time,
-				What: fmt.Sprintf("%d executions, %s in all, mean %s, p95 %s", info.count, fmtDur(info.time), fmtDur(mean), fmtDur(p95))}},
+				What: fmt.Sprintf("%d executions, %s in all, mean %s, p95 %s", info.count, units.Duration(info.time), units.Duration(mean), units.Duration(p95))}},
 			Recommendation: "EXPLAIN ANALYZE it: add the index its WHERE/ORDER BY needs, select fewer columns, or paginate; if it cannot be fast, cache it or move it off the request path.",
 		}
 		if r := topRoute(info.routes); r != "" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hotpath/parse"
+	"hotpath/views/units"
 )
 
 // TaskResolver names the request an asyncio task served (from spans that
@@ -125,12 +126,12 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 		case parse.StallSlowCallback:
 			f := &Finding{
 				Kind:      BlockingIOInAsync,
-				Title:     fmt.Sprintf("the event loop was blocked %d times for %s in all (longest %s) in %s", g.n, fmtDur(g.total), fmtDur(g.max), where),
+				Title:     fmt.Sprintf("the event loop was blocked %d times for %s in all (longest %s) in %s", g.n, units.Duration(g.total), units.Duration(g.max), where),
 				Count:     g.n,
 				Avoidable: g.total, Observed: observed,
-				Formula: fmt.Sprintf("avoidable = %s: the sum of %d asyncio slow-callback durations (every other task waited meanwhile), of %s the log covers", fmtDur(g.total), g.n, fmtDur(observed)),
+				Formula: fmt.Sprintf("avoidable = %s: the sum of %d asyncio slow-callback durations (every other task waited meanwhile), of %s the log covers", units.Duration(g.total), g.n, units.Duration(observed)),
 				Evidence: []Evidence{{Source: source, Count: g.n, Time: g.total, Examples: g.examples,
-					What: fmt.Sprintf("%d 'Executing … took' warnings, %s in all", g.n, fmtDur(g.total))}},
+					What: fmt.Sprintf("%d 'Executing … took' warnings, %s in all", g.n, units.Duration(g.total))}},
 				Recommendation: "Find the blocking call inside the coroutine (time.sleep, requests/urllib, open().read(), a sync DB driver) and use its async equivalent or asyncio.to_thread.",
 			}
 			if g.loc != (Location{}) {

@@ -10,6 +10,7 @@ import (
 	"hotpath/parse"
 	"hotpath/views/fingerprint"
 	"hotpath/views/traces"
+	"hotpath/views/units"
 )
 
 // TraceFindings reads what requests show: the same statement run N times
@@ -182,7 +183,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Fingerprint: a.text, QueryID: fingerprint.IDString(k.fp), TraceIDs: a.traces, Count: int64(a.statements),
 			Avoidable: a.avoid, Observed: observed,
 			Formula: fmt.Sprintf("avoidable = Σ over %d requests of (n−1)/n × the repeated spans' time = %s of %s in %d db spans (one batched query per request)",
-				a.requests, fmtDur(a.avoid), fmtDur(a.time), a.statements),
+				a.requests, units.Duration(a.avoid), units.Duration(a.time), a.statements),
 			Evidence: []Evidence{{Source: "spans", Count: int64(a.statements), Time: a.time, Examples: []string{a.example}, TraceID: first(a.traces),
 				What: fmt.Sprintf("%d of %d %s requests ran it ≥ %d times under one parent span (up to %d)", a.requests, routeRequests[k.route], k.route, opt.MinRepeats, a.maxN)}},
 			Recommendation: "Fetch the rows in one query: eager-load the relationship (SQLAlchemy selectinload/joinedload, GORM Preload) or batch the ids into one WHERE id IN (…).",
@@ -206,7 +207,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Locations:   []Location{{Function: a.fn, File: a.file, Line: a.line, Route: k.route}},
 			Fingerprint: a.text, QueryID: fingerprint.IDString(k.fp), Count: int64(count),
 			Avoidable: avoid, Observed: observed,
-			Formula: fmt.Sprintf("avoidable = Σ over %d value set(s) of (count−1)/count × their spans' time = %s of %s", len(a.sameValues), fmtDur(avoid), fmtDur(a.time)),
+			Formula: fmt.Sprintf("avoidable = Σ over %d value set(s) of (count−1)/count × their spans' time = %s of %s", len(a.sameValues), units.Duration(avoid), units.Duration(a.time)),
 			Evidence: []Evidence{{Source: "spans", Count: int64(count), Time: a.time, Examples: []string{a.example},
 				What: fmt.Sprintf("%d db spans in %d requests with identical values", count, a.requests)}},
 			Recommendation: "Cache the result (per request, or in-process with a TTL) and invalidate it on write.",
@@ -227,7 +228,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Locations: []Location{{Function: k.fn, File: a.file, Line: a.line, Route: k.route}},
 			TraceIDs:  a.traces, Count: int64(a.n),
 			Avoidable: a.time, Observed: observed,
-			Formula: fmt.Sprintf("avoidable = %s: the time of %d connection-setup spans not marked reused (a kept-alive connection skips them)", fmtDur(a.time), a.n),
+			Formula: fmt.Sprintf("avoidable = %s: the time of %d connection-setup spans not marked reused (a kept-alive connection skips them)", units.Duration(a.time), a.n),
 			Evidence: []Evidence{{Source: "spans", Count: int64(a.n), Time: a.time, TraceID: first(a.traces),
 				What: fmt.Sprintf("%d new connections in %d of %d %s requests", a.n, a.requests, total, k.route)}},
 			Recommendation: rec,
@@ -352,7 +353,7 @@ func LocateByFingerprint(fs []*Finding, reqs []*traces.Request) {
 			client := time.Duration(float64(mean) * float64(f.Count) * fraction)
 			if client > f.Avoidable {
 				f.Formula += fmt.Sprintf("; with the %s mean client-side span time of %d spans of this fingerprint: %d executions × %s × %.0f%% = %s",
-					fmtDur(mean), spans, f.Count, fmtDur(mean), fraction*100, fmtDur(client))
+					units.Duration(mean), spans, f.Count, units.Duration(mean), fraction*100, units.Duration(client))
 				f.Avoidable = client
 			}
 		}
@@ -361,7 +362,7 @@ func LocateByFingerprint(fs []*Finding, reqs []*traces.Request) {
 		}
 		f.Locations = mergeLocation(f.Locations, best.loc)
 		f.Evidence = append(f.Evidence, Evidence{Source: "spans", Count: int64(best.n), Time: best.time,
-			What: fmt.Sprintf("%d db spans of the same fingerprint, %s in all, ran at %s", best.n, fmtDur(best.time), best.loc)})
+			What: fmt.Sprintf("%d db spans of the same fingerprint, %s in all, ran at %s", best.n, units.Duration(best.time), best.loc)})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"hotpath/views"
 	"hotpath/views/querydigest"
 	"hotpath/views/termsafe"
+	"hotpath/views/units"
 )
 
 // textQueryRows bounds the query profile of the text and Markdown reports.
@@ -31,14 +32,14 @@ func queriesJSON(r *Report, v *views.Views) {
 	r.Connections = Connections{Opened: c.Opened, Closed: c.Closed, MeanSessionMS: c.MeanSessionMs}
 }
 
-func dur(d time.Duration) string { return views.FormatDuration(d) }
+func dur(d time.Duration) string { return units.Duration(d) }
 
 // share is a query's part of all statement time.
 func share(q querydigest.Query, d *querydigest.Digest) string {
 	if d.TotalTime <= 0 {
 		return "-"
 	}
-	return views.FormatShare(float64(q.Total) / float64(d.TotalTime))
+	return units.Share(float64(q.Total) / float64(d.TotalTime))
 }
 
 func timedDur(q querydigest.Query, d time.Duration) string {

@@ -10,6 +10,7 @@ import (
 	"hotpath/views"
 	"hotpath/views/detect"
 	"hotpath/views/termsafe"
+	"hotpath/views/units"
 )
 
 // textHotspotRows bounds the hotspot table of the text and Markdown reports
@@ -23,7 +24,7 @@ func writeText(w io.Writer, v *views.Views) error {
 	fmt.Fprintln(tw, "  path\tformat\tevents\tbytes\tskipped\tstatus")
 	for _, s := range v.Sources {
 		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%d\t%s\n", termsafe.String(s.Path), orDash(s.Format), s.Events,
-			views.FormatBytes(s.Bytes), s.SkippedAll, sourceStatus(s))
+			units.Bytes(s.Bytes), s.SkippedAll, sourceStatus(s))
 	}
 	tw.Flush()
 	for _, s := range v.Sources {
@@ -41,7 +42,7 @@ func writeText(w io.Writer, v *views.Views) error {
 		fmt.Fprintf(ew, "\nFindings\n")
 		for _, f := range v.Findings {
 			fmt.Fprintf(ew, "%3d. [%s] %s — avoidable %s (%s), confidence %s\n", f.Rank, f.Severity.Label(), termsafe.String(f.Title),
-				views.FormatDuration(f.Avoidable), views.FormatShare(f.Share), f.Confidence)
+				units.Duration(f.Avoidable), units.Share(f.Share), f.Confidence)
 			for _, l := range f.Locations {
 				fmt.Fprintf(ew, "     at %s\n", termsafe.String(l.String()))
 			}
@@ -59,8 +60,8 @@ func writeText(w io.Writer, v *views.Views) error {
 			}
 			sum += row.FlatShare
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t%s\n",
-				views.FormatValue(row.Flat, h.SampleType.Unit), views.FormatShare(row.FlatShare), views.FormatShare(sum),
-				views.FormatValue(row.Cum, h.SampleType.Unit), views.FormatShare(row.CumShare), funcLabel(row.Func))
+				units.Value(row.Flat, h.SampleType.Unit), units.Share(row.FlatShare), units.Share(sum),
+				units.Value(row.Cum, h.SampleType.Unit), units.Share(row.CumShare), funcLabel(row.Func))
 		}
 		tw.Flush()
 	} else if v.HotspotsErr != nil {
@@ -91,7 +92,7 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 				where = " at `" + mdCell(f.Locations[0].String()) + "`"
 			}
 			fmt.Fprintf(ew, "| %d | **%s**%s: %s | %s | %s | %s (%s of %s; %s) | %s |\n", f.Rank, mdCell(string(f.Kind)), where, mdCell(f.Title),
-				f.Severity.Label(), mdCell(evidenceLine(f)), views.FormatDuration(f.Avoidable), views.FormatShare(f.Share),
+				f.Severity.Label(), mdCell(evidenceLine(f)), units.Duration(f.Avoidable), units.Share(f.Share),
 				f.Basis, mdCell(f.Formula), mdCell(f.Recommendation))
 		}
 	}
@@ -103,13 +104,13 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 				where = " (`" + mdCell(f.Locations[0].String()) + "`)"
 			}
 			fmt.Fprintf(ew, "- **%s**%s, %s: %s — avoidable %s. %s\n", mdCell(string(f.Kind)), where, f.Severity.Label(),
-				mdCell(f.Title), views.FormatDuration(f.Avoidable), mdCell(f.Recommendation))
+				mdCell(f.Title), units.Duration(f.Avoidable), mdCell(f.Recommendation))
 		}
 	}
 	fmt.Fprintln(ew, "\n## Sources\n\n| path | format | events | bytes | skipped | status |\n| --- | --- | ---: | ---: | ---: | --- |")
 	for _, s := range v.Sources {
 		fmt.Fprintf(ew, "| %s | %s | %d | %s | %d | %s |\n", mdCell(s.Path), orDash(s.Format), s.Events,
-			views.FormatBytes(s.Bytes), s.SkippedAll, mdCell(sourceStatus(s)))
+			units.Bytes(s.Bytes), s.SkippedAll, mdCell(sourceStatus(s)))
 	}
 	if h := v.Hotspots; h != nil {
 		fmt.Fprintf(ew, "\n## Hotspots (%s)\n\n%s\n\n", h.SampleType, hotspotSummary(h))
@@ -119,8 +120,8 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 				break
 			}
 			fmt.Fprintf(ew, "| %s | %s | %s | %s | `%s` | %s |\n",
-				views.FormatValue(row.Flat, h.SampleType.Unit), views.FormatShare(row.FlatShare),
-				views.FormatValue(row.Cum, h.SampleType.Unit), views.FormatShare(row.CumShare),
+				units.Value(row.Flat, h.SampleType.Unit), units.Share(row.FlatShare),
+				units.Value(row.Cum, h.SampleType.Unit), units.Share(row.CumShare),
 				mdCell(row.Func.Name), mdCell(row.Func.File))
 		}
 	}
@@ -131,8 +132,8 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 
 func hotspotSummary(h *views.Hotspots) string {
 	s := fmt.Sprintf("Showing %d functions, %s (%s) of %s total",
-		len(h.Rows), views.FormatValue(h.Shown, h.SampleType.Unit), views.FormatShare(ratio(h.Shown, h.Total)),
-		views.FormatValue(h.Total, h.SampleType.Unit))
+		len(h.Rows), units.Value(h.Shown, h.SampleType.Unit), units.Share(ratio(h.Shown, h.Total)),
+		units.Value(h.Total, h.SampleType.Unit))
 	if h.Dropped > 0 {
 		s += fmt.Sprintf("; %d more functions dropped by -nodecount", h.Dropped)
 	}
@@ -226,8 +227,8 @@ func writeSummaryMarkdown(w io.Writer, v *views.Views) {
 	}
 	f0 := v.Findings[0]
 	fmt.Fprintf(w, " %d findings (%s). The largest: %s — %s avoidable, %s of the %s %s.",
-		len(v.Findings), strings.Join(parts, ", "), mdCell(f0.Title), views.FormatDuration(f0.Avoidable),
-		views.FormatShare(f0.Share), views.FormatDuration(f0.Observed), f0.Basis)
+		len(v.Findings), strings.Join(parts, ", "), mdCell(f0.Title), units.Duration(f0.Avoidable),
+		units.Share(f0.Share), units.Duration(f0.Observed), f0.Basis)
 	fmt.Fprintf(w, " Estimates may overlap (one slow request can show several problems); each states its formula.\n")
 }
 

@@ -14,6 +14,7 @@ import (
 	"hotpath/tui/theme"
 	"hotpath/views"
 	"hotpath/views/termsafe"
+	"hotpath/views/units"
 )
 
 // View draws the progress of srcs in width × height cells.
@@ -36,10 +37,10 @@ func View(srcs []views.SourceView, elapsed time.Duration, width, height int, st 
 				frac = 1
 			}
 			bar = Bar(frac, barW, st)
-			amount = fmt.Sprintf("%3.0f%% %s/%s", frac*100, views.FormatBytes(s.RawBytes), views.FormatBytes(s.Size))
+			amount = fmt.Sprintf("%3.0f%% %s/%s", frac*100, units.Bytes(s.RawBytes), units.Bytes(s.Size))
 		default:
 			bar = st.Dim.Render(strings.Repeat("·", barW))
-			amount = views.FormatBytes(s.RawBytes)
+			amount = units.Bytes(s.RawBytes)
 		}
 		state := "⋯"
 		switch {

@@ -1,4 +1,6 @@
-package views
+// Package units renders durations, byte counts, sample values and shares
+// the one way every view, report and pane shows them.
+package units
 
 import (
 	"fmt"
@@ -7,26 +9,26 @@ import (
 	"time"
 )
 
-// FormatValue renders a sample value in its unit the way pprof does:
+// Value renders a sample value in its unit the way pprof does:
 // "1.23s", "450ms", "12.50MB", "1234".
-func FormatValue(v int64, unit string) string {
+func Value(v int64, unit string) string {
 	switch strings.ToLower(unit) {
 	case "nanoseconds", "ns":
-		return FormatDuration(time.Duration(v))
+		return Duration(time.Duration(v))
 	case "microseconds", "us":
-		return FormatDuration(time.Duration(v) * time.Microsecond)
+		return Duration(time.Duration(v) * time.Microsecond)
 	case "milliseconds", "ms":
-		return FormatDuration(time.Duration(v) * time.Millisecond)
+		return Duration(time.Duration(v) * time.Millisecond)
 	case "seconds", "s":
-		return FormatDuration(time.Duration(v) * time.Second)
+		return Duration(time.Duration(v) * time.Second)
 	case "bytes", "b":
-		return FormatBytes(v)
+		return Bytes(v)
 	}
 	return fmt.Sprintf("%d", v)
 }
 
-// FormatDuration is a short duration: 3 significant digits, unit suffix.
-func FormatDuration(d time.Duration) string {
+// Duration is a short duration: 3 significant digits, unit suffix.
+func Duration(d time.Duration) string {
 	neg := d < 0
 	if neg {
 		d = -d
@@ -52,8 +54,8 @@ func FormatDuration(d time.Duration) string {
 	return s
 }
 
-// FormatBytes is a short byte count in powers of 1024.
-func FormatBytes(v int64) string {
+// Bytes is a short byte count in powers of 1024.
+func Bytes(v int64) string {
 	f := math.Abs(float64(v))
 	units := []string{"B", "kB", "MB", "GB", "TB"}
 	i := 0
@@ -70,8 +72,8 @@ func FormatBytes(v int64) string {
 	return sig3(f) + units[i]
 }
 
-// FormatShare renders 0.1234 as "12.3%".
-func FormatShare(s float64) string {
+// Share renders 0.1234 as "12.3%".
+func Share(s float64) string {
 	return fmt.Sprintf("%.1f%%", s*100)
 }
 
