@@ -234,19 +234,9 @@ func isTxBoundary(fp []byte) bool {
 // maxFPs bounds the fingerprints the detector describes.
 const maxFPs = 10_000
 
-// Statement implements views.QueryAggregator.
-func (d *SQLDetector) Statement(src *parse.Source, st *parse.Statement) {
-	r := d.cache.Lookup(st.Text)
-	values := r.Values
-	for _, p := range st.Params {
-		values = fingerprint.MixString(values, p)
-	}
-	d.Observe(src, st, r.ID, values, r.Fingerprint)
-}
-
-// Observe is Statement with the fingerprint already computed (by the query
-// digest, which calls it as a querydigest.Observer): values are the
-// literal values and bind parameters hashed, fp the normalised text.
+// Observe takes one statement with the fingerprint the query digest
+// computed (the detector is a querydigest.Observer): values are the literal
+// values and bind parameters hashed, fp the normalised text.
 func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values uint64, fp string) {
 	if id == 0 { // past the digest's fingerprint limit: fingerprint here
 		r := d.cache.Lookup(st.Text)
@@ -515,7 +505,7 @@ func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Sourc
 	}
 }
 
-// Conn implements views.QueryAggregator.
+// Conn takes a connection event (querydigest.Observer).
 func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
