@@ -112,11 +112,6 @@ func findings(c *Collector, v *Views, opt Options) []*detect.Finding {
 		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
 	}
 	found := detect.ProfileFindings(nps, opt.Profile)
-	for _, q := range c.queries {
-		if sd, ok := q.(FindingSource); ok {
-			found = append(found, sd.Findings()...)
-		}
-	}
 	for _, f := range c.finders {
 		found = append(found, f.Findings()...)
 	}
