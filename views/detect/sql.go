@@ -750,7 +750,7 @@ func (d *SQLDetector) slowFindings() []*Finding {
 		return nil
 	}
 	for id, info := range d.fps {
-		if info.timed == 0 || isTxBoundary([]byte(info.text)) {
+		if info.timed == 0 || !isQuery(info.text) {
 			continue
 		}
 		mean := info.time / time.Duration(info.timed)
@@ -783,6 +783,18 @@ func (d *SQLDetector) slowFindings() []*Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// isQuery tells the statements an index or rewrite can speed up (reads
+// and writes) from DDL, COPY, VACUUM and transaction control, which are
+// slow by nature and not a query to fix.
+func isQuery(fp string) bool {
+	w, _, _ := strings.Cut(strings.TrimLeft(fp, "( "), " ")
+	switch w {
+	case "select", "insert", "update", "delete", "with", "merge", "replace":
+		return true
+	}
+	return false
 }
 
 func percentile(xs []time.Duration, q float64) time.Duration {
