@@ -203,6 +203,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.setNotice("copy failed: "+termsafe.String(msg.err.Error()), true)
 		}
 		return m, m.setNotice("copied "+common.Fit(termsafe.String(msg.text), 40), false)
+	case common.Notice:
+		return m, m.setNotice(msg.Text, msg.IsErr)
 	case noticeMsg:
 		if msg.seq == m.noticeSeq {
 			m.notice = ""

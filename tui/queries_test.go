@@ -22,7 +22,6 @@ import (
 	"hotpath/tui/queries"
 	"hotpath/tui/tuitest"
 	"hotpath/views"
-	"hotpath/views/querydigest"
 )
 
 // sqlModel opens the TUI on SQL logs, wired as cmd/hotpath wires it.
@@ -30,7 +29,7 @@ func sqlModel(t *testing.T, paths ...string) *tui.Model {
 	t.Helper()
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
-	c := views.NewCollector(querydigest.New(querydigest.Options{}))
+	c := views.NewStandardCollector(views.DefaultOptions()) // as cmd/hotpath wires it
 	inputs := parse.Expand(paths, strings.NewReader(""))
 	formats := append(parse.ProfileFormats(), sqllog.Formats()...)
 	return tui.New(tui.Config{
@@ -185,5 +184,16 @@ func TestQueriesSelection(t *testing.T) {
 	qp.Update(tuitest.Key("enter"))
 	if text, ok := sel.Selection(); !ok || !strings.Contains(text, "UPDATE pgbench_accounts") || !strings.Contains(text, "```sql") {
 		t.Errorf("detail selection %q", text)
+	}
+}
+
+// TestFindingWithoutAnchorSaysSo: enter on a finding that names no
+// function, query or request tells the user instead of doing nothing.
+func TestFindingWithoutAnchorSaysSo(t *testing.T) {
+	m := sqlModel(t, "../testdata/sql/pgbench-stderr-cut.log.gz")
+	_, view := tuitest.Drive(t, m, 80, 24, tuitest.Wait("1/1 sources"),
+		"enter", tuitest.Wait("no function, query or request to open"))
+	if !strings.Contains(view, "no function, query or request to open") {
+		t.Errorf("no notice in the status line:\n%s", view)
 	}
 }

@@ -77,6 +77,13 @@ type Selector interface {
 // callers and callees.
 type ShowFunction struct{ Name string }
 
+// Notice asks the program to show a short message in the status line (an
+// anchor that leads nowhere, say), IsErr in the error style.
+type Notice struct {
+	Text  string
+	IsErr bool
+}
+
 // ShowTrace asks the Traces pane to open the waterfall of the request of
 // one trace.
 type ShowTrace struct{ TraceID string }

@@ -122,15 +122,15 @@ func (m *Model) Update(msg tea.Msg) (common.Component, tea.Cmd) {
 			if cmd := m.link(f, "query"); cmd != nil {
 				return m, cmd
 			}
-			return m, m.link(f, "trace")
+			return m, m.linkOrSay(f, "trace", "no function, query or request to open for this finding")
 		}
 	case key.Matches(km, queryBinding):
 		if f, ok := m.Selected(); ok {
-			return m, m.link(f, "query")
+			return m, m.linkOrSay(f, "query", "this finding names no query")
 		}
 	case key.Matches(km, traceBinding):
 		if f, ok := m.Selected(); ok {
-			return m, m.link(f, "trace")
+			return m, m.linkOrSay(f, "trace", "this finding has no example request (load spans)")
 		}
 	case key.Matches(km, scrollDown):
 		m.scroll++
@@ -178,6 +178,14 @@ func (m *Model) link(f *detect.Finding, what string) tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg { return msg }
+}
+
+// linkOrSay is link, or a notice saying why nothing opens.
+func (m *Model) linkOrSay(f *detect.Finding, what, why string) tea.Cmd {
+	if cmd := m.link(f, what); cmd != nil {
+		return cmd
+	}
+	return func() tea.Msg { return common.Notice{Text: why, IsErr: true} }
 }
 
 // View draws the list and the evidence.

@@ -45,6 +45,8 @@ const waitPrefix = "\x00wait:"
 // any pane or overlay) and returns the final model and its view. Wait for
 // whatever a key's effect shows before quitting when that effect arrives
 // through a command (a jump to another pane), or the quit wins the race.
+// A Wait consumes the output it reads: wait only for text drawn after the
+// previous Wait's.
 func Drive(t testing.TB, m *tui.Model, w, h int, steps ...string) (*tui.Model, string) {
 	t.Helper()
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
