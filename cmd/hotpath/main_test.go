@@ -455,3 +455,32 @@ func TestNamedDemos(t *testing.T) {
 		t.Errorf("unknown demo: exit %d, %s", code, errs)
 	}
 }
+
+// TestSniffingIgnoresProseAndCode: a directory holding a service's logs
+// next to its README, scripts and notes loads the logs; files that merely
+// quote a log message (a Markdown table, a regexp, a logger's name in code)
+// are not claimed by a log format.
+func TestSniffingIgnoresProseAndCode(t *testing.T) {
+	r, _, code := reportJSON(t, "-no-detect", "../../testdata/scenarios/pyshop")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	want := map[string]string{
+		"asyncio.log": "asyncio-log", "postgres.log.gz": "postgres-stderr", "sqlalchemy.log.gz": "sqlalchemy",
+		"profile.folded": "folded", "spans.otlp.jsonl.gz": "otlp-json",
+		"README.md": "", "groundtruth.md": "", "groundtruth.py": "", "groundtruth.json": "", "app.py": "", "load.py": "",
+	}
+	for _, s := range r.Sources {
+		f, ok := want[filepath.Base(s.Path)]
+		if !ok {
+			continue
+		}
+		got := s.Format
+		if s.Error != "" {
+			got = ""
+		}
+		if got != f {
+			t.Errorf("%s read as %q (error %q), want %q", filepath.Base(s.Path), s.Format, s.Error, f)
+		}
+	}
+}

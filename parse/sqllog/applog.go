@@ -15,11 +15,31 @@ import (
 func sniffSQLAlchemy(head []byte) bool {
 	n := 0
 	sniffLines(head, 1000, func(l []byte) {
-		if bytes.Contains(l, []byte(" sqlalchemy.engine")) || bytes.Contains(l, []byte(" sqlalchemy.pool")) {
+		i := bytes.Index(l, []byte(" sqlalchemy.engine"))
+		if i < 0 {
+			i = bytes.Index(l, []byte(" sqlalchemy.pool"))
+		}
+		// A logger name after a log record's prefix, not quoted in code or
+		// prose that configures or describes the logger.
+		if i >= 0 && !bytes.ContainsAny(l[:i], "\"'`(=#|") && looksLikeRecordPrefix(l[:i]) {
 			n++
 		}
 	})
 	return n > 0
+}
+
+// looksLikeRecordPrefix: a logging format's prefix has a timestamp or a
+// level ("2026-11-27 23:33:01.372 INFO [MainThread Task-38]").
+func looksLikeRecordPrefix(p []byte) bool {
+	if len(p) > 0 && p[0] >= '0' && p[0] <= '9' {
+		return true
+	}
+	for _, w := range []string{"INFO", "DEBUG", "WARNING", "ERROR"} {
+		if bytes.Contains(p, []byte(w)) {
+			return true
+		}
+	}
+	return false
 }
 
 // logStart reports whether l begins a new log record: a leading timestamp

@@ -17,10 +17,39 @@ import (
 const maxAsyncioLine = 1 << 20
 
 func sniffAsyncio(head []byte) bool {
-	if bytes.Contains(head, []byte("Executing <")) && bytes.Contains(head, []byte(" seconds")) {
+	for _, l := range bytes.Split(head, []byte{'\n'}) {
+		i := bytes.Index(l, []byte("Executing <"))
+		if i >= 0 && !bytes.Contains(l[i:], []byte(" seconds")) {
+			i = -1
+		}
+		for _, msg := range []string{"Unclosed client session", "Unclosed connector"} {
+			if i < 0 {
+				i = bytes.Index(l, []byte(msg))
+			}
+		}
+		if i >= 0 && isLogPrefix(l[:i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLogPrefix tells what a logging format puts before a message (nothing, a
+// timestamp, a level, a logger name) from prose or code that merely quotes
+// the message: a README, a test, a regexp.
+func isLogPrefix(p []byte) bool {
+	if bytes.ContainsAny(p, "`|\"'#=") {
+		return false
+	}
+	if len(bytes.TrimSpace(p)) == 0 || reLeadTime.Match(p) {
 		return true
 	}
-	return bytes.Contains(head, []byte("Unclosed client session")) || bytes.Contains(head, []byte("Unclosed connector"))
+	for _, w := range []string{"WARNING", "ERROR", "DEBUG", "INFO", "asyncio"} {
+		if bytes.Contains(p, []byte(w)) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
