@@ -44,7 +44,19 @@ type Statement struct {
 	// protocol, kept apart from execution time as pgBadger does.
 	PrepareTime time.Duration
 
-	Session  string // PG pid or %c, MySQL thread id, app thread/task name
+	Session string // PG pid or %c, MySQL thread id, app thread/task name
+	// Unit-of-work context an application log names (DESIGN.md's detection
+	// model, rule 2): a request id (Rails' tagged [uuid], a request-id
+	// field), the thread and the asyncio task of the record. Empty when the
+	// log does not say.
+	RequestID string
+	Thread    string
+	Task      string
+	// Code location the service itself logged for the statement (Rails'
+	// "↳ app/models/order.rb:12:in `block in index'" line): used as given.
+	CodeFunc string
+	CodeFile string
+	CodeLine int
 	User     string
 	Database string
 	App      string
@@ -110,6 +122,19 @@ const (
 	CatFileIO     SpanCategory = "file-io"
 	CatLock       SpanCategory = "lock"
 	CatInternal   SpanCategory = "internal"
+)
+
+// AttrRecord, in Span.Attrs, says a span was made from a record that is
+// not a trace: RecordAccessLog for an HTTP access-log line. Such a span is a
+// server span with Kind "server", Category CatHTTPServer, HTTPMethod,
+// HTTPURL (the path as logged, query included), HTTPStatus, Start (log time
+// − duration where the log writes at the end) and Duration; its TraceID is
+// the logged request or trace id, else empty (each such span is then its own
+// request). Access logs are the request-time record of services without
+// tracing.
+const (
+	AttrRecord      = "hotpath.record"
+	RecordAccessLog = "access-log"
 )
 
 // Span is one timed operation of a trace, from any trace format.

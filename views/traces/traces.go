@@ -75,10 +75,14 @@ func Group(spans []*parse.Span) []*Trace {
 		if sp == nil {
 			continue
 		}
+		// A span without a trace id (an access-log record) is a request
+		// of its own: grouping all of them under "" would make one trace.
 		t := byID[sp.TraceID]
-		if t == nil {
+		if t == nil || sp.TraceID == "" {
 			t = &Trace{ID: sp.TraceID}
-			byID[sp.TraceID] = t
+			if sp.TraceID != "" {
+				byID[sp.TraceID] = t
+			}
 			order = append(order, t)
 		}
 		t.Spans = append(t.Spans, sp)
