@@ -104,8 +104,9 @@ func Build(c *Collector, opt Options) *Views {
 	return v
 }
 
-// findings runs every detector over what was collected, then correlates
-// and ranks what they found.
+// findings runs every detector over what was collected, then lets the
+// detection model (views/detect) join, group, reconcile and rank what they
+// found.
 func findings(c *Collector, v *Views, opt Options) []*detect.Finding {
 	var nps []detect.NamedProfile
 	for _, g := range v.Groups {
@@ -118,8 +119,17 @@ func findings(c *Collector, v *Views, opt Options) []*detect.Finding {
 	found = append(found, detect.StallFindings(v.Stalls, "asyncio-log", taskResolver(v.Traces))...)
 	reqs := traces.AllRequests(v.Traces)
 	found = append(found, detect.TraceFindings(reqs, opt.SQL)...)
-	detect.LocateByFingerprint(found, reqs)
-	return detect.Rank(detect.DropExplained(detect.Correlate(found)))
+	den := detect.RequestTime(reqs)
+	if den.Time == 0 {
+		for _, f := range c.finders {
+			if u, ok := f.(interface{ UnitsOfWork() (time.Duration, int) }); ok {
+				if t, n := u.UnitsOfWork(); t > 0 {
+					den = detect.UnitsOfWork(t, n)
+				}
+			}
+		}
+	}
+	return detect.Rank(detect.Assemble(found, reqs), den)
 }
 
 // HotspotsErrOrNil is v.HotspotsErr, nil-safe on v.
