@@ -60,6 +60,10 @@ type SourceView struct {
 	Skipped     []parse.Skip
 	SkippedAll  int64
 	Warnings    []string
+	// Notes say how the source was used when that is not a problem with
+	// it: "same events as postgres.log: used once".
+	Notes       []string
+	SameAs      string // the input whose events this one repeats: not read again
 	First, Last time.Time
 	Err         error
 	Done        bool
@@ -73,7 +77,7 @@ func SourceViews(srcs []*parse.Source) []SourceView {
 		out[i] = SourceView{
 			Path: s.Path, Format: s.Format(), Compression: s.Compression(),
 			Events: s.Events(), Bytes: s.DecodedBytes(), RawBytes: s.BytesRead(), Size: s.Size,
-			Skipped: s.Skipped(), SkippedAll: s.SkippedTotal(), Warnings: s.Warnings(),
+			Skipped: s.Skipped(), SkippedAll: s.SkippedTotal(), Warnings: s.Warnings(), Notes: s.Notes(), SameAs: s.SameAs(),
 			First: first, Last: last, Err: s.Err(), Done: s.Done(),
 		}
 	}
@@ -82,7 +86,7 @@ func SourceViews(srcs []*parse.Source) []SourceView {
 
 // Build computes the views of everything collected so far.
 func Build(c *Collector, opt Options) *Views {
-	v := &Views{Sources: SourceViews(c.Sources())}
+	v := &Views{}
 	v.Groups, v.Warnings = GroupProfiles(c.Profiles())
 	if len(v.Groups) > 0 {
 		v.Hotspots, v.HotspotsErr = ComputeHotspots(v.Groups, opt.Hotspots)
@@ -94,13 +98,16 @@ func Build(c *Collector, opt Options) *Views {
 			}
 		}
 	}
-	v.Traces = traces.Group(c.Spans())
+	srcOf := c.spanSources()
+	v.Traces = dropSameRequests(traces.Group(uniqueSpans(c.Spans(), srcOf)), srcOf)
 	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
 	v.Goroutines = c.GoroutineStats()
 	v.Stalls = c.Stalls()
 	if !opt.NoDetect {
 		v.Findings = findings(c, v, opt)
 	}
+	// Last: matching same events adds notes to the sources.
+	v.Sources = SourceViews(c.Sources())
 	return v
 }
 

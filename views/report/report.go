@@ -36,6 +36,10 @@ type Source struct {
 	Compression string       `json:"compression,omitempty"`
 	SkipReasons []SkipReason `json:"skip_reasons,omitempty"`
 	Error       string       `json:"error,omitempty"`
+	// Notes say how the source was used ("same events as …: used once");
+	// SameAs names the input whose events this one repeats.
+	Notes  []string `json:"notes,omitempty"`
+	SameAs string   `json:"same_as,omitempty"`
 }
 
 // SkipReason counts records skipped for one reason.
@@ -147,7 +151,8 @@ func Build(v *views.Views) *Report {
 		Routes: append([]traces.RouteJSON{}, ts.Routes...), Slowest: append([]traces.RequestRef{}, ts.Slowest...)}
 	for _, s := range v.Sources {
 		rs := Source{Path: s.Path, Format: s.Format, Events: s.Events, Bytes: s.Bytes,
-			Skipped: s.SkippedAll, Warnings: append([]string{}, s.Warnings...), Compression: s.Compression}
+			Skipped: s.SkippedAll, Warnings: append([]string{}, s.Warnings...), Compression: s.Compression,
+			Notes: s.Notes, SameAs: s.SameAs}
 		for _, sk := range s.Skipped {
 			rs.SkipReasons = append(rs.SkipReasons, SkipReason{Reason: sk.Reason, Count: sk.Count, FirstLine: sk.FirstLine})
 		}

@@ -34,6 +34,9 @@ func writeText(w io.Writer, v *views.Views) error {
 		for _, wn := range s.Warnings {
 			fmt.Fprintf(ew, "  %s: warning: %s\n", termsafe.String(s.Path), termsafe.String(wn))
 		}
+		for _, n := range s.Notes {
+			fmt.Fprintf(ew, "  %s: %s\n", termsafe.String(s.Path), termsafe.String(n))
+		}
 	}
 	for _, wn := range v.Warnings {
 		fmt.Fprintf(ew, "  warning: %s\n", termsafe.String(wn))
@@ -160,6 +163,8 @@ func sourceStatus(s views.SourceView) string {
 		return "error: " + termsafe.String(s.Err.Error())
 	case !s.Done:
 		return "loading"
+	case s.SameAs != "":
+		return "same events as " + termsafe.String(s.SameAs)
 	}
 	return "ok"
 }
