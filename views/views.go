@@ -1,6 +1,7 @@
 package views
 
 import (
+	"strings"
 	"time"
 
 	"hotpath/parse"
@@ -117,7 +118,7 @@ func Build(c *Collector, opt Options) *Views {
 func findings(c *Collector, v *Views, opt Options) []*detect.Finding {
 	var nps []detect.NamedProfile
 	for _, g := range v.Groups {
-		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
+		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format, Name: strings.Join(g.Sources, ",")})
 	}
 	found := detect.ProfileFindings(nps, opt.Profile)
 	for _, f := range c.finders {

@@ -146,6 +146,7 @@ type Finding struct {
 	// query a loop ran after (an N+1's "1"), and its avoidable time per
 	// route where the source knows routes.
 	Quality     Quality
+	Origin      string // the input (or profile group) that yielded it: estimates of one origin add up
 	Resource    string
 	SourceQuery string
 	RouteCosts  map[string]time.Duration

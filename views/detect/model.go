@@ -164,6 +164,7 @@ func Assemble(cands []*Finding, reqs []*traces.Request) []*Finding {
 // estimate stands (sources that see the same time are never added); the
 // others corroborate with their evidence, locations and routes.
 func reconcile(fs []*Finding) *Finding {
+	fs = foldOrigins(fs)
 	sort.SliceStable(fs, func(i, j int) bool { return better(fs[i], fs[j]) })
 	best := fs[0]
 	m := *best
@@ -227,6 +228,68 @@ func reconcile(fs []*Finding) *Finding {
 		}
 	}
 	return &m
+}
+
+// foldOrigins adds up the candidates one source yields for one cause: two
+// fingerprints lazy-loaded by one loop, two call sites of one blocked
+// handler, the connections of two routes to one database are different
+// time, seen once each. Sources are compared after, never added.
+func foldOrigins(fs []*Finding) []*Finding {
+	byOrigin := map[string][]*Finding{}
+	var order []string
+	for _, f := range fs {
+		o := f.Origin
+		if o == "" {
+			o = firstSource(f)
+		}
+		if _, ok := byOrigin[o]; !ok {
+			order = append(order, o)
+		}
+		byOrigin[o] = append(byOrigin[o], f)
+	}
+	if len(order) == len(fs) {
+		return fs
+	}
+	out := make([]*Finding, 0, len(order))
+	for _, o := range order {
+		g := byOrigin[o]
+		if len(g) == 1 {
+			out = append(out, g[0])
+			continue
+		}
+		sort.SliceStable(g, func(i, j int) bool { return g[i].Avoidable > g[j].Avoidable })
+		m := *g[0]
+		m.Evidence = append([]Evidence(nil), g[0].Evidence...)
+		m.Locations = append([]Location(nil), g[0].Locations...)
+		m.RouteCosts = map[string]time.Duration{}
+		for r, c := range g[0].RouteCosts {
+			m.RouteCosts[r] += c
+		}
+		var parts []string
+		for _, f := range g[1:] {
+			m.Avoidable += f.Avoidable
+			m.Count += f.Count
+			m.Quality = min(m.Quality, f.Quality)
+			m.Observed = max(m.Observed, f.Observed)
+			m.Evidence = append(m.Evidence, f.Evidence...)
+			m.Locations = append(m.Locations, f.Locations...)
+			m.TraceIDs = appendUnique(m.TraceIDs, f.TraceIDs...)
+			for r, c := range f.RouteCosts {
+				m.RouteCosts[r] += c
+			}
+			what := f.Fingerprint
+			if l, ok := f.site(); ok && (what == "" || f.Fingerprint == m.Fingerprint) {
+				what = siteName(l)
+			}
+			if what == "" {
+				what = f.Title
+			}
+			parts = append(parts, fmt.Sprintf("%s for %s", units.Duration(f.Avoidable), short(what, 60)))
+		}
+		m.Formula += fmt.Sprintf("; plus %s from the same source: %s in all", strings.Join(parts, ", "), units.Duration(m.Avoidable))
+		out = append(out, &m)
+	}
+	return out
 }
 
 // better orders one cause's candidates: the best-measured first, then the

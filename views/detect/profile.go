@@ -32,6 +32,7 @@ func DefaultProfileOptions() ProfileOptions {
 type NamedProfile struct {
 	Profile *profile.Profile
 	Source  string // "pprof", "folded" …
+	Name    string // which input(s): findings of one profile add up, of two are compared
 }
 
 // timeIndex picks the value index that measures time, and how to convert it
@@ -184,6 +185,23 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 	if kind == "delay" {
 		quality = Measured
 	}
+	// A mutex profile charges a contention to the Unlock of the holder, a
+	// block profile to the Lock of the waiter: merged, one lock's wait
+	// appears at both ends of one call site. It is one wait, counted once.
+	lockSide := map[funcFrame]siteKey{}
+	for k, sv := range sites {
+		if k.class != classLock {
+			continue
+		}
+		if o, ok := lockSide[k.site]; ok {
+			if sites[o].value >= sv.value {
+				delete(sites, k)
+				continue
+			}
+			delete(sites, o)
+		}
+		lockSide[k.site] = k
+	}
 	var out []*Finding
 	for k, sv := range sites {
 		share := float64(sv.value) / float64(total)
@@ -195,7 +213,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		if f == nil {
 			continue
 		}
-		f.Observed, f.OwnBasis = observed, basis
+		f.Observed, f.OwnBasis, f.Origin = observed, basis, np.Name
 		if f.Quality = quality; k.class == classLock {
 			f.Quality = Measured
 		}
@@ -219,7 +237,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 				Kind:      CPUHotspot,
 				Title:     fmt.Sprintf("%s spends %.0f%% of %s", fn.name, share*100, timeLabel(kind)),
 				Locations: []Location{{Function: fn.name, File: fn.file, Line: heavyLine(sv.stack)}},
-				Avoidable: t / 2, Quality: Measured, OwnBasis: basis,
+				Avoidable: t / 2, Quality: Measured, OwnBasis: basis, Origin: np.Name,
 				Formula:  fmt.Sprintf("avoidable = ½ × %s %s time in %s and the library code it calls directly (assumes a 2× speed-up)", units.Duration(t), kind, fn.name),
 				Observed: observed,
 				Evidence: []Evidence{{Source: np.Source, Time: t,

@@ -889,7 +889,7 @@ func (d *SQLDetector) nplusFindings(nplus map[nplusKey]*nplusAgg) []*Finding {
 			Evidence: []Evidence{{Source: sourceFormat(k.src), Count: a.statements, Time: a.time, Examples: a.examples,
 				What: fmt.Sprintf("%d units of work each ran ≥ %d statements of this fingerprint with differing parameters (up to %d) after %q", a.bursts, d.opt.MinRepeats, a.maxBurst, short(d.fpText(k.source), 60))}},
 			Recommendation: "Fetch the rows in one query: eager-load the relationship (SQLAlchemy selectinload/joinedload, Django select_related/prefetch_related, Rails includes, GORM Preload) or batch the ids into one WHERE id IN (…).",
-			Quality:        sa.quality(), RouteCosts: routeCosts(a.routes, a.avoidable),
+			Quality:        sa.quality(), RouteCosts: routeCosts(a.routes, a.avoidable), Origin: sourcePath(k.src),
 		}
 		if a.site != (Location{}) {
 			f.Locations = []Location{a.site}
@@ -959,7 +959,7 @@ func (d *SQLDetector) duplicateFindings(nplus map[nplusKey]*nplusAgg) []*Finding
 				a.pairs, units.Duration(d.sources[a.src].roundTrip()), units.Duration(a.avoid), units.Duration(a.time)),
 			Evidence:       []Evidence{{Source: sourceFormat(a.src), Count: a.count, Time: a.time, Examples: []string{a.example}, What: what}},
 			Recommendation: rec,
-			Quality:        d.sources[a.src].quality(), RouteCosts: routeCosts(a.routes, a.avoid),
+			Quality:        d.sources[a.src].quality(), RouteCosts: routeCosts(a.routes, a.avoid), Origin: sourcePath(a.src),
 		})
 	}
 	return out
@@ -1034,7 +1034,7 @@ func (d *SQLDetector) poolFindings() []*Finding {
 			Avoidable: avoid, Observed: max(observed, avoid), Formula: formula,
 			Evidence:       []Evidence{{Source: sourceFormat(src), Count: churn, Time: avoid, What: what}},
 			Recommendation: "Keep connections open in a pool (pgxpool, database/sql's pool, SQLAlchemy QueuePool instead of NullPool, Django CONN_MAX_AGE, PgBouncer in front of the database) and reuse them across requests.",
-			Quality:        quality, Resource: strings.ToLower(db), RouteCosts: routeCosts(sa.shortRoutes, avoid),
+			Quality:        quality, Resource: strings.ToLower(db), RouteCosts: routeCosts(sa.shortRoutes, avoid), Origin: sourcePath(src),
 		})
 	}
 	return out
@@ -1099,7 +1099,7 @@ func (d *SQLDetector) slowFindings() []*Finding {
 			Evidence: []Evidence{{Source: sourceFormat(src), Count: info.count, Time: info.time,
 				What: fmt.Sprintf("%d executions, %s in all, mean %s, p95 %s", info.count, units.Duration(info.time), units.Duration(mean), units.Duration(p95))}},
 			Recommendation: "EXPLAIN ANALYZE it: add the index its WHERE/ORDER BY needs, select fewer columns, or paginate; if it cannot be fast, cache it or move it off the request path.",
-			Quality:        Measured, RouteCosts: routeCosts(info.routes, avoid),
+			Quality:        Measured, RouteCosts: routeCosts(info.routes, avoid), Origin: "sql-logs",
 		})
 	}
 	return out
@@ -1151,6 +1151,13 @@ func percentile(xs []time.Duration, q float64) time.Duration {
 	s := append([]time.Duration(nil), xs...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[min(int(q*float64(len(s))), len(s)-1)]
+}
+
+func sourcePath(src *parse.Source) string {
+	if src == nil {
+		return "sql-log"
+	}
+	return src.Path
 }
 
 func sourceFormat(src *parse.Source) string {

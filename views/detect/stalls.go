@@ -136,7 +136,7 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 				Evidence: []Evidence{{Source: source, Count: g.n, Time: g.total, Examples: g.examples,
 					What: fmt.Sprintf("%d 'Executing … took' warnings, %s in all", g.n, units.Duration(g.total))}},
 				Recommendation: "Find the blocking call inside the coroutine (time.sleep, requests/urllib, open().read(), a sync DB driver) and use its async equivalent or asyncio.to_thread.",
-				Quality:        Measured, OwnBasis: "event-loop time (" + source + ")",
+				Quality:        Measured, OwnBasis: "event-loop time (" + source + ")", Origin: source,
 			}
 			if g.loc.Route != "" {
 				f.RouteCosts = map[string]time.Duration{g.loc.Route: g.total}
@@ -157,7 +157,7 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 				Evidence: []Evidence{{Source: source, Count: g.n + g.unclosedC, Examples: g.examples,
 					What: fmt.Sprintf("%d 'Unclosed client session' and %d 'Unclosed connector' errors", g.n, g.unclosedC)}},
 				Recommendation: "Create one aiohttp.ClientSession at start-up (app.cleanup_ctx / a lifespan handler), reuse it for every call, and close it at shutdown.",
-				Quality:        Assumed, OwnBasis: "event-loop time (" + source + ")",
+				Quality:        Assumed, OwnBasis: "event-loop time (" + source + ")", Origin: source,
 			}
 			if g.loc.Function != "" {
 				f.Locations = []Location{g.loc}

@@ -186,7 +186,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Evidence: []Evidence{{Source: "spans", Count: int64(a.statements), Time: a.time, Examples: []string{a.example}, TraceID: first(a.traces),
 				What: fmt.Sprintf("%d of %d %s requests ran it ≥ %d times under one parent span (up to %d)", a.requests, routeRequests[k.route], k.route, opt.MinRepeats, a.maxN)}},
 			Recommendation: "Fetch the rows in one query: eager-load the relationship (SQLAlchemy selectinload/joinedload, GORM Preload) or batch the ids into one WHERE id IN (…).",
-			Quality:        Measured, RouteCosts: map[string]time.Duration{k.route: a.avoid}, OwnBasis: "request time (server spans)",
+			Quality:        Measured, RouteCosts: map[string]time.Duration{k.route: a.avoid}, OwnBasis: "request time (server spans)", Origin: "spans",
 		})
 	}
 	for k, a := range dups {
@@ -211,7 +211,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Evidence: []Evidence{{Source: "spans", Count: int64(count), Time: a.time, Examples: []string{a.example},
 				What: fmt.Sprintf("%d db spans in %d requests with identical values", count, a.requests)}},
 			Recommendation: "Cache the result (per request, or in-process with a TTL) and invalidate it on write.",
-			Quality:        Measured, RouteCosts: map[string]time.Duration{k.route: avoid}, OwnBasis: "request time (server spans)",
+			Quality:        Measured, RouteCosts: map[string]time.Duration{k.route: avoid}, OwnBasis: "request time (server spans)", Origin: "spans",
 		})
 	}
 	for k, a := range conns {
@@ -233,7 +233,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Evidence: []Evidence{{Source: "spans", Count: int64(a.n), Time: a.time, TraceID: first(a.traces),
 				What: fmt.Sprintf("%d new connections in %d of %d %s requests", a.n, a.requests, total, k.route)}},
 			Recommendation: rec,
-			Quality:        Measured, Resource: a.resource, RouteCosts: map[string]time.Duration{k.route: a.time}, OwnBasis: "request time (server spans)",
+			Quality:        Measured, Resource: a.resource, RouteCosts: map[string]time.Duration{k.route: a.time}, OwnBasis: "request time (server spans)", Origin: "spans",
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Avoidable > out[j].Avoidable })
