@@ -383,7 +383,52 @@ func sortedRoutes(m map[string]time.Duration) []string {
 func join(cands []*Finding, reqs []*traces.Request) {
 	joinByFingerprint(cands, reqs)
 	joinByCaller(cands)
+	joinRoutesByHandler(cands, reqs)
 	joinResources(cands)
+}
+
+// joinRoutesByHandler gives a profile candidate that knows no route the
+// route of the request handler its stack passes through: the server spans
+// name their handler (code.function), the profile's stack holds it.
+func joinRoutesByHandler(cands []*Finding, reqs []*traces.Request) {
+	counts := map[string]map[string]int{}
+	for _, r := range reqs {
+		if r.Root == nil || r.Root.CodeFunc == "" || !IsRequestRoot(r.Root) {
+			continue
+		}
+		if counts[r.Root.CodeFunc] == nil {
+			counts[r.Root.CodeFunc] = map[string]int{}
+		}
+		counts[r.Root.CodeFunc][r.Route]++
+	}
+	if len(counts) == 0 {
+		return
+	}
+	handler := map[string]string{}
+	for fn, rs := range counts {
+		best, n := "", 0
+		for r, c := range rs {
+			if c > n || c == n && r < best {
+				best, n = r, c
+			}
+		}
+		handler[fn] = best
+	}
+	for _, f := range cands {
+		st := f.stack()
+		if len(st) == 0 || len(f.RouteCosts) > 0 {
+			continue
+		}
+		for _, fr := range st {
+			if r, ok := handler[fr.Function]; ok {
+				f.RouteCosts = map[string]time.Duration{r: f.Avoidable}
+				if len(f.Locations) > 0 && f.Locations[0].Route == "" {
+					f.Locations[0].Route = r
+				}
+				break
+			}
+		}
+	}
 }
 
 // joinByFingerprint gives a candidate that knows a query but no call site
