@@ -77,6 +77,21 @@ type Finding struct {
 	ObservedMS    float64    `json:"observed_ms"`
 	ObservedBasis string     `json:"observed_basis,omitempty"`
 	Evidence      []Evidence `json:"evidence,omitempty"`
+	// Cause is what the finding is keyed by (one finding per cause);
+	// Estimate says how its avoidable time was measured (measured,
+	// indirect, weak, assumed); Routes the share of each affected route's
+	// request time.
+	Cause    string       `json:"cause,omitempty"`
+	Estimate string       `json:"estimate,omitempty"`
+	Routes   []RouteShare `json:"routes,omitempty"`
+}
+
+// RouteShare is what a fix saves on one route.
+type RouteShare struct {
+	Route       string  `json:"route"`
+	AvoidableMS float64 `json:"avoidable_ms"`
+	RequestMS   float64 `json:"request_ms,omitempty"`
+	Share       float64 `json:"share,omitempty"`
 }
 
 // Evidence is one source's testimony for a finding.
@@ -183,6 +198,10 @@ func finding(f *detect.Finding) Finding {
 	}
 	for _, l := range f.Locations {
 		out.Locations = append(out.Locations, Location{Function: l.Function, File: l.File, Line: l.Line, Route: l.Route})
+	}
+	out.Cause, out.Estimate = f.Cause, f.Quality.String()
+	for _, r := range f.Routes {
+		out.Routes = append(out.Routes, RouteShare{Route: r.Route, AvoidableMS: ms(r.Avoidable), RequestMS: ms(r.Time), Share: r.Share})
 	}
 	for _, e := range f.Evidence {
 		ev := Evidence{Source: e.Source, What: e.What, Count: e.Count, TimeMS: ms(e.Time), Examples: e.Examples, TraceID: e.TraceID}

@@ -49,6 +49,9 @@ func writeText(w io.Writer, v *views.Views) error {
 			for _, l := range f.Locations {
 				fmt.Fprintf(ew, "     at %s\n", termsafe.String(l.String()))
 			}
+			if rs := detect.RouteShares(f); rs != "" {
+				fmt.Fprintf(ew, "     on %s\n", termsafe.String(rs))
+			}
 			fmt.Fprintf(ew, "     %s\n     fix: %s\n", termsafe.String(f.Formula), termsafe.String(f.Recommendation))
 		}
 	}
