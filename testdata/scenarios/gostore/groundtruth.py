@@ -392,6 +392,25 @@ notes.append(("lock_contention /journal", [
     f"mutex profile: {mwait:.1f} ms of contention with journalLocked on the stack, of {mutex_total:.1f} ms in all",
     f"spans: /journal server spans minus their direct children (insert + ledger call) Σ {gap:.1f} ms over {len(jr)} requests; twin /journal/buffered mean {route_ms('/journal/buffered')/len(req_by_route['/journal/buffered']):.2f} ms vs {route_ms('/journal')/len(jr):.2f} ms"]))
 
+# independent check of the profile sums: go tool pprof -top -cum
+
+
+def top_cum(name, fn):
+    txt = subprocess.run(["go", "tool", "pprof", "-top", "-cum", "-nodecount=100000", "-nodefraction=0", "-edgefraction=0", art(name)],
+                         capture_output=True, text=True, check=True).stdout
+    for ln in txt.splitlines():
+        f = ln.split()
+        if len(f) >= 6 and f[5] == fn:
+            m = re.match(r"([\d.]+)([a-zµ]+)", f[3])
+            return float(m.group(1)) * UNIT[m.group(2)]
+    return 0.0
+
+
+notes.append(("checks with go tool pprof -top -cum", [
+    f"cpu main.(*store).recommendHeavy {top_cum('cpu.pprof', 'main.(*store).recommendHeavy'):.0f} ms (above: {heavy:.0f} ms by the handler label)",
+    f"block main.(*store).journalLocked {top_cum('block.pprof', 'main.(*store).journalLocked'):.1f} ms cum (its Lock wait above: {wait:.1f} ms; the rest is the insert and the ledger call it waits on)",
+    f"mutex main.(*store).journalLocked {top_cum('mutex.pprof', 'main.(*store).journalLocked'):.1f} ms cum (above: {mwait:.1f} ms)"]))
+
 planted.sort(key=lambda p: -p["avoidable_ms"])
 healthy = [{"route": r, "function": f} for r, f in [
     ("/cart/joined", "main.(*store).cartJoined"), ("/reports/merchant/indexed", "main.(*store).merchantReportIndexed"),

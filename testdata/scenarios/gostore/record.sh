@@ -31,6 +31,7 @@ BIN=$PGWORK/gostore
 . "$HERE/../pg.sh"
 pg_install
 command -v go >/dev/null || { echo "record.sh: needs the go command" >&2; exit 1; }
+command -v ss >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2
 
 PIDS=()
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
