@@ -412,6 +412,7 @@ notes.append(("checks with go tool pprof -top -cum", [
     f"mutex main.(*store).journalLocked {top_cum('mutex.pprof', 'main.(*store).journalLocked'):.1f} ms cum (above: {mwait:.1f} ms)"]))
 
 planted.sort(key=lambda p: -p["avoidable_ms"])
+planted = [{k: v for k, v in p.items() if v not in ("", None)} for p in planted]  # unmeasured fields are left out
 healthy = [{"route": r, "function": f} for r, f in [
     ("/cart/joined", "main.(*store).cartJoined"), ("/reports/merchant/indexed", "main.(*store).merchantReportIndexed"),
     ("/shipping/shared", "main.(*store).shippingShared"), ("/stock/pooled", "main.(*store).stockPooled"),

@@ -271,6 +271,7 @@ notes.append(("checks", [f"zgrep -c over postgres.log.gz: " + ", ".join(f"{k} {v
                          + ", ".join(f"{r} {len(v)}" for r, v in sorted(reqs.items()))]))
 
 planted.sort(key=lambda p: -p["avoidable_ms"])
+planted = [{k: v for k, v in p.items() if v not in ("", None)} for p in planted]  # unmeasured fields are left out
 healthy = [{"route": r, "function": f} for r, f in [
     ("/books/preloaded", "main.(*shop).booksPreloaded"), ("/book/cached", "main.(*shop).bookWithFlagCached"),
     ("/stock/shared", "main.(*shop).stockShared"), ("/search/title", "main.(*shop).searchTitle"),
