@@ -67,7 +67,7 @@ const (
 // query by the query itself; a missing pool or a throw-away HTTP client
 // once for the database or upstream, whichever handler reaches it.
 var causeAnchors = map[Kind][]causeAnchor{
-	NPlusOne:           {bySite, bySourceQuery, byFingerprint},
+	NPlusOne:           {bySite, byFingerprint},
 	CacheableDuplicate: {byFingerprint, bySite},
 	SlowQuery:          {byFingerprint, bySite},
 	NoConnectionPool:   {byResource, bySite},
@@ -402,6 +402,38 @@ func join(cands []*Finding, reqs []*traces.Request) {
 	joinByCaller(cands)
 	joinRoutesByHandler(cands, reqs)
 	joinResources(cands)
+	joinOnlySite(cands)
+}
+
+// joinOnlySite gives the N+1 candidates that know only their query (a SQL
+// log without code locations) the call site of the dataset's only N+1 that
+// names one (a profile's lazy loader), when they are all one query: the
+// data has nothing else to tell them apart with, and says so.
+func joinOnlySite(cands []*Finding) {
+	sites := map[string]Location{}
+	fps := map[string]bool{}
+	var lone []*Finding
+	for _, f := range cands {
+		if f.Kind != NPlusOne {
+			continue
+		}
+		if l, ok := f.site(); ok {
+			sites[siteName(l)] = l
+			continue
+		}
+		lone = append(lone, f)
+		fps[looseFingerprint(f.Fingerprint)] = true
+	}
+	if len(sites) != 1 || len(fps) != 1 {
+		return
+	}
+	for _, l := range sites {
+		for _, f := range lone {
+			f.Locations = append([]Location{{Function: l.Function, File: l.File, Line: l.Line}}, f.Locations...)
+			f.Evidence = append(f.Evidence, Evidence{Source: firstSource(f),
+				What: fmt.Sprintf("joined to %s as the only N+1 call site the sources name, and the only query repeated in a loop", siteName(l))})
+		}
+	}
 }
 
 // joinRoutesByHandler gives a profile candidate that knows no route the
@@ -638,7 +670,7 @@ func joinResources(cands []*Finding) {
 			// A profile's call site that the sources naming the resource
 			// do not reach is a site of its own (a shared client that
 			// redials now and then), not more of the same cause.
-			if l, ok := f.site(); ok && len(f.stack()) > 0 && len(known) > 0 && !sites[siteName(l)] {
+			if l, ok := f.site(); ok && len(f.stack()) > 0 && len(sites) > 0 && !sites[siteName(l)] {
 				continue
 			}
 			f.Resource = only

@@ -132,6 +132,7 @@ type window struct {
 	// session: keyed by the connection or thread, so transaction
 	// boundaries and silences end it; else keyed by request/trace/task.
 	session bool
+	prev    uint64 // fingerprint of the unit's previous statement
 	fps     []windowFP // in order of first appearance: fps[:i] came before fps[i]
 	route   string
 	trace   string
@@ -153,6 +154,24 @@ func (w *window) find(id uint64) *windowFP {
 type windowFP struct {
 	id       uint64
 	n        int
+	// The current run of this fingerprint (a loop executing): it goes on
+	// while at most maxInterleave other statements come between two of
+	// its executions; source is the statement just before it began.
+	last        int
+	run         int
+	runTime     time.Duration
+	runVals     [8]uint64
+	runDistinct int
+	runSource   uint64
+	runGap      int // statements from one execution to the next, as the run began
+	runRegular  int // repeats at that same distance: a loop repeats its body
+	// Runs that ended as N+1 bursts.
+	bursts      int
+	burstStmts  int
+	burstTime   time.Duration
+	burstAvoid  time.Duration
+	burstMax    int
+	burstSource uint64
 	site     Location  // the call site the log names (Rails ↳, sqlcommenter)
 	values   [8]uint64 // distinct value hashes seen, up to 8
 	distinct int
@@ -421,6 +440,14 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	if tp := st.Tags["traceparent"]; tp != "" && w.trace == "" {
 		w.trace = traceIDOf(tp)
 	}
+	// The statement a run began after coming again starts the next
+	// round of the outer work (the next request on a pooled connection,
+	// the next page): the runs it started end here.
+	for i := range w.fps {
+		if o := &w.fps[i]; o.run > 0 && o.runSource == id && o.id != id {
+			o.endRun(d.opt.MinRepeats)
+		}
+	}
 	wf := w.find(id)
 	if wf == nil {
 		if len(w.fps) >= maxWindowFPs {
@@ -433,6 +460,32 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	wf.time += cost
 	if wf.site == (Location{}) {
 		wf.site = loggedSite(st)
+	}
+	if wf.run > 0 && w.n-wf.last > maxInterleave+1 {
+		wf.endRun(d.opt.MinRepeats)
+	}
+	if wf.run == 0 {
+		wf.runSource = w.prev
+	} else {
+		dist := w.n - wf.last
+		if wf.run == 1 {
+			wf.runGap = dist
+		}
+		if dist == wf.runGap {
+			wf.runRegular++
+		}
+	}
+	wf.run++
+	wf.runTime += cost
+	wf.last = w.n
+	w.prev = id
+	runSeen := false
+	for _, v := range wf.runVals[:wf.runDistinct] {
+		runSeen = runSeen || v == values
+	}
+	if !runSeen && wf.runDistinct < len(wf.runVals) {
+		wf.runVals[wf.runDistinct] = values
+		wf.runDistinct++
 	}
 	seen := false
 	for _, v := range wf.values[:wf.distinct] {
@@ -642,30 +695,44 @@ func (d *SQLDetector) closeWindow(key sessionKey) {
 	}
 }
 
-// recordBursts adds w's N+1 bursts to into.
+// maxInterleave is how many other statements may come between two
+// executions of one fingerprint in a loop (the loop body's other queries:
+// a customer and an item per order alternate).
+const maxInterleave = 3
+
+// endRun closes the fingerprint's current run: an N+1 burst when it ran at
+// least minRepeats times with differing parameters right after another
+// statement (the 1 of 1+N). A pooled connection that serves request after
+// request repeats every query, but not in one run.
+func (wf *windowFP) endRun(minRepeats int) {
+	// A loop repeats its body: most executions come at the same distance
+	// from the one before. Short requests served one after another on a
+	// pooled connection repeat a query too, at distances that vary.
+	regular := wf.runRegular*5 >= (wf.run-1)*4
+	if wf.run >= minRepeats && wf.runDistinct >= 2 && wf.runSource != 0 && wf.runSource != wf.id && regular {
+		wf.bursts++
+		wf.burstStmts += wf.run
+		wf.burstTime += wf.runTime
+		// One batched query replaces n: (n−1)/n of the burst's time goes.
+		wf.burstAvoid += wf.runTime * time.Duration(wf.run-1) / time.Duration(wf.run)
+		wf.burstMax = max(wf.burstMax, wf.run)
+		if wf.burstSource == 0 {
+			wf.burstSource = wf.runSource
+		}
+	}
+	wf.run, wf.runTime, wf.runDistinct, wf.runSource, wf.runGap, wf.runRegular = 0, 0, 0, 0, 0, 0
+}
+
+// recordBursts adds w's N+1 bursts to into, as if w ended now; w itself
+// is left as it was (a unit still open may go on).
 func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Source, w *window) {
 	for i := range w.fps {
-		wf := &w.fps[i]
-		id := wf.id
-		if wf.n < d.opt.MinRepeats || wf.distinct < 2 {
+		wf := w.fps[i] // a copy: ending its run must not end the real one
+		wf.endRun(d.opt.MinRepeats)
+		if wf.bursts == 0 {
 			continue
 		}
-		// The source query is the 1 of 1+N: of the statements seen before
-		// the loop began, the one run fewest times. A loop runs its query N
-		// times per run of its source; a unit of work that merely repeats
-		// several requests' statements (a pooled connection without
-		// transaction boundaries) does not, and one without any earlier
-		// statement shows no source at all.
-		source, sn := uint64(0), 0
-		for _, e := range w.fps[:i] {
-			if source == 0 || e.n < sn {
-				source, sn = e.id, e.n
-			}
-		}
-		if source == 0 || wf.n < d.opt.MinRepeats*sn {
-			continue
-		}
-		k := nplusKey{fp: id, source: source, src: src}
+		k := nplusKey{fp: wf.id, source: wf.burstSource, src: src}
 		a := into[k]
 		if a == nil {
 			if len(into) >= maxFPs {
@@ -677,12 +744,11 @@ func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Sourc
 		if a.site == (Location{}) {
 			a.site = wf.site
 		}
-		a.bursts++
-		a.statements += int64(wf.n)
-		a.time += wf.time
-		// One batched query replaces n: (n−1)/n of the burst's time goes.
-		a.avoidable += wf.time * time.Duration(wf.n-1) / time.Duration(wf.n)
-		a.maxBurst = max(a.maxBurst, wf.n)
+		a.bursts += int64(wf.bursts)
+		a.statements += int64(wf.burstStmts)
+		a.time += wf.burstTime
+		a.avoidable += wf.burstAvoid
+		a.maxBurst = max(a.maxBurst, wf.burstMax)
 		if len(a.examples) < 3 {
 			a.examples = append(a.examples, wf.example...)
 			if len(a.examples) > 3 {
@@ -690,7 +756,7 @@ func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Sourc
 			}
 		}
 		if w.route != "" && len(a.routes) < 16 {
-			a.routes[w.route]++
+			a.routes[w.route] += int64(wf.bursts)
 		}
 		if w.trace != "" && len(a.traces) < 5 {
 			a.traces = append(a.traces, w.trace)
@@ -1071,19 +1137,9 @@ func (d *SQLDetector) slowFindings() []*Finding {
 		mean := info.time / time.Duration(info.timed)
 		p95 := percentile(info.hist, 0.95)
 		share := float64(info.time) / float64(total)
-		absolute := share >= d.opt.SlowShare && (mean >= d.opt.SlowMean || p95 >= d.opt.SlowP95)
-		relative := share >= relShare && mean >= relFloor && typical > 0 && mean >= relFactor*typical
-		if !absolute && !relative {
+		target, why, ok := slowTarget(mean, p95, share, typical, d.opt)
+		if !ok {
 			continue
-		}
-		// An index or rewrite that brings every execution down to a tenth
-		// of the threshold (or of its own mean, under the relative rule) is
-		// the estimate.
-		target := d.opt.SlowMean / 10
-		why := fmt.Sprintf("a tenth of the %s slow threshold, what an index typically leaves", units.Duration(d.opt.SlowMean))
-		if !absolute {
-			target = mean / 10
-			why = fmt.Sprintf("a tenth of its mean; it is slow relative to the run: %.0f%% of statement time at %.0f× the typical statement's %s", share*100, float64(mean)/float64(typical), units.Duration(typical))
 		}
 		avoid := info.time - target*time.Duration(info.timed)
 		if avoid <= 0 {
@@ -1108,18 +1164,26 @@ func (d *SQLDetector) slowFindings() []*Finding {
 // typicalStatement is the median duration of the run's timed statements
 // (counted per execution, approximated per fingerprint by its mean).
 func (d *SQLDetector) typicalStatement() time.Duration {
-	type fm struct {
-		mean time.Duration
-		n    int64
-	}
-	var ms []fm
-	var n int64
+	var ms []meanCount
 	for _, info := range d.fps {
 		if info.timed == 0 || info.noise {
 			continue
 		}
-		ms = append(ms, fm{info.time / time.Duration(info.timed), info.timed})
-		n += info.timed
+		ms = append(ms, meanCount{info.time / time.Duration(info.timed), info.timed})
+	}
+	return medianOfMeans(ms)
+}
+
+type meanCount struct {
+	mean time.Duration
+	n    int64
+}
+
+// medianOfMeans is the execution-weighted median of per-fingerprint means.
+func medianOfMeans(ms []meanCount) time.Duration {
+	var n int64
+	for _, m := range ms {
+		n += m.n
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].mean < ms[j].mean })
 	var acc int64
@@ -1130,6 +1194,22 @@ func (d *SQLDetector) typicalStatement() time.Duration {
 		}
 	}
 	return 0
+}
+
+// slowTarget decides whether a fingerprint is slow — absolutely (mean or
+// p95 over the thresholds, holding SlowShare of statement time) or
+// relative to the run — and what a fix brings each execution down to: a
+// tenth of the threshold, or of its own mean under the relative rule.
+func slowTarget(mean, p95 time.Duration, share float64, typical time.Duration, opt SQLOptions) (target time.Duration, why string, ok bool) {
+	absolute := share >= opt.SlowShare && (mean >= opt.SlowMean || p95 >= opt.SlowP95)
+	relative := share >= relShare && mean >= relFloor && typical > 0 && mean >= relFactor*typical
+	switch {
+	case absolute:
+		return opt.SlowMean / 10, fmt.Sprintf("a tenth of the %s slow threshold, what an index typically leaves", units.Duration(opt.SlowMean)), true
+	case relative:
+		return mean / 10, fmt.Sprintf("a tenth of its mean; it is slow relative to the run: %.0f%% of statement time at %.0f× the typical statement's %s", share*100, float64(mean)/float64(typical), units.Duration(typical)), true
+	}
+	return 0, "", false
 }
 
 // isQuery tells the statements an index or rewrite can speed up (reads

@@ -59,6 +59,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 		line     int
 		format   string
 	}
+	slow := map[uint64]*spanFP{}
 	nplus := map[dbKey]*dbAgg{}
 	dups := map[dbKey]*dbAgg{}
 	conns := map[connKey]*connAgg{}
@@ -99,9 +100,12 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 					g.unknown = true // placeholders: the values are not in the span
 				}
 				g.values[res.Values] = true
-				if g.fn == "" && sp.CodeFunc != "" {
-					g.fn, g.file, g.line = sp.CodeFunc, sp.CodeFile, sp.CodeLine
+				if g.fn == "" {
+					// The statement's own code location, else the nearest
+					// span above it that names one (the handler).
+					g.fn, g.file, g.line = codeOf(n, r.Node)
 				}
+				addSlow(slow, res.ID, string(res.Fingerprint), sp.Duration, r.Route)
 			case sp.Category == parse.CatConnect && (sp.ConnReused == nil || !*sp.ConnReused) && !isPoolCheckout(sp.Name):
 				if n.Parent != nil && n.Parent.Span.Category == parse.CatConnect {
 					return true // count the outermost connect span only
@@ -236,7 +240,101 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Quality:        Measured, Resource: a.resource, RouteCosts: map[string]time.Duration{k.route: a.time}, OwnBasis: "request time (server spans)", Origin: "spans",
 		})
 	}
+	for _, f := range slowSpanFindings(slow, opt) {
+		f.Observed = observed
+		out = append(out, f)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Avoidable > out[j].Avoidable })
+	return out
+}
+
+// codeOf is the code location of a span or of its nearest ancestor (up to
+// the request's root) that has one.
+func codeOf(n, root *traces.Node) (fn, file string, line int) {
+	for a := n; a != nil; a = a.Parent {
+		if a.Span.CodeFunc != "" {
+			return a.Span.CodeFunc, a.Span.CodeFile, a.Span.CodeLine
+		}
+		if a == root {
+			break
+		}
+	}
+	return "", "", 0
+}
+
+// spanFP is one fingerprint's db spans, for the slow-query rule.
+type spanFP struct {
+	text   string
+	n      int
+	time   time.Duration
+	hist   []time.Duration
+	routes map[string]int64
+}
+
+func addSlow(m map[uint64]*spanFP, id uint64, text string, d time.Duration, route string) {
+	a := m[id]
+	if a == nil {
+		if len(m) >= maxFPs {
+			return
+		}
+		a = &spanFP{text: text, routes: map[string]int64{}}
+		m[id] = a
+	}
+	a.n++
+	a.time += d
+	if len(a.hist) < 1024 {
+		a.hist = append(a.hist, d)
+	}
+	if route != "" && len(a.routes) < 16 {
+		a.routes[route]++
+	}
+}
+
+// slowSpanFindings applies the slow-query rule of the SQL logs to the
+// client-side time of db spans (the time the application waited).
+func slowSpanFindings(m map[uint64]*spanFP, opt SQLOptions) []*Finding {
+	var total time.Duration
+	var means []meanCount
+	for _, a := range m {
+		if isHousekeeping(a.text) {
+			continue
+		}
+		total += a.time
+		means = append(means, meanCount{a.time / time.Duration(a.n), int64(a.n)})
+	}
+	if total == 0 {
+		return nil
+	}
+	typical := medianOfMeans(means)
+	var out []*Finding
+	for id, a := range m {
+		if !isQuery(a.text) || isHousekeeping(a.text) || isSetupStatement(a.text) {
+			continue
+		}
+		mean := a.time / time.Duration(a.n)
+		p95 := percentile(a.hist, 0.95)
+		share := float64(a.time) / float64(total)
+		target, why, ok := slowTarget(mean, p95, share, typical, opt)
+		if !ok {
+			continue
+		}
+		avoid := a.time - target*time.Duration(a.n)
+		if avoid <= 0 {
+			continue
+		}
+		out = append(out, &Finding{
+			Kind:        SlowQuery,
+			Title:       fmt.Sprintf("slow query: %s (mean %s, p95 %s, %.0f%% of db span time)", short(a.text, 60), units.Duration(mean), units.Duration(p95), share*100),
+			Fingerprint: a.text, QueryID: fingerprint.IDString(id), Count: int64(a.n),
+			Avoidable: avoid,
+			Formula: fmt.Sprintf("avoidable = %s in %d db spans − %d × %s (%s) = %s",
+				units.Duration(a.time), a.n, a.n, units.Duration(target), why, units.Duration(avoid)),
+			Evidence: []Evidence{{Source: "spans", Count: int64(a.n), Time: a.time,
+				What: fmt.Sprintf("%d db spans, %s in all, mean %s, p95 %s", a.n, units.Duration(a.time), units.Duration(mean), units.Duration(p95))}},
+			Recommendation: "EXPLAIN ANALYZE it: add the index its WHERE/ORDER BY needs, select fewer columns, or paginate; if it cannot be fast, cache it or move it off the request path.",
+			Quality:        Measured, RouteCosts: routeCosts(a.routes, avoid), Origin: "spans", OwnBasis: "request time (server spans)",
+		})
+	}
 	return out
 }
 
