@@ -132,7 +132,7 @@ type window struct {
 	// session: keyed by the connection or thread, so transaction
 	// boundaries and silences end it; else keyed by request/trace/task.
 	session bool
-	prev    uint64 // fingerprint of the unit's previous statement
+	prev    uint64     // fingerprint of the unit's previous statement
 	fps     []windowFP // in order of first appearance: fps[:i] came before fps[i]
 	route   string
 	trace   string
@@ -152,8 +152,8 @@ func (w *window) find(id uint64) *windowFP {
 }
 
 type windowFP struct {
-	id       uint64
-	n        int
+	id uint64
+	n  int
 	// The current run of this fingerprint (a loop executing): it goes on
 	// while at most maxInterleave other statements come between two of
 	// its executions; source is the statement just before it began.
@@ -172,11 +172,11 @@ type windowFP struct {
 	burstAvoid  time.Duration
 	burstMax    int
 	burstSource uint64
-	site     Location  // the call site the log names (Rails ↳, sqlcommenter)
-	values   [8]uint64 // distinct value hashes seen, up to 8
-	distinct int
-	time     time.Duration
-	example  []string
+	site        Location  // the call site the log names (Rails ↳, sqlcommenter)
+	values      [8]uint64 // distinct value hashes seen, up to 8
+	distinct    int
+	time        time.Duration
+	example     []string
 }
 
 type nplusKey struct {
