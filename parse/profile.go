@@ -29,7 +29,9 @@ var legacyHeads = [][]byte{
 }
 
 // sniffPprof recognises the protobuf form (after decompression) by its
-// first field tag, and the legacy text forms by their headers.
+// first field tag, the legacy text forms by their headers, and the legacy
+// binary CPU profile (gperftools' profiler, Go before 1.9, Java profilez)
+// by its header words.
 func sniffPprof(head []byte) bool {
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	for _, h := range legacyHeads {
@@ -37,7 +39,34 @@ func sniffPprof(head []byte) bool {
 			return true
 		}
 	}
-	return looksLikeProfileProto(head)
+	return looksLikeLegacyCPU(head) || looksLikeProfileProto(head)
+}
+
+// looksLikeLegacyCPU checks the header of the legacy binary CPU profile as
+// github.com/google/pprof/profile's parseCPU does: five words 0, 3, 0 (C++
+// and Go) or 1 (Java), the sampling period in µs (> 0), 0 — in 32- or
+// 64-bit words of either byte order, as the writing machine had them.
+func looksLikeLegacyCPU(head []byte) bool {
+	for _, size := range []int{4, 8} {
+		if len(head) < 5*size {
+			continue
+		}
+		for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+			var w [5]uint64
+			for i := range w {
+				b := head[i*size : (i+1)*size]
+				if size == 4 {
+					w[i] = uint64(order.Uint32(b))
+				} else {
+					w[i] = order.Uint64(b)
+				}
+			}
+			if w[0] == 0 && w[1] == 3 && (w[2] == 0 || w[2] == 1) && w[3] > 0 && w[4] == 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // profileWire is the wire type of each field of perftools.profiles.Profile
@@ -137,6 +166,10 @@ type profileBuilder struct {
 type frameKey struct {
 	name, file string
 	line       int64
+	// sys is the symbol as the input spelled it when that differs from
+	// name (a folded frame's "_[k]" annotation); it becomes the
+	// function's SystemName.
+	sys string
 }
 
 func newProfileBuilder(sampleType, unit string) *profileBuilder {
@@ -155,10 +188,14 @@ func (b *profileBuilder) location(f frameKey) *profile.Location {
 	if l, ok := b.locs[f]; ok {
 		return l
 	}
-	fk := frameKey{name: f.name, file: f.file}
+	fk := frameKey{name: f.name, file: f.file, sys: f.sys}
 	fn, ok := b.funcs[fk]
 	if !ok {
-		fn = &profile.Function{ID: uint64(len(b.p.Function) + 1), Name: f.name, SystemName: f.name, Filename: f.file}
+		sys := f.sys
+		if sys == "" {
+			sys = f.name
+		}
+		fn = &profile.Function{ID: uint64(len(b.p.Function) + 1), Name: f.name, SystemName: sys, Filename: f.file}
 		b.funcs[fk] = fn
 		b.p.Function = append(b.p.Function, fn)
 	}
