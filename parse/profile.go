@@ -173,10 +173,18 @@ type frameKey struct {
 }
 
 func newProfileBuilder(sampleType, unit string) *profileBuilder {
+	return newProfileBuilderTypes([]*profile.ValueType{{Type: sampleType, Unit: unit}})
+}
+
+// newProfileBuilderTypes builds a profile with these sample types; the
+// last one is the period type (pprof's convention: count first, the
+// measured quantity last).
+func newProfileBuilderTypes(types []*profile.ValueType) *profileBuilder {
+	last := types[len(types)-1]
 	return &profileBuilder{
 		p: &profile.Profile{
-			SampleType: []*profile.ValueType{{Type: sampleType, Unit: unit}},
-			PeriodType: &profile.ValueType{Type: sampleType, Unit: unit},
+			SampleType: types,
+			PeriodType: &profile.ValueType{Type: last.Type, Unit: last.Unit},
 			Period:     1,
 		},
 		locs:  map[frameKey]*profile.Location{},
@@ -207,10 +215,57 @@ func (b *profileBuilder) location(f frameKey) *profile.Location {
 
 // add records value for a stack given root first.
 func (b *profileBuilder) add(rootFirst []frameKey, value int64, labels map[string][]string) {
-	s := &profile.Sample{Value: []int64{value}, Label: labels}
+	b.addValues(rootFirst, []int64{value}, labels)
+}
+
+// addValues records one value per sample type for a stack given root first.
+func (b *profileBuilder) addValues(rootFirst []frameKey, values []int64, labels map[string][]string) {
+	s := &profile.Sample{Value: values, Label: labels}
 	s.Location = make([]*profile.Location, len(rootFirst))
 	for i, f := range rootFirst {
 		s.Location[len(rootFirst)-1-i] = b.location(f)
 	}
 	b.p.Sample = append(b.p.Sample, s)
 }
+
+// Frame is one frame of a stack that a format names by function rather
+// than by address (folded stacks, speedscope, Chrome CPU profiles).
+type Frame struct {
+	Name string
+	File string
+	Line int64
+}
+
+// ProfileBuilder assembles a profile.Profile from named stacks, sharing
+// functions and locations between samples, for decoders outside this
+// package (Chrome trace files carry CPU profiles).
+type ProfileBuilder struct {
+	b     *profileBuilder
+	stack []frameKey
+}
+
+// NewProfileBuilder starts a profile with these sample types (the last one
+// is also the period type).
+func NewProfileBuilder(types ...*profile.ValueType) *ProfileBuilder {
+	return &ProfileBuilder{b: newProfileBuilderTypes(types)}
+}
+
+// Add records one sample: a stack given root first, one value per sample
+// type, and labels (may be nil; kept, not copied).
+func (pb *ProfileBuilder) Add(rootFirst []Frame, values []int64, labels map[string][]string) {
+	pb.stack = pb.stack[:0]
+	for _, f := range rootFirst {
+		pb.stack = append(pb.stack, frameKey{name: f.Name, file: f.File, line: f.Line})
+	}
+	pb.b.addValues(pb.stack, append([]int64(nil), values...), labels)
+}
+
+// Samples is how many samples were added.
+func (pb *ProfileBuilder) Samples() int { return len(pb.b.p.Sample) }
+
+// Profile is the profile built so far (to set its time, duration, comments).
+func (pb *ProfileBuilder) Profile() *profile.Profile { return pb.b.p }
+
+// EmitProfile validates p, records its time range, counts its samples as
+// the source's events and hands it to sink.
+func EmitProfile(p *profile.Profile, src *Source, sink Sink) error { return emitProfile(p, src, sink) }
