@@ -131,7 +131,10 @@ func micros(us float64) time.Time {
 	if math.IsNaN(us) || math.IsInf(us, 0) || math.Abs(us) > 1e17 {
 		return time.Time{}
 	}
-	return time.Unix(0, int64(us*1000)).UTC()
+	// Whole microseconds are exact in a float64 (today's are ~1.8e15 <
+	// 2^53); their nanoseconds (~1.8e18) are not, so scale the parts apart.
+	whole := math.Trunc(us)
+	return time.Unix(0, int64(whole)*1000+int64(math.Round((us-whole)*1000))).UTC()
 }
 
 func microDur(us float64) time.Duration {
@@ -387,7 +390,10 @@ func sniffJaeger(head []byte) bool {
 		}
 		_, data := keys["data"]
 		_, spans := keys["spans"]
+		errs, _ := keys["errors"]
 		switch {
+		case data && len(errs) > 0 && !bytes.Equal(errs, []byte("null")):
+			return true // the query API's error answer, read for its message
 		case data:
 			return bytes.Contains(w, []byte(`"traceID"`)) &&
 				(bytes.Contains(w, []byte(`"spans"`)) || bytes.Contains(w, []byte(`"spanID"`)))

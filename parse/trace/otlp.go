@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -32,7 +33,15 @@ func sniffOTLP(head []byte) bool {
 	if i < 0 {
 		i = bytes.Index(h, []byte(`"resource_spans"`))
 	}
-	return i >= 0 && i < 256 || otlpOtherSignal(h) != ""
+	return i >= 0 && i < 256 || otlpOtherSignal(h) != "" || isV3Error(h)
+}
+
+// isV3Error recognises the Jaeger query API v3's error answer,
+// {"error": {"httpCode": 404, "message": "…"}}, so that its message reaches
+// the user.
+func isV3Error(h []byte) bool {
+	k := trimSpace(h[1:])
+	return bytes.HasPrefix(k, []byte(`"error"`)) && bytes.Contains(h[:min(len(h), 512)], []byte(`"httpCode"`))
 }
 
 // otlpOtherSignal names the OTLP signal of a logs or metrics document
@@ -76,12 +85,19 @@ func decodeOTLP(ctx context.Context, r io.Reader, src *parse.Source, sink parse.
 		data = append(append(append(data, first...), '\n'), rest...)
 		return emitOTLPDocs(data, src, sink)
 	}
+	var answered error // an API's error answer, returned when nothing else was read
 	for {
 		if sc.TooLong() {
 			src.SkipLine(sc.Line(), fmt.Sprintf("line longer than %d MiB", maxJSONLine>>20))
 		} else if len(bytes.TrimSpace(first)) > 0 {
 			if _, err := emitOTLP(first, src, sink); err != nil {
-				src.SkipLine(sc.Line(), "not an OTLP TracesData JSON line")
+				var ae *apiError
+				if errors.As(err, &ae) {
+					answered = err
+					src.SkipLine(sc.Line(), err.Error())
+				} else {
+					src.SkipLine(sc.Line(), "not an OTLP TracesData JSON line")
+				}
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -92,6 +108,9 @@ func decodeOTLP(ctx context.Context, r io.Reader, src *parse.Source, sink parse.
 			return err
 		}
 		if !ok {
+			if src.Events() == 0 && answered != nil {
+				return answered
+			}
 			return nil
 		}
 	}
@@ -123,6 +142,13 @@ func emitOTLPDocs(data []byte, src *parse.Source, sink parse.Sink) error {
 	}
 }
 
+// apiError is a query API's error answer in place of traces.
+type apiError struct{ answer string }
+
+func (e *apiError) Error() string {
+	return "the Jaeger query API answered with an error: " + e.answer
+}
+
 // unwrapResult takes the TracesData out of Jaeger's query API v3 answer,
 // {"result": TracesData} (one per line when streamed), and turns its
 // {"error": {…}} answer into an error.
@@ -149,7 +175,7 @@ func unwrapResult(doc []byte) ([]byte, error) {
 		return result, nil
 	}
 	if apiErr != nil {
-		return nil, fmt.Errorf("the Jaeger query API answered with an error: %s", jsonText(apiErr))
+		return nil, &apiError{answer: jsonText(apiErr)}
 	}
 	return doc, nil
 }
