@@ -552,7 +552,13 @@ func (d *railsDecoder) requestRecord(p railsPrefix, id string, msg []byte, line 
 	if rest, ok := bytes.CutPrefix(msg, []byte("Processing by ")); ok {
 		rq := d.reqs[id]
 		if rq == nil {
-			return false
+			// Its Started line came before the log did: the action and the
+			// Completed line still make a request record.
+			if len(d.reqs) >= maxRailsOpen {
+				d.dropOpenRequests()
+			}
+			rq = &railsRequest{id: id, line: line}
+			d.reqs[id] = rq
 		}
 		action, format, _ := bytes.Cut(rest, []byte(" as "))
 		rq.action, rq.format = string(action), string(bytes.TrimSpace(format))
@@ -568,9 +574,9 @@ func (d *railsDecoder) requestRecord(p railsPrefix, id string, msg []byte, line 
 		// The request started before the log did (or its Started line was
 		// cut): what the Completed line says is still its time.
 		rq = &railsRequest{id: id, line: line}
-		if p.stamped {
-			rq.start = p.time.Add(-dur)
-		}
+	}
+	if rq.start.IsZero() && p.stamped {
+		rq.start = p.time.Add(-dur) // Completed is written when the request ends
 	}
 	d.emitRequest(rq, status, dur, views, db)
 	return true

@@ -407,3 +407,48 @@ func FuzzRailsLogs(f *testing.F) {
 		}
 	})
 }
+
+// TestRailsCutLog: a log that begins inside a request (its Started line is
+// before the cut) still yields that request, timed back from its Completed
+// line.
+func TestRailsCutLog(t *testing.T) {
+	data, err := os.ReadFile(railsData("rails-production.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	first := -1
+	for i, l := range lines {
+		if strings.Contains(l, "] Started ") {
+			first = i
+			break
+		}
+	}
+	path := filepath.Join(t.TempDir(), "cut.log")
+	if err := os.WriteFile(path, []byte(strings.Join(lines[first+1:], "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, sink := loadRails(t, path)
+	g := grepRails(t, path)
+	if len(sink.spans) != len(g.completed) {
+		t.Fatalf("%d spans, grep finds %d Completed lines", len(sink.spans), len(g.completed))
+	}
+	cut := reqTagRE.FindStringSubmatch(lines[first])[1]
+	for _, sp := range sink.spans {
+		if sp.TraceID != cut {
+			continue
+		}
+		// Logger::Formatter's time of the Completed line, less the duration.
+		var end time.Time
+		for _, l := range lines {
+			if strings.Contains(l, cut+"] Completed ") {
+				end, _ = time.Parse("2006-01-02T15:04:05.999999", l[4:30])
+			}
+		}
+		if sp.HTTPRoute != "OrdersController#index" || !sp.Start.Equal(end.Add(-sp.Duration)) || sp.HTTPURL != "" {
+			t.Errorf("cut request: route %q start %v (want %v) url %q", sp.HTTPRoute, sp.Start, end.Add(-sp.Duration), sp.HTTPURL)
+		}
+		return
+	}
+	t.Errorf("the request whose Started line was cut is missing (skips: %v)", src.Skipped())
+}
