@@ -543,7 +543,10 @@ func (st *chromeState) v8Profile(src *parse.Source) *profile.Profile {
 				parent[c] = cp.Nodes[i].ID
 			}
 		}
-		labels := map[string][]string{"thread": {st.threadName(vp.thr)}, "pid": {vp.thr.pid}}
+		var labels map[string][]string
+		if vp.thr != (chromeThread{}) {
+			labels = map[string][]string{"thread": {st.threadName(vp.thr)}, "pid": {vp.thr.pid}}
+		}
 		stacks := map[int64][]parse.Frame{}
 		if start == 0 || cp.StartTime > 0 && cp.StartTime < start {
 			start = cp.StartTime
@@ -711,4 +714,46 @@ func hermesFrameName(s string) parse.Frame {
 		return parse.Frame{Name: s}
 	}
 	return parse.Frame{Name: s[:open], File: loc[:c1], Line: line}
+}
+
+// ---- V8 CPU profile (.cpuprofile) ----
+//
+// The JSON CPU profile that `node --cpu-prof` writes and Chrome DevTools'
+// JavaScript profiler saves: {"nodes", "startTime", "endTime", "samples",
+// "timeDeltas"}, the same call tree a trace's ProfileChunk events carry.
+
+func sniffCPUProfile(head []byte) bool {
+	keys := map[string]bool{}
+	cut, ok := parse.JSONMembers(trimSpace(head), func(key string, _ json.RawMessage) bool {
+		keys[key] = true
+		return len(keys) < 32
+	})
+	if !ok || keys["traceEvents"] {
+		return false
+	}
+	if cut == "nodes" { // a call tree longer than the window
+		w := head[:min(len(head), 8192)]
+		return bytes.Contains(w, []byte(`"callFrame"`)) && bytes.Contains(w, []byte(`"functionName"`))
+	}
+	return keys["nodes"] && (keys["samples"] || keys["timeDeltas"] || cut == "samples" || cut == "timeDeltas")
+}
+
+func decodeCPUProfile(_ context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	data, err := parse.ReadWhole(r, opt)
+	if err != nil {
+		return err
+	}
+	var cp v8CPUProfile
+	if err := json.Unmarshal(data, &cp); err != nil {
+		return fmt.Errorf("not a V8 CPU profile: %w", parse.JSONErrorAt(data, err))
+	}
+	if len(cp.Nodes) == 0 {
+		return errors.New("the CPU profile has no nodes")
+	}
+	st := &chromeState{profiles: map[string]*v8Profile{"": {whole: &cp}}, order: []string{""}}
+	p := st.v8Profile(src)
+	if p == nil {
+		return errors.New("the CPU profile has no samples (was the program busy while it was profiled?)")
+	}
+	return parse.EmitProfile(p, src, sink)
 }

@@ -71,3 +71,9 @@ func FuzzChrome(f *testing.F) {
 func FuzzAsyncio(f *testing.F) {
 	fuzzDecode(f, "asyncio-log", "asyncio.log", "Executing <Handle f() at a.py:1> took 1e400 seconds\nUnclosed connector\n  File \"x\", line 9, in y")
 }
+
+func FuzzV8CPUProfile(f *testing.F) {
+	fuzzDecode(f, "v8-cpuprofile", "node.cpuprofile",
+		`{"nodes":[{"id":1,"callFrame":{"functionName":"(root)"},"children":[2,3]},{"id":2,"callFrame":{"functionName":"(idle)"}},{"id":3,"callFrame":{"functionName":"","url":"a.js","lineNumber":-5},"children":[3]}],"startTime":1,"endTime":9,"samples":[2,3,9],"timeDeltas":[1e308,-4]}`,
+		`{"nodes":[],"samples":[1]}`)
+}

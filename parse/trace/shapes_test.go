@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/pprof/profile"
+
 	"hotpath/parse"
 )
 
@@ -249,9 +251,7 @@ func TestChromeCPUProfile(t *testing.T) {
 	doc := readJSONDocs(t, "chrome-cpu.json")[0].(map[string]any)
 	// Reference: spans are X events and B events; samples are the chunks'
 	// samples whose node is not "(idle)", each weighing its time delta.
-	wantSpans, wantSamples := 0, 0
-	var wantWall float64
-	wantFlat := map[string]float64{}
+	wantSpans := 0
 	nodes := map[string]map[string]any{}
 	var samples []string
 	var deltas []float64
@@ -276,6 +276,20 @@ func TestChromeCPUProfile(t *testing.T) {
 			}
 		}
 	}
+	wantSamples, wantWall, wantFlat := v8Reference(nodes, samples, deltas)
+	if len(sink.spans) != wantSpans {
+		t.Errorf("%d spans, the file has %d X/B events", len(sink.spans), wantSpans)
+	}
+	if len(sink.profiles) != 1 {
+		t.Fatalf("%d profiles", len(sink.profiles))
+	}
+	checkV8Profile(t, sink.profiles[0].Sample, "JavaScriptMainThread", wantSamples, wantWall, wantFlat)
+}
+
+// v8Reference: the samples whose node is not "(idle)", each weighing its
+// time delta (µs), in total and by leaf function.
+func v8Reference(nodes map[string]map[string]any, samples []string, deltas []float64) (n int, wall float64, flat map[string]float64) {
+	flat = map[string]float64{}
 	for i, s := range samples {
 		name := nodes[s]["callFrame"].(map[string]any)["functionName"].(string)
 		if name == "(idle)" {
@@ -284,25 +298,23 @@ func TestChromeCPUProfile(t *testing.T) {
 		if name == "" {
 			name = "(anonymous)"
 		}
-		wantSamples++
-		wantWall += max(deltas[i], 0)
-		wantFlat[name] += max(deltas[i], 0)
+		n++
+		wall += max(deltas[i], 0)
+		flat[name] += max(deltas[i], 0)
 	}
-	if len(sink.spans) != wantSpans {
-		t.Errorf("%d spans, the file has %d X/B events", len(sink.spans), wantSpans)
-	}
-	if len(sink.profiles) != 1 {
-		t.Fatalf("%d profiles", len(sink.profiles))
-	}
-	p := sink.profiles[0]
+	return n, wall, flat
+}
+
+func checkV8Profile(t *testing.T, samples []*profile.Sample, thread string, wantSamples int, wantWall float64, wantFlat map[string]float64) {
+	t.Helper()
 	var n, wall int64
 	flat := map[string]float64{}
-	for _, s := range p.Sample {
+	for _, s := range samples {
 		n += s.Value[0]
 		wall += s.Value[1]
 		flat[s.Location[0].Line[0].Function.Name] += float64(s.Value[1]) / 1000
-		if s.Label["thread"][0] != "JavaScriptMainThread" {
-			t.Errorf("thread label %v", s.Label["thread"])
+		if got := s.Label["thread"]; thread != "" && (len(got) != 1 || got[0] != thread) {
+			t.Errorf("thread label %v", got)
 		}
 	}
 	if n != int64(wantSamples) || wall != int64(wantWall*1000) || wantSamples == 0 {
@@ -315,6 +327,37 @@ func TestChromeCPUProfile(t *testing.T) {
 	}
 	if wantFlat["checksum"] == 0 && wantFlat["handle"] == 0 {
 		t.Errorf("the workload's functions are missing: %v", wantFlat)
+	}
+}
+
+// TestV8CPUProfile: the .cpuprofile node --cpu-prof wrote (nodegen) reads
+// as the same kind of profile, against the file walked as generic JSON.
+func TestV8CPUProfile(t *testing.T) {
+	sink, src := loadFile(t, testdata("node.cpuprofile"))
+	if src.Format() != "v8-cpuprofile" || len(sink.profiles) != 1 {
+		t.Fatalf("format %q, %d profiles", src.Format(), len(sink.profiles))
+	}
+	doc := readJSONDocs(t, "node.cpuprofile")[0].(map[string]any)
+	nodes := map[string]map[string]any{}
+	for _, n := range asList(doc["nodes"]) {
+		nodes[fmt.Sprint(n.(map[string]any)["id"])] = n.(map[string]any)
+	}
+	var samples []string
+	var deltas []float64
+	for _, s := range asList(doc["samples"]) {
+		samples = append(samples, fmt.Sprint(s))
+	}
+	for _, d := range asList(doc["timeDeltas"]) {
+		f, _ := d.(json.Number).Float64()
+		deltas = append(deltas, f)
+	}
+	n, wall, flat := v8Reference(nodes, samples, deltas)
+	checkV8Profile(t, sink.profiles[0].Sample, "", n, wall, flat)
+	// Frames keep their script and 1-based line.
+	for _, fn := range sink.profiles[0].Function {
+		if fn.Name == "checksum" && !strings.HasSuffix(fn.Filename, "orders.js") {
+			t.Errorf("checksum in %q", fn.Filename)
+		}
 	}
 }
 

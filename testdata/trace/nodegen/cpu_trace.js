@@ -5,21 +5,14 @@
 // to Node's and V8's duration events) and the collected events are written
 // as {"traceEvents": [...]}, as DevTools writes them.
 //
-// The workload: an "orders" handler that computes a checksum per order and
-// renders the orders as JSON, for 400 ms.
+// The workload is orders.js, for 400 ms.
 //
 // Usage: node cpu_trace.js ../chrome-cpu.json   (Node 20 from Debian or NodeSource)
 'use strict';
 const inspector = require('inspector');
 const fs = require('fs');
 
-function checksum(n) { let s = 0; for (let i = 0; i < n; i++) s += (i % 7) * 0.5; return s; }
-function render(orders) { return orders.map(o => JSON.stringify(o)).join('\n'); }
-function handle() {
-  const orders = [];
-  for (let i = 0; i < 200; i++) orders.push({ id: i, total: checksum(2000) });
-  return render(orders);
-}
+const { work } = require('./orders');
 
 const out = process.argv[2];
 if (!out) { console.error('usage: node cpu_trace.js OUT.json'); process.exit(2); }
@@ -30,9 +23,7 @@ session.on('NodeTracing.dataCollected', m => events.push(...m.params.value));
 const categories = ['v8', 'node', 'disabled-by-default-v8.cpu_profiler'];
 session.post('NodeTracing.start', { traceConfig: { includedCategories: categories } }, err => {
   if (err) throw err;
-  const end = Date.now() + 400;
-  let n = 0;
-  while (Date.now() < end) { handle(); n++; }
+  const n = work(400);
   setTimeout(() => session.post('NodeTracing.stop', () => {
     fs.writeFileSync(out, JSON.stringify({ traceEvents: events }));
     console.log(`${n} requests, ${events.length} trace events -> ${out}`);
