@@ -42,7 +42,9 @@ func sniffChrome(head []byte) bool {
 			found = key == "traceEvents"
 			return !found
 		})
-		return ok && (found || cut == "traceEvents")
+		// A first member longer than the window (a large "metadata")
+		// leaves only the key to look for.
+		return ok && (found || cut == "traceEvents" || cut != "" && bytes.Contains(h, []byte(`"traceEvents"`)))
 	case '[':
 		// The first element is an event: an object with a phase.
 		dec := json.NewDecoder(bytes.NewReader(h))
