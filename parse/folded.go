@@ -14,6 +14,8 @@ const maxFoldedLine = 1 << 20
 // sniffFolded accepts "frame;frame;frame 42" lines as py-spy (raw),
 // async-profiler (collapsed) and stackcollapse-perf write them: the first
 // non-blank line and most of the next ones end in a count, and one has a ';'.
+// Comment lines ("# …", "// …", which people and some converters put at
+// the top) are neither.
 func sniffFolded(head []byte) bool {
 	lines := bytes.Split(head, []byte{'\n'})
 	if len(lines) > 1 && len(head) == SniffSize {
@@ -22,7 +24,7 @@ func sniffFolded(head []byte) bool {
 	valid, invalid, semis := 0, 0, 0
 	for _, l := range lines {
 		l = bytes.TrimRight(l, "\r")
-		if len(bytes.TrimSpace(l)) == 0 {
+		if len(bytes.TrimSpace(l)) == 0 || isFoldedComment(l) {
 			continue
 		}
 		if _, _, ok := splitFolded(l); !ok {
@@ -41,6 +43,13 @@ func sniffFolded(head []byte) bool {
 		}
 	}
 	return valid > 0 && semis > 0 && valid >= invalid
+}
+
+// isFoldedComment reports a "#" or "//" comment line: no profiler writes a
+// frame that starts so, and speedscope's importer passes over them too.
+func isFoldedComment(l []byte) bool {
+	l = bytes.TrimLeft(l, " \t")
+	return len(l) > 0 && l[0] == '#' || bytes.HasPrefix(l, []byte("//"))
 }
 
 // splitFolded splits "stack count" at the last space.
@@ -82,6 +91,10 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue
 		}
+		if isFoldedComment(l) {
+			src.SkipLine(sc.Line(), "comment line")
+			continue
+		}
 		stack, n, ok := splitFolded(l)
 		if !ok {
 			src.SkipLine(sc.Line(), "not a folded stack (want \"frame;frame;… count\")")
@@ -110,8 +123,13 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 }
 
 // parseFrame reads py-spy's "func (path/file.py:12)" into function, file and
-// line; other frames are kept whole, minus async-profiler's "_[j]"-style
-// frame-type suffixes.
+// line; other frames are kept whole. A frame-type annotation at the end —
+// stackcollapse-perf's and async-profiler's "_[k]" kernel, "_[j]" JIT,
+// "_[i]" inlined, "_[w]" waker, async-profiler's "_[0]"/"_[1]" tiers — is
+// taken off the function name, as flamegraph.pl does for the names it shows
+// (so "do_syscall_64_[k]" is the kernel's do_syscall_64, the same function
+// a pprof profile names), and kept in the system name, where pprof keeps a
+// symbol as the binary spells it.
 func parseFrame(f string) frameKey {
 	if n := len(f); n > 2 && f[n-1] == ')' {
 		if open := lastIndexByte(f, '('); open > 0 && f[open-1] == ' ' {
@@ -124,10 +142,15 @@ func parseFrame(f string) frameKey {
 			return frameKey{name: f[:open-1], file: inner}
 		}
 	}
-	if n := len(f); n > 4 && f[n-1] == ']' && f[n-4] == '_' && f[n-3] == '[' {
-		f = f[:n-4]
+	if n := len(f); n > 4 && f[n-1] == ']' && f[n-4] == '_' && f[n-3] == '[' && isAnnotation(f[n-2]) {
+		return frameKey{name: f[:n-4], sys: f}
 	}
 	return frameKey{name: f}
+}
+
+// isAnnotation is the one letter or digit of a "_[x]" frame annotation.
+func isAnnotation(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
 }
 
 func lastIndexByte(s string, c byte) int {

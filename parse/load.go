@@ -309,6 +309,7 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 	if err != nil {
 		return err
 	}
+	r = undoBOM(r)
 	br := bufio.NewReaderSize(&countingReader{r: r, counter: &src.decoded}, SniffSize)
 	head, perr := br.Peek(SniffSize)
 	if len(head) == 0 {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // speedscopeFile is https://www.speedscope.app/file-format-schema.json,
@@ -37,13 +38,28 @@ type ssEvent struct {
 	Frame int     `json:"frame"`
 }
 
+// sniffSpeedscope checks the document's top-level members: speedscope's
+// "$schema", or its "shared" and "profiles" (the window may end inside one
+// of them). A word "speedscope" elsewhere — a file path inside a Chrome
+// trace — is not enough.
 func sniffSpeedscope(head []byte) bool {
-	t := bytes.TrimLeft(head, " \t\r\n\ufeff")
-	if len(t) == 0 || t[0] != '{' {
+	var schema, shared, profiles bool
+	cut, ok := JSONMembers(head, func(key string, v json.RawMessage) bool {
+		switch key {
+		case "$schema":
+			var s string
+			schema = json.Unmarshal(v, &s) == nil && strings.Contains(s, "speedscope")
+		case "shared":
+			shared = true
+		case "profiles":
+			profiles = true
+		}
+		return true
+	})
+	if !ok {
 		return false
 	}
-	return bytes.Contains(head, []byte("speedscope")) ||
-		(bytes.Contains(head, []byte(`"shared"`)) && bytes.Contains(head, []byte(`"profiles"`)))
+	return schema || shared && profiles || (cut == "shared" || cut == "profiles") && (shared || profiles || len(head) == SniffSize)
 }
 
 // speedscopeScale converts a speedscope unit to pprof's sample type.

@@ -158,7 +158,7 @@ func TestAppLogDetails(t *testing.T) {
 	_, r := load(t, testdata("rails-activerecord.log.gz"), parse.Options{}, 1000)
 	st = r.find(`INSERT INTO "authors" ("name") VALUES (?)`)
 	if st == nil || st.Text != `INSERT INTO "authors" ("name") VALUES (?)` || len(st.Params) != 1 ||
-		!strings.Contains(st.Params[0], `["name", "author 0"]`) || st.Session == "" || st.Start.IsZero() {
+		st.Params[0] != "author 0" || st.Session == "" || st.Start.IsZero() {
 		t.Errorf("Rails statement %+v", st)
 	}
 	for _, st := range r.kept {

@@ -17,6 +17,7 @@ func Formats() []parse.Format {
 		{Name: "jaeger-json", Family: "trace", Sniff: sniffJaeger, Decode: decodeJaeger},
 		{Name: "zipkin-json", Family: "trace", Sniff: sniffZipkin, Decode: decodeZipkin},
 		{Name: "chrome-trace", Family: "trace", Sniff: sniffChrome, Decode: decodeChrome},
+		{Name: "v8-cpuprofile", Family: "profile", Sniff: sniffCPUProfile, Decode: decodeCPUProfile},
 		{Name: "asyncio-log", Family: "eventloop", Sniff: sniffAsyncio, Decode: decodeAsyncio},
 	}
 }
