@@ -443,10 +443,25 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	// The statement a run began after coming again starts the next
 	// round of the outer work (the next request on a pooled connection,
 	// the next page): the runs it started end here.
+	// Unless that run has not repeated yet: then its source was the
+	// previous query of a loop body of several (a customer, then an item,
+	// per order), and the run's source is that query's.
+	var here *windowFP
 	for i := range w.fps {
-		if o := &w.fps[i]; o.run > 0 && o.runSource == id && o.id != id {
-			o.endRun(d.opt.MinRepeats)
+		if w.fps[i].id == id {
+			here = &w.fps[i]
 		}
+	}
+	for i := range w.fps {
+		o := &w.fps[i]
+		if o.run == 0 || o.runSource != id || o.id == id {
+			continue
+		}
+		if o.run == 1 && here != nil {
+			o.runSource = here.runSource
+			continue
+		}
+		o.endRun(d.opt.MinRepeats)
 	}
 	wf := w.find(id)
 	if wf == nil {
