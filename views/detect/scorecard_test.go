@@ -118,6 +118,19 @@ func TestScorecard(t *testing.T) {
 	if len(paths) == 0 {
 		t.Fatal("no testdata/scenarios/*/planted.json")
 	}
+	gaps := knownGaps(t)
+	seen := map[string]bool{}
+	// fail reports a check that failed, unless the known-gaps list names
+	// it: then it is logged, and the list must shrink when it passes.
+	fail := func(key, format string, args ...any) {
+		msg := key + ": " + fmt.Sprintf(format, args...)
+		if _, known := gaps[key]; known {
+			seen[key] = true
+			t.Log("known gap: " + msg)
+			return
+		}
+		t.Error(msg)
+	}
 	var rows []string
 	var tot struct{ planted, named, extra, falseHigh, inversions, single, singleOK int }
 	for _, p := range paths {
@@ -152,20 +165,20 @@ func TestScorecard(t *testing.T) {
 			r := ranked{id: pp.ID, want: pp.AvoidableMS}
 			switch {
 			case len(match) == 0:
-				t.Errorf("%s: %s (%s at %s) not found", pl.Service, pp.ID, pp.Kind, pp.Function)
+				fail(pl.Service+"/"+pp.ID+": not found", "%s at %s", pp.Kind, pp.Function)
 			case !mentions(match[0], pp.Function):
-				t.Errorf("%s: %s found but not at %s: %v", pl.Service, pp.ID, pp.Function, match[0].Locations)
+				fail(pl.Service+"/"+pp.ID+": not named", "found but not at %s: %v", pp.Function, match[0].Locations)
 			default:
 				named++
 				r.found, r.rank = true, match[0].Rank
 				if pp.Route != "" && !onRoute(match[0], pp.Route) {
-					t.Errorf("%s: %s does not name route %s: %v", pl.Service, pp.ID, pp.Route, match[0].Locations)
+					fail(pl.Service+"/"+pp.ID+": no route", "does not name route %s: %v", pp.Route, match[0].Locations)
 				}
 			}
 			if len(match) > 1 {
 				extra += len(match) - 1
 				for _, f := range match[1:] {
-					t.Errorf("%s: %s has another finding: #%d %s %v", pl.Service, pp.ID, f.Rank, f.Title, f.Locations)
+					fail(pl.Service+"/"+pp.ID+": another finding", "#%d %s %v", f.Rank, f.Title, f.Locations)
 				}
 			}
 			order = append(order, r)
@@ -192,7 +205,7 @@ func TestScorecard(t *testing.T) {
 				if ok {
 					singleOK++
 				} else {
-					t.Errorf("%s: %s not found from %s alone", pl.Service, pp.ID, src)
+					fail(pl.Service+"/"+pp.ID+": not from "+src, "not found from %s alone", src)
 				}
 			}
 		}
@@ -210,13 +223,13 @@ func TestScorecard(t *testing.T) {
 			for _, h := range pl.Healthy {
 				if !planted && (mentions(f, h.Function) || len(f.Locations) > 0 && f.Locations[0].Route == h.Route) {
 					falseHigh++
-					t.Errorf("%s: healthy %s %s has %s %s: %s", pl.Service, h.Route, h.Function, f.Severity, f.Kind, f.Title)
+					fail(pl.Service+"/healthy "+h.Route+": "+string(f.Kind), "%s %s has %s %s: %s", h.Route, h.Function, f.Severity, f.Kind, f.Title)
 				}
 			}
 			for _, c := range pl.Context {
 				if c.Fingerprint != "" && strings.Contains(f.Fingerprint, c.Fingerprint) {
 					falseHigh++
-					t.Errorf("%s: noise (%s) is a %s finding: %s", pl.Service, c.What, f.Severity, f.Title)
+					fail(pl.Service+"/noise "+c.Fingerprint, "noise (%s) is a %s finding: %s", c.What, f.Severity, f.Title)
 				}
 			}
 		}
@@ -229,7 +242,7 @@ func TestScorecard(t *testing.T) {
 				a, b := order[i], order[j]
 				if a.found && b.found && a.want > 1.2*b.want && a.rank > b.rank {
 					inversions++
-					t.Errorf("%s: %s (measured %.0f ms) ranks %d, below %s (measured %.0f ms) at %d", pl.Service, a.id, a.want, a.rank, b.id, b.want, b.rank)
+					fail(pl.Service+"/order "+a.id+" < "+b.id, "%s (measured %.0f ms) ranks %d, below %s (measured %.0f ms) at %d", a.id, a.want, a.rank, b.id, b.want, b.rank)
 				}
 			}
 		}
@@ -251,5 +264,33 @@ func TestScorecard(t *testing.T) {
 	}
 	fmt.Fprintf(tw, "total\t%d/%d\t%d\t%d\t%d\t%d/%d\n", tot.named, tot.planted, tot.planted+tot.extra, tot.falseHigh, tot.inversions, tot.singleOK, tot.single)
 	tw.Flush()
-	t.Log("scorecard\n" + b.String())
+	t.Logf("scorecard (%d known gaps in testdata/scenarios/known-gaps.txt)\n%s", len(gaps), b.String())
+	for key, why := range gaps {
+		if !seen[key] {
+			t.Errorf("known gap %q (%s) no longer fails: remove it from testdata/scenarios/known-gaps.txt", key, why)
+		}
+	}
+}
+
+// knownGaps reads testdata/scenarios/known-gaps.txt: checks of the
+// scorecard that fail today, one per line ("key  # why"). The scorecard
+// fails on any other failure, and on a listed gap that passes, so the
+// list only shrinks.
+func knownGaps(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/scenarios/known-gaps.txt")
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		key, why, _ := strings.Cut(line, "#")
+		if key = strings.TrimSpace(key); key != "" {
+			out[key] = strings.TrimSpace(why)
+		}
+	}
+	return out
 }

@@ -343,7 +343,8 @@ planted.append({"id": "prices-settings-reread", "kind": "cacheable_duplicate", "
                 "fingerprint": "from settings where name = ?",
                 "avoidable_ms": round((len(reads) - distinct) * statistics.mean(s["ms"] for s in reads), 1),
                 "avoidable_how": "(settings SELECT spans under /prices − distinct parameter values in the log) × their mean span time",
-                "sources": ["traces.otlp.jsonl.gz", "postgresql.log.gz", "postgresql.csv.gz", "postgresql.json.gz"]})
+                # the spans' db.query.text binds $1: they show the repeats, not that the values are equal
+                "sources": ["postgresql.log.gz", "postgresql.csv.gz", "postgresql.json.gz"]})
 notes.append(("cacheable_duplicate /prices", [
     f"{len(reads)} settings reads under {len(req_by_route['/prices'])} /prices requests (1 per request), mean span {statistics.mean(s['ms'] for s in reads):.3f} ms, at {fn} {file}:{line}",
     f"PostgreSQL: {len(pg_set)} executions during traffic with {distinct} distinct parameter set(s) ({pg_set[0]['params']}); the cached twin /prices/cached read it once",
