@@ -227,7 +227,9 @@ func ConvertTraces(td ptrace.Traces, emit func(*parse.Span)) {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				r := fromPdata(spans.At(k))
-				emit(r.toSpan(service))
+				for _, sp := range r.spans(service) {
+					emit(sp)
+				}
 			}
 		}
 	}
