@@ -73,8 +73,21 @@ type funcFrame struct {
 	line       int
 }
 
-// key is the frame without its line: the function, as sites aggregate.
-func (f funcFrame) key() funcFrame { return funcFrame{name: f.name, file: f.file} }
+// key is the frame without its line, as sites aggregate: the function,
+// Go closures folded into the function that writes them (a sort
+// comparator, a deferred call are the enclosing function's work).
+func (f funcFrame) key() funcFrame { return funcFrame{name: enclosingFunc(f.name), file: f.file} }
+
+// goClosure matches the suffixes the Go compiler gives closures and
+// wrappers: ".func1", ".func2.3", ".gowrap1", ".deferwrap1".
+var goClosure = regexp.MustCompile(`(\.(func|gowrap|deferwrap)\d+)+(\.\d+)*$`)
+
+func enclosingFunc(name string) string {
+	if !strings.Contains(name, ".func") && !strings.Contains(name, "wrap") {
+		return name
+	}
+	return goClosure.ReplaceAllString(name, "")
+}
 
 // goLibraryPrefixes are third-party Go module paths treated as libraries.
 var goLibraryPrefixes = []string{"github.com/jackc/", "github.com/lib/pq", "gorm.io/", "go.opentelemetry.io/",

@@ -65,15 +65,98 @@ type siteKey struct {
 }
 
 type siteValue struct {
-	value  int64
-	stack  []funcFrame // the heaviest stack, call site first
-	heavy  int64
-	routes map[string]int64 // value per route, from pprof labels
+	value    int64
+	stack    []funcFrame // the heaviest stack, call site first
+	heavy    int64
+	routes   map[string]int64 // value per route, from pprof labels
+	handlers map[string]int64 // value per handler function, from pprof labels
 }
 
 // ProfileFindings reads what the profiles testify: call sites of connection
 // setup, HTTP client setup, lazy loads, blocking calls on an event loop,
 // lock waits, and CPU hotspots.
+// keepAliveLoops are the goroutines a net/http Transport runs per open
+// connection: a goroutine profile full of them is connections never
+// reused nor closed — a Transport (or Client) made per call.
+var keepAliveLoops = map[string]bool{"net/http.(*persistConn).readLoop": true, "net/http.(*persistConn).writeLoop": true}
+
+// goroutineFindings reads a goroutine profile: leaked keep-alive
+// connection loops, by the handler and route their labels name.
+func goroutineFindings(np NamedProfile, idx int) []*Finding {
+	type leak struct {
+		n        int64
+		handlers map[string]int64
+		routes   map[string]int64
+	}
+	l := leak{handlers: map[string]int64{}, routes: map[string]int64{}}
+	var total int64
+	for _, s := range np.Profile.Sample {
+		v := s.Value[idx]
+		total += v
+		isLoop := false
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				if ln.Function != nil && keepAliveLoops[ln.Function.Name] {
+					isLoop = true
+				}
+			}
+		}
+		if !isLoop {
+			continue
+		}
+		l.n += v
+		if h := handlerLabel(s); h != "" {
+			l.handlers[h] += v
+		}
+		if r := routeLabel(s); r != "" {
+			l.routes[r] += v
+		}
+	}
+	// Two loops per connection; a shared Transport keeps a few.
+	conns := l.n / 2
+	if conns < 10 {
+		return nil
+	}
+	var out []*Finding
+	emit := func(fn string, n int64, routes map[string]int64) {
+		f := &Finding{
+			Kind:    HTTPClientChurn,
+			Title:   fmt.Sprintf("%d HTTP keep-alive connections left open (a Transport or Client per call)", n/2),
+			Count:   n / 2,
+			Formula: fmt.Sprintf("avoidable: not measurable from a goroutine profile (%d read/write loops of %d idle connections are counted; their set-up time comes from CPU profiles or spans)", n, n/2),
+			Evidence: []Evidence{{Source: np.Source, Count: n / 2,
+				What: fmt.Sprintf("%d of %d goroutines are net/http persistConn read/write loops: %d connections kept open, never reused", n, total, n/2)}},
+			Recommendation: "Create one http.Client (one Transport) at start-up and reuse it for every call; a Transport per call leaks its idle connections and redoes TCP and TLS set-up each time.",
+			Quality:        Assumed, Origin: np.Name, OwnBasis: "goroutines (" + np.Source + ")",
+		}
+		if fn != "" {
+			f.Locations = []Location{{Function: fn}}
+		}
+		if len(routes) > 0 {
+			rc := map[string]time.Duration{}
+			for r := range routes {
+				rc[r] = 0
+			}
+			f.RouteCosts = rc
+			if len(f.Locations) > 0 {
+				f.Locations[0].Route = topRoute(routes)
+			}
+		}
+		out = append(out, f)
+	}
+	if len(l.handlers) == 0 {
+		emit("", l.n, l.routes)
+		return out
+	}
+	// Per labelled handler: only the one that leaks many is a cause.
+	for h, n := range l.handlers {
+		if n/2 >= 10 {
+			emit(h, n, map[string]int64{topRoute(l.routes): n})
+		}
+	}
+	return out
+}
+
 func ProfileFindings(profiles []NamedProfile, opt ProfileOptions) []*Finding {
 	def := DefaultProfileOptions()
 	if opt.SamplePeriod <= 0 {
@@ -86,7 +169,12 @@ func ProfileFindings(profiles []NamedProfile, opt ProfileOptions) []*Finding {
 		opt.CPUHotspotShare = def.CPUHotspotShare
 	}
 	var out []*Finding
+	defer func() { routeByLabels(profiles, out) }()
 	for _, np := range profiles {
+		if st := np.Profile.SampleType; len(st) == 1 && st[0].Type == "goroutine" {
+			out = append(out, goroutineFindings(np, 0)...)
+			continue
+		}
 		idx, scale, kind, ok := timeIndex(np.Profile, opt.SamplePeriod)
 		if !ok {
 			continue
@@ -157,6 +245,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 				k := siteKey{c, funcFrame{}, f.name}
 				addSite(sites, k, v, frames[i:])
 				sites[k].addRoute(routeLabel(s), v)
+				sites[k].addHandler(handlerLabel(s), v)
 			}
 			break
 		}
@@ -167,6 +256,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 				}
 				if isApplication(f) {
 					addSiteFlat(appFlat, f.key(), v, frames[j:])
+					appFlat[f.key()].addRoute(routeLabel(s), v)
 					break
 				}
 			}
@@ -220,10 +310,16 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		if k.site.name != "" {
 			f.Locations = []Location{{Function: k.site.name, File: k.site.file, Line: heavyLine(sv.stack)}}
 		}
+		labelled := ""
+		if h := topRoute(sv.handlers); k.site.name == "" && h != "" && sv.handlers[h]*2 > sv.value {
+			f.Locations = []Location{{Function: h}}
+			labelled = " (on goroutines labelled handler=" + h + ")"
+		}
 		f.RouteCosts = routeCosts(sv.routes, t)
 		f.Evidence = []Evidence{{Source: np.Source, Time: t,
 			What:  fmt.Sprintf("%s of %s %s (%.1f%%) under %s, called from %s", units.Duration(t), units.Duration(observed), basis, share*100, k.lib, k.site.name),
 			Stack: stackFrames(sv.stack, sv.heavy, total)}}
+		f.Evidence[0].What += labelled
 		out = append(out, f)
 	}
 	if kind == "cpu" || kind == "wall" || kind == "samples" {
@@ -244,6 +340,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 					What:  fmt.Sprintf("%s of %s %s time (%.1f%%) with %s as the nearest application frame", units.Duration(t), units.Duration(observed), kind, share*100, fn.name),
 					Stack: stackFrames(sv.stack, sv.heavy, total)}},
 				Recommendation: "Profile " + fn.name + " in isolation (go test -bench / py-spy top): cache or precompute its results, or move the work off the request path.",
+				RouteCosts:     routeCosts(sv.routes, t/2),
 			})
 		}
 	}
@@ -251,9 +348,60 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 	return out
 }
 
+// routeByLabels gives profile candidates that know no route the route of
+// the handler their stack passes through, as the profiles' own pprof
+// labels pair handlers and routes (CPU and goroutine profiles carry
+// labels; block and mutex profiles do not, but their stacks hold the same
+// handlers).
+func routeByLabels(profiles []NamedProfile, fs []*Finding) {
+	pairs := map[string]map[string]int64{}
+	for _, np := range profiles {
+		for _, s := range np.Profile.Sample {
+			h, r := handlerLabel(s), routeLabel(s)
+			if h == "" || r == "" {
+				continue
+			}
+			if pairs[h] == nil {
+				pairs[h] = map[string]int64{}
+			}
+			pairs[h][r]++
+		}
+	}
+	if len(pairs) == 0 {
+		return
+	}
+	for _, f := range fs {
+		if len(f.RouteCosts) > 0 {
+			continue
+		}
+		for _, fr := range f.stack() {
+			if rs, ok := pairs[enclosingFunc(fr.Function)]; ok {
+				r := topRoute(rs)
+				f.RouteCosts = map[string]time.Duration{r: f.Avoidable}
+				if len(f.Locations) > 0 && f.Locations[0].Route == "" {
+					f.Locations[0].Route = r
+				}
+				break
+			}
+		}
+	}
+}
+
 // routeLabel is the route a sample's pprof labels name, if any.
 func routeLabel(s *profile.Sample) string {
-	for _, k := range []string{"http.route", "route", "endpoint", "handler"} {
+	for _, k := range []string{"http.route", "route", "endpoint"} {
+		if v := s.Label[k]; len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// handlerLabel is the handler function a sample's pprof labels name: the
+// call site of work done on goroutines of its own, which inherit the
+// labels of the goroutine that started them.
+func handlerLabel(s *profile.Sample) string {
+	for _, k := range []string{"handler", "http.handler", "function", "code.function"} {
 		if v := s.Label[k]; len(v) > 0 {
 			return v[0]
 		}
@@ -270,6 +418,18 @@ func (sv *siteValue) addRoute(route string, v int64) {
 	}
 	if _, ok := sv.routes[route]; ok || len(sv.routes) < 32 {
 		sv.routes[route] += v
+	}
+}
+
+func (sv *siteValue) addHandler(fn string, v int64) {
+	if fn == "" {
+		return
+	}
+	if sv.handlers == nil {
+		sv.handlers = map[string]int64{}
+	}
+	if _, ok := sv.handlers[fn]; ok || len(sv.handlers) < 32 {
+		sv.handlers[fn] += v
 	}
 }
 
