@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"hotpath/parse"
 	"hotpath/parse/sqllog"
@@ -146,6 +147,12 @@ func decode(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink
 		line := sc.Line()
 		if isBinary(l) {
 			src.SkipLine(line, "binary garbage line")
+			continue
+		}
+		if !utf8.Valid(l) {
+			// logging writes text in the handler's encoding (UTF-8, or
+			// escapes); these bytes came from elsewhere.
+			src.SkipLine(line, "invalid UTF-8 line (not written by logging)")
 			continue
 		}
 		if d.startsRecord(l, &f) {

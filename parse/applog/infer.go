@@ -64,6 +64,12 @@ func tokenize(s []byte, maxFields, year int) ([]tok, int) {
 		for j < len(s) && isWordByte(s[j]) {
 			j++
 		}
+		// Python 3.10+ names threads "Thread-3 (target)": one value.
+		if hasNumSuffix(s[i:j], "Thread-") && j+2 < len(s) && s[j] == ' ' && s[j+1] == '(' {
+			if k := bytes.IndexByte(s[j+2:], ')'); k > 0 && bytes.IndexAny(s[j+2:j+2+k], " []()") < 0 {
+				j += 3 + k
+			}
+		}
 		out = append(out, tok{b: s[i:j]})
 		i = j
 		fields++
@@ -351,7 +357,11 @@ func dominant(ss []sample, of func(sample) []tok) [][]tok {
 		}
 		groups[k] = append(groups[k], ts)
 	}
-	sort.SliceStable(keys, func(i, j int) bool { return len(groups[keys[i]]) > len(groups[keys[j]]) })
+	// The most common shape; of equals, the simpler.
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := len(groups[keys[i]]), len(groups[keys[j]])
+		return a > b || a == b && len(keys[i]) < len(keys[j])
+	})
 	if len(keys) == 0 {
 		return nil
 	}

@@ -329,7 +329,7 @@ func decimal(b []byte, unit time.Duration) (time.Duration, int, bool) {
 		ip = ip*10 + int64(b[n]-'0')
 		n++
 	}
-	if n == 0 {
+	if n == 0 || ip > int64(1<<62)/int64(unit) {
 		return 0, 0, false
 	}
 	d := time.Duration(ip) * unit

@@ -363,6 +363,10 @@ func (j *djangoReader) read(d *decoder, r *record) {
 		}
 	}
 	txt = bytes.TrimSpace(txt)
+	if len(txt) == 0 {
+		d.src.SkipLine(r.line, "django.db.backends record without SQL")
+		return
+	}
 	u := d.unitOf(r, nil)
 	st := &j.st
 	*st = parse.Statement{Duration: dur, HasDuration: true, Rows: -1, Line: r.line, Thread: u.thread, Task: u.task,

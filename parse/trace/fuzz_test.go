@@ -55,7 +55,3 @@ func FuzzJaeger(f *testing.F) {
 func FuzzChrome(f *testing.F) {
 	fuzzDecode(f, "chrome-trace", "chrome.json", `[{"ph":"B","name":"a","ts":1},{"ph":"E","ts":0},{"ph":"X","ts":"x"}]`)
 }
-
-func FuzzAsyncio(f *testing.F) {
-	fuzzDecode(f, "asyncio-log", "asyncio.log", "Executing <Handle f() at a.py:1> took 1e400 seconds\nUnclosed connector\n  File \"x\", line 9, in y")
-}
