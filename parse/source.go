@@ -30,7 +30,11 @@ type Source struct {
 	first, last time.Time
 	err         error
 	done        bool
+	sameAs      string
+	notes       []note
 }
+
+type note struct{ key, text string }
 
 // Skip counts lines or records passed over for one reason.
 type Skip struct {
@@ -152,6 +156,47 @@ func (s *Source) Err() error { s.mu.Lock(); defer s.mu.Unlock(); return s.err }
 
 // Done reports whether loading finished (successfully or not).
 func (s *Source) Done() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.done }
+
+// SetSameAs marks the source as carrying the same events as the input at
+// path (one server's log written in several formats): Load then reads it
+// no further, so that each event counts once.
+func (s *Source) SetSameAs(path string) {
+	s.mu.Lock()
+	s.sameAs = path
+	s.mu.Unlock()
+}
+
+// SameAs is the path of the input whose events this source repeats, or "".
+func (s *Source) SameAs() string { s.mu.Lock(); defer s.mu.Unlock(); return s.sameAs }
+
+// SetNote records something the user should know about how the source
+// was used that is not a problem with it ("same events as postgres.log:
+// used once"). A note with the same key replaces the earlier one, so views
+// rebuilt while loading say it once.
+func (s *Source) SetNote(key, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.notes {
+		if s.notes[i].key == key {
+			s.notes[i].text = text
+			return
+		}
+	}
+	if len(s.notes) < maxWarnings {
+		s.notes = append(s.notes, note{key, text})
+	}
+}
+
+// Notes lists the notes recorded so far.
+func (s *Source) Notes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.notes))
+	for i, n := range s.notes {
+		out[i] = n.text
+	}
+	return out
+}
 
 func (s *Source) finish(err error) {
 	s.mu.Lock()

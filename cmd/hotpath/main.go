@@ -171,6 +171,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
 		HTTPTimeout: secondsToDuration(cfg.timeout)}
+	// Inputs that carry the same events as another (one server's log in
+	// several formats) are matched before anything is counted.
+	views.MatchSameEvents(context.Background(), inputs, formats(), popt)
 	collector := views.NewStandardCollector(opt)
 	load := func(ctx context.Context, in *parse.Input) error {
 		return parse.Load(ctx, in, formats(), collector, popt)

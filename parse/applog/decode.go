@@ -128,7 +128,7 @@ func decode(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink
 		return fmt.Errorf("no Python logging records in the first %d bytes (no record prefix with a logger name hotpath knows)", len(head))
 	}
 	d := newDecoder(ctx, src, sink, info, access)
-	src.Warnf("%s", info.describe())
+	src.SetNote("applog-layout", info.describe())
 	sc := parse.NewLineScanner(br, maxLine)
 	var f fields
 	for {
@@ -281,7 +281,8 @@ func (d *decoder) end() {
 	d.em.flush()
 }
 
-// summary says in Sources what each kind of record yielded.
+// summary says in Sources what each kind of record yielded: notes, not
+// warnings, since nothing is wrong with the file.
 func (d *decoder) summary() {
 	src := d.src
 	by := "logger"
@@ -289,29 +290,29 @@ func (d *decoder) summary() {
 		by = "message (the layout has no %(name)s)"
 	}
 	if n := d.sa.statements + d.sa.paramLines; n > 0 || d.sa.dropped > 0 {
-		src.Warnf("SQLAlchemy engine records (by %s): %d statements, %d parameter lines", by, d.sa.statements, d.sa.paramLines)
+		src.SetNote("applog-sqlalchemy", fmt.Sprintf("SQLAlchemy engine records (by %s): %d statements, %d parameter lines", by, d.sa.statements, d.sa.paramLines))
 	}
 	if n := d.sa.opened + d.sa.closed + d.sa.reused; n > 0 {
-		src.Warnf("SQLAlchemy pool records: %d connections opened, %d closed, %d checked out again", d.sa.opened, d.sa.closed, d.sa.reused)
+		src.SetNote("applog-pool", fmt.Sprintf("SQLAlchemy pool records: %d connections opened, %d closed, %d checked out again", d.sa.opened, d.sa.closed, d.sa.reused))
 	}
 	if d.dj.statements > 0 {
-		src.Warnf("django.db.backends records: %d timed statements", d.dj.statements)
+		src.SetNote("applog-django", fmt.Sprintf("django.db.backends records: %d timed statements", d.dj.statements))
 	}
 	if d.aio.slow+d.aio.unclosed > 0 || d.aio.duplicates > 0 {
 		s := fmt.Sprintf("asyncio records: %d slow callbacks, %d unclosed aiohttp sessions/connectors", d.aio.slow, d.aio.unclosed)
 		if d.aio.duplicates > 0 {
 			s += fmt.Sprintf(" (%d py.warnings ResourceWarnings about the same objects counted once)", d.aio.duplicates)
 		}
-		src.Warnf("%s", s)
+		src.SetNote("applog-asyncio", s)
 	}
 	for i, n := range d.stats.accessRecords {
 		if n == 0 {
 			continue
 		}
 		if d.stats.requests[i] == n {
-			src.Warnf("%s records: %d requests", accessLoggers[i], n)
+			src.SetNote("applog-access-"+accessLoggers[i], fmt.Sprintf("%s records: %d requests", accessLoggers[i], n))
 		} else {
-			src.Warnf("%s records: %d, of which %d read as requests (the others are in an access format this reader does not know)", accessLoggers[i], n, d.stats.requests[i])
+			src.SetNote("applog-access-"+accessLoggers[i], fmt.Sprintf("%s records: %d, of which %d read as requests (the others are in an access format this reader does not know)", accessLoggers[i], n, d.stats.requests[i]))
 		}
 	}
 	if len(d.stats.other) > 0 {
@@ -334,7 +335,7 @@ func (d *decoder) summary() {
 			}
 			parts = append(parts, x.k+" "+strconv.FormatInt(x.v, 10))
 		}
-		src.Warnf("%d records not read (no SQL, event-loop or access content): %s", total, strings.Join(parts, ", "))
+		src.SetNote("applog-other", fmt.Sprintf("%d records not read (no SQL, event-loop or access content): %s", total, strings.Join(parts, ", ")))
 	}
 }
 

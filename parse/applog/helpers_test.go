@@ -131,4 +131,4 @@ func raw(t testing.TB, path string) []byte {
 	return b
 }
 
-func warnings(src *parse.Source) string { return strings.Join(src.Warnings(), "\n") }
+func notes(src *parse.Source) string { return strings.Join(src.Notes(), "\n") }

@@ -70,7 +70,7 @@ func TestLayouts(t *testing.T) {
 			if src.Format() != "python-log" {
 				t.Errorf("format %q, want python-log (several loggers' records)", src.Format())
 			}
-			note := src.Warnings()[0]
+			note := src.Notes()[0]
 			if tc.note != "" && !strings.Contains(note, "layout "+tc.note) || tc.note == "" && !strings.Contains(note, "JSON lines") {
 				t.Errorf("layout note %q, want %q", note, tc.note)
 			}
@@ -94,6 +94,9 @@ func TestLayouts(t *testing.T) {
 			}
 			if got, want := src.Events(), int64(len(s.stmts)+len(s.kept)+len(s.spans)); got != want {
 				t.Errorf("events %d, want %d", got, want)
+			}
+			if len(src.Warnings()) != 0 {
+				t.Errorf("warnings %q: nothing is wrong with the file", src.Warnings())
 			}
 			if src.SkippedTotal() != 0 {
 				t.Errorf("skipped %v", src.Skipped())

@@ -79,7 +79,7 @@ func TestMixedLogAgainstGrep(t *testing.T) {
 			if want["warnings"] != want["sessions"]+want["connectors"] {
 				t.Errorf("grep: %d warnings for %d+%d unclosed", want["warnings"], want["sessions"], want["connectors"])
 			}
-			w := warnings(src)
+			w := notes(src)
 			for _, line := range []string{
 				fmt.Sprintf("%d statements, %d parameter lines", len(s.stmts)-s.timed(), want["params"]),
 				fmt.Sprintf("%d connections opened, %d closed", want["opened"], want["closed"]),

@@ -69,7 +69,11 @@ func classify(f funcFrame) frameClass {
 // funcFrame is a profile frame as detectors see it.
 type funcFrame struct {
 	name, file string
+	line       int
 }
+
+// key is the frame without its line: the function, as sites aggregate.
+func (f funcFrame) key() funcFrame { return funcFrame{name: f.name, file: f.file} }
 
 // goLibraryPrefixes are third-party Go module paths treated as libraries.
 var goLibraryPrefixes = []string{"github.com/jackc/", "github.com/lib/pq", "gorm.io/", "go.opentelemetry.io/",
@@ -143,4 +147,17 @@ func onEventLoop(frames []funcFrame) bool {
 		}
 	}
 	return false
+}
+
+// wrapperFiles and wrapperFuncs recognise code that patches a library to
+// observe it (OpenTelemetry's and APM agents' instrumentation, wrapt,
+// hand-written monkey patches): its frames sit between the program and the
+// library it wraps, and are not call sites (rule 4 of the detection model).
+var (
+	wrapperFiles = regexp.MustCompile(`(^|/)(opentelemetry|wrapt|ddtrace|newrelic|elasticapm|sentry_sdk|scout_apm)/|(^|/)(instrument\w*|instrumentation\w*|\w*_instrument\w*|monkey\w*|\w*_patch(es)?|patch(es|ing)?|sitecustomize)\.py$`)
+	wrapperFuncs = regexp.MustCompile(`^(wrapper|_wrapper|wrapped|_wrapped|__wrapped__|traced_\w+|_traced_\w+|patched_\w+|_patched_\w+|_instrumented_\w+|instrumented_\w+|new_init|_new_init|wrapped_init|_wrapped_init|_wrap_\w+)$`)
+)
+
+func isWrapperFrame(fn, file string) bool {
+	return wrapperFiles.MatchString(file) || wrapperFuncs.MatchString(fn)
 }

@@ -32,6 +32,7 @@ func DefaultProfileOptions() ProfileOptions {
 type NamedProfile struct {
 	Profile *profile.Profile
 	Source  string // "pprof", "folded" …
+	Name    string // which input(s): findings of one profile add up, of two are compared
 }
 
 // timeIndex picks the value index that measures time, and how to convert it
@@ -64,9 +65,10 @@ type siteKey struct {
 }
 
 type siteValue struct {
-	value int64
-	stack []funcFrame // the heaviest stack, call site first
-	heavy int64
+	value  int64
+	stack  []funcFrame // the heaviest stack, call site first
+	heavy  int64
+	routes map[string]int64 // value per route, from pprof labels
 }
 
 // ProfileFindings reads what the profiles testify: call sites of connection
@@ -97,6 +99,10 @@ func ProfileFindings(profiles []NamedProfile, opt ProfileOptions) []*Finding {
 func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string, opt ProfileOptions) []*Finding {
 	p := np.Profile
 	var total int64
+	// In a block or mutex profile the total counts every parked goroutine
+	// (idle connections' read loops, accept loops, timers); only waits on
+	// a request path — under an application frame — are request time.
+	var onPath int64
 	sites := map[siteKey]*siteValue{}
 	appFlat := map[funcFrame]*siteValue{} // CPU under the nearest application frame
 	var frames []funcFrame
@@ -110,9 +116,12 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		for _, loc := range s.Location {
 			for _, ln := range loc.Line {
 				if ln.Function != nil {
-					frames = append(frames, funcFrame{ln.Function.Name, ln.Function.Filename})
+					frames = append(frames, funcFrame{ln.Function.Name, ln.Function.Filename, int(ln.Line)})
 				}
 			}
+		}
+		if kind == "delay" && onRequestPath(frames) {
+			onPath += v
 		}
 		loop := onEventLoop(frames)
 		// Walk from the leaf up: the first classified library frame, then
@@ -127,14 +136,27 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 			if kind == "delay" && c != classLock {
 				c = classLock // in a block/mutex profile every wait is a lock/channel wait
 			}
+			found := false
 			for j := i + 1; j < len(frames); j++ {
 				if isEntryPoint(frames[j]) {
-					break // start-up work, not a request's call site
-				}
-				if isApplication(frames[j]) {
-					addSite(sites, siteKey{c, frames[j], f.name}, v, frames[j:])
+					found = true // start-up work, not a request's call site
 					break
 				}
+				if isApplication(frames[j]) {
+					addSite(sites, siteKey{c, frames[j].key(), f.name}, v, frames[j:])
+					sites[siteKey{c, frames[j].key(), f.name}].addRoute(routeLabel(s), v)
+					found = true
+					break
+				}
+			}
+			// No application frame above: the work runs on a goroutine of
+			// its own (net/http dials and handshakes in the Transport's
+			// goroutines). Its pprof labels, inherited from the handler
+			// that started it, may still say which route it served.
+			if !found && (c == classHTTPClientSetup || c == classConnect) {
+				k := siteKey{c, funcFrame{}, f.name}
+				addSite(sites, k, v, frames[i:])
+				sites[k].addRoute(routeLabel(s), v)
 			}
 			break
 		}
@@ -144,7 +166,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 					break
 				}
 				if isApplication(f) {
-					addSiteFlat(appFlat, f, v, frames[j:])
+					addSiteFlat(appFlat, f.key(), v, frames[j:])
 					break
 				}
 			}
@@ -154,6 +176,32 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		return nil
 	}
 	observed := time.Duration(total) * scale
+	basis := timeLabel(kind) + " (" + np.Source + ")"
+	if kind == "delay" {
+		observed = time.Duration(onPath) * scale
+		basis = "lock and channel wait on request paths (" + np.Source + ")"
+	}
+	quality := Indirect
+	if kind == "delay" {
+		quality = Measured
+	}
+	// A mutex profile charges a contention to the Unlock of the holder, a
+	// block profile to the Lock of the waiter: merged, one lock's wait
+	// appears at both ends of one call site. It is one wait, counted once.
+	lockSide := map[funcFrame]siteKey{}
+	for k, sv := range sites {
+		if k.class != classLock {
+			continue
+		}
+		if o, ok := lockSide[k.site]; ok {
+			if sites[o].value >= sv.value {
+				delete(sites, k)
+				continue
+			}
+			delete(sites, o)
+		}
+		lockSide[k.site] = k
+	}
 	var out []*Finding
 	for k, sv := range sites {
 		share := float64(sv.value) / float64(total)
@@ -165,10 +213,16 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		if f == nil {
 			continue
 		}
-		f.Observed = observed
-		f.Locations = []Location{{Function: k.site.name, File: k.site.file}}
+		f.Observed, f.OwnBasis, f.Origin = observed, basis, np.Name
+		if f.Quality = quality; k.class == classLock {
+			f.Quality = Measured
+		}
+		if k.site.name != "" {
+			f.Locations = []Location{{Function: k.site.name, File: k.site.file, Line: heavyLine(sv.stack)}}
+		}
+		f.RouteCosts = routeCosts(sv.routes, t)
 		f.Evidence = []Evidence{{Source: np.Source, Time: t,
-			What:  fmt.Sprintf("%s of %s %s profile time (%.1f%%) under %s, called from %s", units.Duration(t), units.Duration(observed), kind, share*100, k.lib, k.site.name),
+			What:  fmt.Sprintf("%s of %s %s (%.1f%%) under %s, called from %s", units.Duration(t), units.Duration(observed), basis, share*100, k.lib, k.site.name),
 			Stack: stackFrames(sv.stack, sv.heavy, total)}}
 		out = append(out, f)
 	}
@@ -182,10 +236,10 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 			out = append(out, &Finding{
 				Kind:      CPUHotspot,
 				Title:     fmt.Sprintf("%s spends %.0f%% of %s", fn.name, share*100, timeLabel(kind)),
-				Locations: []Location{{Function: fn.name, File: fn.file}},
-				Avoidable: t / 2,
-				Formula:   fmt.Sprintf("avoidable = ½ × %s %s time in %s and the library code it calls directly (assumes a 2× speed-up)", units.Duration(t), kind, fn.name),
-				Observed:  observed,
+				Locations: []Location{{Function: fn.name, File: fn.file, Line: heavyLine(sv.stack)}},
+				Avoidable: t / 2, Quality: Measured, OwnBasis: basis, Origin: np.Name,
+				Formula:  fmt.Sprintf("avoidable = ½ × %s %s time in %s and the library code it calls directly (assumes a 2× speed-up)", units.Duration(t), kind, fn.name),
+				Observed: observed,
 				Evidence: []Evidence{{Source: np.Source, Time: t,
 					What:  fmt.Sprintf("%s of %s %s time (%.1f%%) with %s as the nearest application frame", units.Duration(t), units.Duration(observed), kind, share*100, fn.name),
 					Stack: stackFrames(sv.stack, sv.heavy, total)}},
@@ -195,6 +249,51 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Avoidable > out[j].Avoidable })
 	return out
+}
+
+// routeLabel is the route a sample's pprof labels name, if any.
+func routeLabel(s *profile.Sample) string {
+	for _, k := range []string{"http.route", "route", "endpoint", "handler"} {
+		if v := s.Label[k]; len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+func (sv *siteValue) addRoute(route string, v int64) {
+	if route == "" {
+		return
+	}
+	if sv.routes == nil {
+		sv.routes = map[string]int64{}
+	}
+	if _, ok := sv.routes[route]; ok || len(sv.routes) < 32 {
+		sv.routes[route] += v
+	}
+}
+
+// heavyLine is the line of the call site in its heaviest stack.
+func heavyLine(stack []funcFrame) int {
+	if len(stack) == 0 {
+		return 0
+	}
+	return stack[0].line
+}
+
+// onRequestPath reports a wait under an application frame other than the
+// program's entry point: a request (or a job) waiting, not a parked
+// goroutine of the runtime or a library.
+func onRequestPath(frames []funcFrame) bool {
+	for _, f := range frames {
+		if isEntryPoint(f) {
+			return false
+		}
+		if isApplication(f) {
+			return true
+		}
+	}
+	return false
 }
 
 func addSite(m map[siteKey]*siteValue, k siteKey, v int64, stack []funcFrame) {
@@ -229,7 +328,7 @@ func stackFrames(fs []funcFrame, heavy, total int64) []Frame {
 		if i == 12 {
 			break
 		}
-		out = append(out, Frame{Function: f.name, File: f.file, Share: float64(heavy) / float64(total)})
+		out = append(out, Frame{Function: f.name, File: f.file, Line: f.line, Share: float64(heavy) / float64(total)})
 	}
 	return out
 }
@@ -237,6 +336,9 @@ func stackFrames(fs []funcFrame, heavy, total int64) []Frame {
 // siteFinding turns a classified call site into a finding of its kind.
 func siteFinding(k siteKey, t time.Duration, share float64, kind string) *Finding {
 	site := k.site.name
+	if site == "" {
+		site = "goroutines of their own (" + k.lib + ")"
+	}
 	switch k.class {
 	case classConnect:
 		return &Finding{Kind: NoConnectionPool,

@@ -21,7 +21,9 @@ func load(t *testing.T, paths ...string) []*detect.Finding {
 	opt := views.DefaultOptions()
 	c := views.NewStandardCollector(opt)
 	formats := append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), applog.Formats()...)
-	for _, in := range parse.Expand(paths, strings.NewReader("")) {
+	inputs := parse.Expand(paths, strings.NewReader(""))
+	views.MatchSameEvents(context.Background(), inputs, formats, parse.Options{})
+	for _, in := range inputs {
 		c.AddSource(in.Src)
 		if err := parse.Load(context.Background(), in, formats, c, parse.Options{}); err != nil {
 			t.Fatalf("%v", err)
