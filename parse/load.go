@@ -25,7 +25,7 @@ const SniffSize = 64 << 10
 // Format is one input format: it recognises its content and decodes it.
 type Format struct {
 	Name   string // as reported in the JSON report: "pprof", "postgres-stderr" …
-	Family string // "profile", "sql", "trace" or "eventloop"
+	Family string // "profile", "sql", "trace", "eventloop" or "applog" (records of several)
 	// Sniff reports whether head (the first SniffSize decompressed bytes, or
 	// fewer for a short input) is this format.
 	Sniff func(head []byte) bool

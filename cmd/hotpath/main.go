@@ -26,6 +26,7 @@ import (
 
 	"hotpath/cmd/hotpath/demo"
 	"hotpath/parse"
+	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 	"hotpath/tui"
@@ -210,9 +211,11 @@ func (c config) viewOptions() (views.Options, error) {
 	return opt, nil
 }
 
-// formats is every format hotpath reads, in sniffing order.
+// formats is every format hotpath reads, in sniffing order. Python
+// application logs come last: their sniffing only claims what the SQL and
+// trace formats did not.
 func formats() []parse.Format {
-	return append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
+	return append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), applog.Formats()...)
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.

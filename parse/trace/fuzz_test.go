@@ -68,10 +68,6 @@ func FuzzChrome(f *testing.F) {
 		`{"traceEvents":[],"samples":[{"sf":"2","weight":"3","tid":"1"},{"sf":5}],"stackFrames":{"1":{"name":"[root]","category":"root"},"2":{"name":"f(a.js:1:2)","parent":"2"}}}`)
 }
 
-func FuzzAsyncio(f *testing.F) {
-	fuzzDecode(f, "asyncio-log", "asyncio.log", "Executing <Handle f() at a.py:1> took 1e400 seconds\nUnclosed connector\n  File \"x\", line 9, in y")
-}
-
 func FuzzV8CPUProfile(f *testing.F) {
 	fuzzDecode(f, "v8-cpuprofile", "node.cpuprofile",
 		`{"nodes":[{"id":1,"callFrame":{"functionName":"(root)"},"children":[2,3]},{"id":2,"callFrame":{"functionName":"(idle)"}},{"id":3,"callFrame":{"functionName":"","url":"a.js","lineNumber":-5},"children":[3]}],"startTime":1,"endTime":9,"samples":[2,3,9],"timeDeltas":[1e308,-4]}`,

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"hotpath/parse"
+	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 	"hotpath/views"
@@ -20,7 +21,7 @@ func build(t *testing.T, paths ...string) *views.Views {
 	t.Helper()
 	opt := views.DefaultOptions()
 	c := views.NewStandardCollector(opt)
-	formats := append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
+	formats := append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), applog.Formats()...)
 	inputs := parse.Expand(paths, strings.NewReader(""))
 	views.MatchSameEvents(context.Background(), inputs, formats, parse.Options{})
 	for _, in := range inputs {

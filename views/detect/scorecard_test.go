@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"hotpath/parse"
+	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 	"hotpath/views"
@@ -50,7 +51,7 @@ func loadDir(t *testing.T, paths ...string) *views.Views {
 	t.Helper()
 	opt := views.DefaultOptions()
 	c := views.NewStandardCollector(opt)
-	formats := append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
+	formats := append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), applog.Formats()...)
 	inputs := parse.Expand(paths, strings.NewReader(""))
 	views.MatchSameEvents(context.Background(), inputs, formats, parse.Options{})
 	for _, in := range inputs {
