@@ -42,6 +42,10 @@ fi
 
 APP_PID=
 cleanup() {
+	local rc=$?
+	if [ $rc -ne 0 ]; then # say why before the temp dir goes
+		tail -n 30 "$PGWORK/gunicorn.out" "$OUT/gunicorn.log" "$OUT/django.log" 2>/dev/null | cut -c1-300 >&2 || true
+	fi
 	if [ -n "$APP_PID" ]; then kill "$APP_PID" 2>/dev/null || true; wait "$APP_PID" 2>/dev/null || true; fi
 	pg_stop
 	rm -rf "$PGWORK"
@@ -55,6 +59,19 @@ wait_port() {
 	done
 	echo "port $1 never opened" >&2
 	return 1
+}
+
+# The machine is shared: a recording made while it is overloaded measures the
+# machine, not the service (the loop stalls for a second, scans take 3x as
+# long). Wait, at most two minutes, for the 1-minute load average to drop
+# below two per core.
+wait_calm() {
+	local limit=$(($(nproc) * 2))
+	for _ in $(seq 1 24); do
+		awk -v l="$limit" '{ exit !($1 < l) }' /proc/loadavg && return 0
+		sleep 5
+	done
+	echo "machine still busy (load $(cut -d' ' -f1 /proc/loadavg)): recording anyway" >&2
 }
 
 # --- one recording: database, schema, data (all of it is in the logs: set-up
@@ -91,13 +108,14 @@ cd "$HERE"
 # The slow query must average just under 100 ms (hotpath's fixed gate) while
 # holding most of the statement time. Its speed depends on how busy the
 # machine is, so the events table is re-sized and the run repeated (at most
-# three times) until the mean lands in 80-99 ms.
-for attempt in 1 2 3; do
+# four times) until the mean lands in 80-99 ms.
+for attempt in 1 2 3 4; do
+	wait_calm
 	record_once "$EVENTS"
 	mean=$(slow_mean)
 	echo "attempt $attempt: $EVENTS events, slow query mean $mean ms"
 	if [ "$mean" -ge 80 ] && [ "$mean" -le 99 ]; then break; fi
-	[ "$attempt" = 3 ] && { echo "slow query mean $mean ms outside 80-99 ms: re-run when the machine is calmer" >&2; exit 1; }
+	[ "$attempt" = 4 ] && { echo "slow query mean $mean ms outside 80-99 ms: re-run when the machine is calmer" >&2; exit 1; }
 	EVENTS=$((EVENTS * 92 / (mean > 0 ? mean : 1)))
 done
 

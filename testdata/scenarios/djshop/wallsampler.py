@@ -42,12 +42,14 @@ class WallSampler(threading.Thread):
         t0 = time.monotonic()
         due = t0
         while not self.halt.is_set():
-            if self.ticks % 50 == 0:
-                # after a fork the main thread's native_id is still the parent's: its id is our pid
+            frames = sys._current_frames()
+            if any(ident not in names for ident in frames if ident != me):
+                # a new thread: name it as py-spy does, by its OS thread id; after a fork the
+                # main thread's native_id is still the parent's, and its id is our pid
                 main = threading.main_thread().ident
                 names = {t.ident: "thread (%d): %s" % (os.getpid() if t.ident == main else t.native_id, t.name)
                          for t in threading.enumerate()}
-            for ident, frame in sys._current_frames().items():
+            for ident, frame in frames.items():
                 if ident == me:
                     continue
                 stack = []
@@ -58,7 +60,7 @@ class WallSampler(threading.Thread):
                 stack.append(names.get(ident, "thread (%d)" % ident))
                 stack.reverse()
                 self.counts[";".join(stack)] += 1
-            frame = None
+            frame = frames = None
             self.ticks += 1
             due += self.interval
             pause = due - time.monotonic()
