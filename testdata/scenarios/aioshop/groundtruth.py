@@ -316,6 +316,22 @@ for pid, route, leaf, how in (
                                                                    sum(c["ms"] for c in sync_spans)) if sync_spans else ""),
     ]))
 
+
+def named_in(function):
+    """The artifact files whose text names the function at all (a frame, code.function, a log line):
+    the sources from which a finding can be placed at it."""
+    out = []
+    pat = re.compile(r"\b%s\b" % re.escape(function))
+    for name in sorted(os.listdir(ART)):
+        with art(name) as f:
+            if pat.search(f.read()):
+                out.append(name)
+    return out
+
+
+for p in planted:
+    p["named_in"] = named_in(p["function"])
+
 healthy = [{"route": r, "function": handler_of[r]} for r in
            ("/products/joined", "/cart/cached", "/inventory/pooled", "/convert/shared", "/quote/async", "/tax/async",
             "/shipping/executor")]
@@ -332,8 +348,7 @@ context = [
      "samples": debug_overhead},
     {"what": "slow callbacks outside the blocking routes (start-up, CPU between awaits)",
      "count": sum(len(v) for k, v in slow.items() if k not in ("/quote", "/tax", "/shipping"))},
-    {"what": "requests.get spans on executor threads (the healthy /shipping/executor), root spans of their own",
-     "route": "/shipping/executor"},
+    {"what": "requests.get spans on executor threads (the healthy /shipping/executor), root spans of their own"},
 ]
 out = {
     "service": "aioshop",

@@ -69,6 +69,7 @@ wait_calm() {
 	echo "machine still busy (load $(cut -d' ' -f1 /proc/loadavg)): recording anyway" >&2
 }
 
+wait_calm
 T0=$(date +%s)
 pg_start
 mkdir -p "$OUT"
@@ -96,7 +97,6 @@ PYTHONASYNCIODEBUG=1 $PY otelwrap.py --spans "$OUT/traces.jsonl" --profile "$OUT
 	--upstream "https://localhost:$UPPORT" --log "$OUT/app.log" >"$PGWORK/app.out" 2>&1 &
 APP_PID=$!
 wait_port "$APPPORT"
-wait_calm
 $PY "$HERE/load.py" "http://127.0.0.1:$APPPORT" "$OUT/load-summary.json"
 
 # --- stop, collect

@@ -383,6 +383,22 @@ context = [
      "samples": idle_pool},
     {"what": "404s for /favicon.ico (django.request WARNING)", "route": "/favicon.ico"},
 ]
+
+def named_in(function):
+    """The artifact files whose text names the function at all (a frame, code.function, a log line):
+    the sources from which a finding can be placed at it."""
+    out = []
+    pat = re.compile(r"\b%s\b" % re.escape(function))
+    for name in sorted(os.listdir(ART)):
+        with art(name) as f:
+            if pat.search(f.read()):
+                out.append(name)
+    return out
+
+
+for p in planted:
+    p["named_in"] = named_in(p["function"])
+
 healthy = [
     {"route": "/orders/joined/", "function": "order_list_joined"},
     {"route": "/account/cached/", "function": "account_cached"},
