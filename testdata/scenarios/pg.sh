@@ -4,12 +4,15 @@
 #
 #   PGWORK=/tmp/x PGPORT=54329 . ../pg.sh; pg_start; ...; pg_stop
 #
-# Logging can be changed per scenario (the defaults are pyshop's and goshop's):
-#   PG_LOG_DESTINATION   log_destination              (default 'stderr')
-#   PG_LOGGING_COLLECTOR logging_collector            (default off; when on, the
-#                        logs go to $PG_LOG_DIRECTORY, default $PGWORK/pglog,
-#                        as postgresql.log/.csv/.json, never rotated)
-#   PG_LOG_LINE_PREFIX   log_line_prefix              (default '%m [%p] %q%u@%d ')
+# Optional overrides (set before pg_start; the defaults are pyshop's and goshop's):
+#   PG_LOG_LINE_PREFIX   log_line_prefix (default '%m [%p] %q%u@%d ')
+#   PG_LOG_DESTINATION   log_destination (default 'stderr'); with csvlog or
+#                        jsonlog in it the logging collector is switched on
+#   PG_LOGGING_COLLECTOR logging_collector (default: on for csvlog/jsonlog);
+#                        the collector writes every destination into
+#                        $PG_LOG_DIRECTORY (default $PGWORK/pglog) as
+#                        $PG_LOG_FILENAME (.log, .csv, .json: the same events)
+#   PG_LOG_FILENAME      log_filename for the collector (default 'postgresql.log')
 #   PG_EXTRA_CONF        more postgresql.conf lines, appended last (they win)
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
@@ -34,17 +37,20 @@ pg_start() {
 	rm -rf "$PGWORK/pgdata" "$PGWORK/postgres.log" "${PG_LOG_DIRECTORY:-$PGWORK/pglog}"
 	mkdir -p "$PGWORK"
 	chown postgres "$PGWORK"
+	local dest=${PG_LOG_DESTINATION:-stderr} collector=off
+	case $dest in *csvlog* | *jsonlog*) collector=on ;; esac
 	su postgres -s /bin/sh -c "$PGBIN/initdb -D '$PGWORK/pgdata' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
 	cat >>"$PGWORK/pgdata/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PGPORT
 unix_socket_directories = '$PGWORK'
-logging_collector = ${PG_LOGGING_COLLECTOR:-off}
-log_destination = '${PG_LOG_DESTINATION:-stderr}'
+logging_collector = ${PG_LOGGING_COLLECTOR:-$collector}
+log_destination = '$dest'
 log_directory = '${PG_LOG_DIRECTORY:-$PGWORK/pglog}'
-log_filename = 'postgresql.log'
+log_filename = '${PG_LOG_FILENAME:-postgresql.log}'
 log_rotation_age = 0
 log_rotation_size = 0
+log_file_mode = 0644
 log_min_duration_statement = 0
 log_connections = on
 log_disconnections = on
