@@ -283,6 +283,10 @@ func parseTagComment(body []byte, tags map[string]string) map[string]string {
 			}
 			if len(tags) < 32 {
 				k, v := string(key), string(val)
+				// A driver with the pyformat paramstyle (psycopg2,
+				// SQLAlchemy's echo) doubles every % of the text: an
+				// encoded value never holds "%%" itself.
+				v = strings.ReplaceAll(v, "%%", "%")
 				if u, err := url.QueryUnescape(k); err == nil {
 					k = u
 				}

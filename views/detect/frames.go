@@ -101,7 +101,9 @@ func isApplication(f funcFrame) bool {
 		return false
 	}
 	if strings.Contains(f.file, ".py") || strings.HasPrefix(f.file, "<frozen") {
-		return !pythonLibraryFile(f.file)
+		// A wrapper that patches a library to observe it is the library's
+		// (rule 4): its frame sits between the program and the call.
+		return !pythonLibraryFile(f.file) && !isWrapperFrame(f.name, f.file)
 	}
 	if strings.Contains(f.file, "/usr/local/go/src/") || strings.Contains(f.file, "/go/pkg/mod/") {
 		return false

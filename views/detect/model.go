@@ -643,13 +643,9 @@ func (f *Finding) stack() []Frame {
 func joinResources(cands []*Finding) {
 	for _, kind := range []Kind{NoConnectionPool, HTTPClientChurn} {
 		known := map[string]bool{}
-		sites := map[string]bool{}
 		for _, f := range cands {
 			if f.Kind == kind && f.Resource != "" {
 				known[f.Resource] = true
-				if l, ok := f.site(); ok {
-					sites[siteName(l)] = true
-				}
 			}
 		}
 		only := ""
@@ -663,6 +659,22 @@ func joinResources(cands []*Finding) {
 		default:
 			continue
 		}
+		// Logs and traces first; their call sites then say which of a
+		// profile's sites are the same cause.
+		sites := map[string]bool{}
+		for _, f := range cands {
+			if f.Kind != kind || len(f.stack()) > 0 {
+				continue
+			}
+			if f.Resource == "" {
+				f.Resource = only
+			}
+			for _, l := range f.Locations {
+				if l.Function != "" {
+					sites[siteName(l)] = true
+				}
+			}
+		}
 		for _, f := range cands {
 			if f.Kind != kind || f.Resource != "" {
 				continue
@@ -670,7 +682,7 @@ func joinResources(cands []*Finding) {
 			// A profile's call site that the sources naming the resource
 			// do not reach is a site of its own (a shared client that
 			// redials now and then), not more of the same cause.
-			if l, ok := f.site(); ok && len(f.stack()) > 0 && len(sites) > 0 && !sites[siteName(l)] {
+			if l, ok := f.site(); ok && len(sites) > 0 && !sites[siteName(l)] {
 				continue
 			}
 			f.Resource = only

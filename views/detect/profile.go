@@ -249,6 +249,16 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 			}
 			break
 		}
+		// On an event loop, a wall-clock sample whose leaf is the
+		// program's own code is the loop held there: computing, or inside
+		// a C call a Python sampler cannot see (time.sleep, a blocking
+		// read). Every other task waits either way.
+		if loop && kind != "cpu" && kind != "delay" && len(frames) > 0 && isApplication(frames[0]) && !isEntryPoint(frames[0]) {
+			k := siteKey{classBlocking, frames[0].key(), "its own code or a C call"}
+			addSite(sites, k, v, frames)
+			sites[k].addRoute(routeLabel(s), v)
+			continue
+		}
 		if (kind == "cpu" || kind == "samples" || kind == "wall") && len(frames) > 0 && !isIdle(frames[0]) {
 			for j, f := range frames {
 				if isEntryPoint(f) {
