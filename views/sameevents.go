@@ -102,8 +102,10 @@ func uniqueSpans(spans []*parse.Span, src map[*parse.Span]*parse.Source) []*pars
 
 // dropSameRequests removes the requests one source repeats of another (a
 // Go execution trace's tasks beside the OpenTelemetry spans of the same
-// requests, an access log beside traces), and the traces left empty.
-func dropSameRequests(ts []*traces.Trace, src map[*parse.Span]*parse.Source) []*traces.Trace {
+// requests, an access log beside traces), and the traces left empty. It
+// returns, for each removed request, the request it repeats: what only the
+// removed one knew (an asyncio task name in an access line) still joins.
+func dropSameRequests(ts []*traces.Trace, src map[*parse.Span]*parse.Source) ([]*traces.Trace, map[*traces.Request]*traces.Request) {
 	bySrc := map[*parse.Source]*detect.RequestSource{}
 	var order []*parse.Source
 	for _, t := range ts {
@@ -122,7 +124,7 @@ func dropSameRequests(ts []*traces.Trace, src map[*parse.Span]*parse.Source) []*
 		}
 	}
 	if len(order) < 2 {
-		return ts
+		return ts, nil
 	}
 	var srcs []detect.RequestSource
 	for _, s := range order {
@@ -130,7 +132,7 @@ func dropSameRequests(ts []*traces.Trace, src map[*parse.Span]*parse.Source) []*
 	}
 	drop, notes := detect.SameRequests(srcs)
 	if len(drop) == 0 {
-		return ts
+		return ts, nil
 	}
 	for _, s := range order {
 		if s != nil && notes[s.Path] != "" {
@@ -141,7 +143,7 @@ func dropSameRequests(ts []*traces.Trace, src map[*parse.Span]*parse.Source) []*
 	for _, t := range ts {
 		keep := t.Requests[:0:0]
 		for _, r := range t.Requests {
-			if !drop[r] {
+			if drop[r] == nil {
 				keep = append(keep, r)
 			}
 		}
@@ -151,5 +153,5 @@ func dropSameRequests(ts []*traces.Trace, src map[*parse.Span]*parse.Source) []*
 		t.Requests = keep
 		out = append(out, t)
 	}
-	return out
+	return out, drop
 }

@@ -100,12 +100,15 @@ func Build(c *Collector, opt Options) *Views {
 		}
 	}
 	srcOf := c.spanSources()
-	v.Traces = dropSameRequests(traces.Group(uniqueSpans(c.Spans(), srcOf)), srcOf)
+	grouped := traces.Group(uniqueSpans(c.Spans(), srcOf))
+	allReqs := traces.AllRequests(grouped)
+	var same map[*traces.Request]*traces.Request
+	v.Traces, same = dropSameRequests(grouped, srcOf)
 	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
 	v.Goroutines = c.GoroutineStats()
 	v.Stalls = c.Stalls()
 	if !opt.NoDetect {
-		v.Findings = findings(c, v, opt)
+		v.Findings = findings(c, v, opt, taskResolver(allReqs, same))
 	}
 	// Last: matching same events adds notes to the sources.
 	v.Sources = SourceViews(c.Sources())
@@ -115,7 +118,7 @@ func Build(c *Collector, opt Options) *Views {
 // findings runs every detector over what was collected, then lets the
 // detection model (views/detect) join, group, reconcile and rank what they
 // found.
-func findings(c *Collector, v *Views, opt Options) []*detect.Finding {
+func findings(c *Collector, v *Views, opt Options, tasks detect.TaskResolver) []*detect.Finding {
 	var nps []detect.NamedProfile
 	for _, g := range v.Groups {
 		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format, Name: strings.Join(g.Sources, ",")})
@@ -124,7 +127,7 @@ func findings(c *Collector, v *Views, opt Options) []*detect.Finding {
 	for _, f := range c.finders {
 		found = append(found, f.Findings()...)
 	}
-	found = append(found, detect.StallFindings(v.Stalls, "asyncio-log", taskResolver(v.Traces))...)
+	found = append(found, detect.StallFindings(v.Stalls, "asyncio-log", tasks)...)
 	reqs := traces.AllRequests(v.Traces)
 	found = append(found, detect.TraceFindings(reqs, opt.SQL)...)
 	den := detect.RequestTime(reqs)
@@ -149,14 +152,19 @@ func (v *Views) HotspotsErrOrNil() error {
 }
 
 // taskResolver joins asyncio task names (in event-loop logs) to the requests
-// whose server spans carry them as asyncio.task.name.
-func taskResolver(ts []*traces.Trace) detect.TaskResolver {
+// whose server spans or access-log records carry them as asyncio.task.name;
+// a request another source repeats (same) resolves to the one kept, which
+// may know its handler.
+func taskResolver(reqs []*traces.Request, same map[*traces.Request]*traces.Request) detect.TaskResolver {
 	byTask := map[string]*traces.Request{}
-	for _, r := range traces.AllRequests(ts) {
+	for _, r := range reqs {
 		if r.Root == nil {
 			continue
 		}
 		if task := r.Root.Attrs["asyncio.task.name"]; task != "" {
+			if kept := same[r]; kept != nil {
+				r = kept
+			}
 			byTask[task] = r
 		}
 	}

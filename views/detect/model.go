@@ -399,6 +399,7 @@ func sortedRoutes(m map[string]time.Duration) []string {
 // caller through profile stacks, by the only resource a dataset has).
 func join(cands []*Finding, reqs []*traces.Request) {
 	joinByFingerprint(cands, reqs)
+	joinHandlerByRoute(cands, reqs)
 	joinByCaller(cands)
 	joinRoutesByHandler(cands, reqs)
 	joinResources(cands)
@@ -433,6 +434,58 @@ func joinOnlySite(cands []*Finding) {
 			f.Evidence = append(f.Evidence, Evidence{Source: firstSource(f),
 				What: fmt.Sprintf("joined to %s as the only N+1 call site the sources name, and the only query repeated in a loop", siteName(l))})
 		}
+	}
+}
+
+// joinHandlerByRoute gives a candidate that knows its route but no call
+// site the handler that serves the route (the code.function its server
+// spans name), the weakest join: a stall known by its task's route, a
+// query known by its sqlcommenter route.
+func joinHandlerByRoute(cands []*Finding, reqs []*traces.Request) {
+	counts := map[string]map[Location]int{}
+	for _, r := range reqs {
+		if r.Root == nil || r.Root.CodeFunc == "" || !IsRequestRoot(r.Root) {
+			continue
+		}
+		if counts[r.Route] == nil {
+			counts[r.Route] = map[Location]int{}
+		}
+		counts[r.Route][Location{Function: r.Root.CodeFunc, File: r.Root.CodeFile, Line: r.Root.CodeLine}]++
+	}
+	if len(counts) == 0 {
+		return
+	}
+	for _, f := range cands {
+		if _, ok := f.site(); ok || f.Kind == NoConnectionPool || f.Kind == HTTPClientChurn {
+			continue
+		}
+		route := ""
+		for _, l := range f.Locations {
+			if l.Route != "" {
+				route = l.Route
+				break
+			}
+		}
+		if route == "" && len(f.RouteCosts) == 1 {
+			for r := range f.RouteCosts {
+				route = r
+			}
+		}
+		var best Location
+		n, total := 0, 0
+		for l, c := range counts[route] {
+			total += c
+			if c > n || c == n && siteName(l) < siteName(best) {
+				best, n = l, c
+			}
+		}
+		if n == 0 || n*2 <= total {
+			continue
+		}
+		best.Route = route
+		f.Locations = append([]Location{best}, f.Locations...)
+		f.Evidence = append(f.Evidence, Evidence{Source: "spans", Count: int64(n),
+			What: fmt.Sprintf("%s is served by %s (the code.function of %d of its %d server spans)", route, siteName(best), n, total)})
 	}
 }
 

@@ -177,9 +177,10 @@ type RequestSource struct {
 // route (method and all), starting and ending within the sources' clock
 // offset and timestamp resolution. Of two sources, the one whose requests
 // say more (more spans per request) keeps them. It returns the requests to
-// drop and, per dropped source path, a note saying what was matched.
-func SameRequests(srcs []RequestSource) (drop map[*traces.Request]bool, notes map[string]string) {
-	drop, notes = map[*traces.Request]bool{}, map[string]string{}
+// drop, each with the request it repeats, and, per dropped source path, a
+// note saying what was matched.
+func SameRequests(srcs []RequestSource) (drop map[*traces.Request]*traces.Request, notes map[string]string) {
+	drop, notes = map[*traces.Request]*traces.Request{}, map[string]string{}
 	var live []RequestSource
 	for _, s := range srcs {
 		var rs []*traces.Request
@@ -202,8 +203,8 @@ func SameRequests(srcs []RequestSource) (drop map[*traces.Request]bool, notes ma
 			if len(matched) == 0 {
 				continue
 			}
-			for _, r := range matched {
-				drop[r] = true
+			for r, kept := range matched {
+				drop[r] = kept
 			}
 			notes[live[i].Path] = fmt.Sprintf("%d of its %d requests are the same as %s's (by route and time): used once", len(matched), len(live[i].Requests), live[j].Path)
 		}
@@ -228,10 +229,10 @@ func richness(s RequestSource) float64 {
 // offset estimated from the nearest pairs and each side's timestamp
 // resolution. It returns b's matched requests, or nothing when fewer than
 // half of them match (two services, or two runs, not one seen twice).
-func matchRequests(a, b []*traces.Request, taken map[*traces.Request]bool) []*traces.Request {
+func matchRequests(a, b []*traces.Request, taken map[*traces.Request]*traces.Request) map[*traces.Request]*traces.Request {
 	byRoute := map[string][]*traces.Request{}
 	for _, r := range a {
-		if !taken[r] {
+		if taken[r] == nil {
 			k := RouteKey(r)
 			byRoute[k] = append(byRoute[k], r)
 		}
@@ -277,7 +278,7 @@ func matchRequests(a, b []*traces.Request, taken map[*traces.Request]bool) []*tr
 	off := diffs[len(diffs)/2]
 	res := resolution(a) + resolution(b)
 	used := map[*traces.Request]bool{}
-	var out []*traces.Request
+	out := map[*traces.Request]*traces.Request{}
 	for _, r := range b {
 		m, d := nearest(r, off)
 		if m == nil || used[m] {
@@ -290,7 +291,7 @@ func matchRequests(a, b []*traces.Request, taken map[*traces.Request]bool) []*tr
 		}
 		if d <= tol && dd <= res+max(2*time.Millisecond, r.Duration/20) {
 			used[m] = true
-			out = append(out, r)
+			out[r] = m
 			continue
 		}
 		// A request cut by the edge of a recording (a task begun before
@@ -299,7 +300,7 @@ func matchRequests(a, b []*traces.Request, taken map[*traces.Request]bool) []*tr
 		if cut(r) {
 			if m := containing(byRoute[RouteKey(r)], r, off, res+2*time.Millisecond, used); m != nil {
 				used[m] = true
-				out = append(out, r)
+				out[r] = m
 			}
 		}
 	}
