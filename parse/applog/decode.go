@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,6 +109,11 @@ type decoder struct {
 	// clock-only times (datefmt="%H:%M:%S") roll over at midnight.
 	lastClock time.Time
 	dayOff    time.Duration
+	// markers are the requests the application's own records open and
+	// close per thread or task ("start GET /orders rid=djs-00002"): the
+	// unit of work of the statements logged in between.
+	markers map[string]marker
+	marked  int64
 }
 
 func newDecoder(ctx context.Context, src *parse.Source, sink parse.Sink, info *headInfo, access AccessReader) *decoder {
@@ -257,6 +263,7 @@ func (d *decoder) finish() {
 		if !d.info.named {
 			d.sa.touch(d, r)
 		}
+		d.requestMarker(r)
 		name := string(r.logger)
 		if name == "" {
 			name = "(unnamed)"
@@ -297,6 +304,9 @@ func (d *decoder) summary() {
 	}
 	if d.dj.statements > 0 {
 		src.SetNote("applog-django", fmt.Sprintf("django.db.backends records: %d timed statements", d.dj.statements))
+	}
+	if d.marked > 0 {
+		src.SetNote("applog-markers", fmt.Sprintf("%d request markers (a method, a path and a request id in the application's own records) give the statements of their thread or task a request", d.marked))
 	}
 	if d.aio.slow+d.aio.unclosed > 0 || d.aio.duplicates > 0 {
 		s := fmt.Sprintf("asyncio records: %d slow callbacks, %d unclosed aiohttp sessions/connectors", d.aio.slow, d.aio.unclosed)
@@ -433,4 +443,55 @@ func jsonText(v json.RawMessage) []byte {
 		return nil
 	}
 	return v
+}
+
+type marker struct{ id, route string }
+
+// markerID finds a request id in an application's message: rid=…,
+// request_id=…, X-Request-ID: … .
+var markerID = regexp.MustCompile(`(?i)\b(?:rid|request[_-]?id|req[_-]?id|x-request-id|trace[_-]?id)\s*[=:]\s*"?([A-Za-z0-9][A-Za-z0-9._:/-]{2,127})`)
+
+// markerReq finds "GET /path" in a message.
+var markerReq = regexp.MustCompile(`\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(/[^\s"'?#]*)`)
+
+// markerEnd says a message closes its request.
+var markerEnd = regexp.MustCompile(`(?i)\b(end|ended|finish|finished|done|completed|complete|response|returned|sent)\b|←|<-|\s[1-5][0-9][0-9]\s`)
+
+// requestMarker reads an application's record that opens or closes a
+// request on its thread or task: a method, a path and a request id. The
+// statements logged in between belong to that request.
+func (d *decoder) requestMarker(r *record) {
+	m := markerReq.FindSubmatch(r.msg)
+	if m == nil {
+		return
+	}
+	id := markerID.FindSubmatch(r.msg)
+	if id == nil {
+		return
+	}
+	b := d.keyBuf[:0]
+	b = append(append(b, r.pid...), 0)
+	if named(r.thread) {
+		b = append(b, r.thread...)
+	}
+	b = append(b, 0)
+	if named(r.task) {
+		b = append(b, r.task...)
+	}
+	b = append(b, 0)
+	d.keyBuf = b
+	key := string(b)
+	cur, open := d.markers[key]
+	if open && cur.id == string(id[1]) && markerEnd.Match(r.msg) {
+		delete(d.markers, key)
+		return
+	}
+	if d.markers == nil {
+		d.markers = map[string]marker{}
+	}
+	if len(d.markers) >= maxUnits && !open {
+		return
+	}
+	d.markers[key] = marker{id: d.in.get(id[1]), route: d.in.get(m[2])}
+	d.marked++
 }

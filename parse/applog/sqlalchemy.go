@@ -24,6 +24,7 @@ type unit struct {
 	thread  string
 	task    string
 	reqID   string
+	route   string // the path of the request a marker record opened, if any
 	session string // task, else thread (pid first when logged); "" when neither
 }
 
@@ -44,6 +45,15 @@ func (d *decoder) unitOf(r *record, token []byte) unit {
 	b = append(append(b, r.pid...), 0)
 	b = append(append(b, u.thread...), 0)
 	b = append(append(b, u.task...), 0)
+	d.keyBuf = b
+	// The request a marker record of this thread or task opened (the
+	// application's own "start GET /orders rid=…" line).
+	if m, ok := d.markers[string(b)]; ok {
+		if u.reqID == "" {
+			u.reqID = m.id
+		}
+		u.route = m.route
+	}
 	b = append(b, token...)
 	d.keyBuf = b
 	u.key = d.in.get(b)
@@ -70,6 +80,7 @@ func (d *decoder) unitOf(r *record, token []byte) unit {
 type pendingStmt struct {
 	st        parse.Statement
 	text      []byte
+	route     string // of the request a marker opened when it was logged
 	tentative bool // told by its SQL only (no logger name): kept if parameters follow
 	seq       int64
 }
@@ -146,6 +157,7 @@ func (s *saReader) engine(d *decoder, r *record, tentative bool) {
 	s.seq++
 	p.seq = s.seq
 	p.text = append(p.text[:0], txt...)
+	p.route = u.route
 	p.st = parse.Statement{Start: r.time, Rows: -1, Line: r.line, Thread: u.thread, Task: u.task, RequestID: u.reqID,
 		Truncated: r.truncated, Session: u.session}
 	if hasToken && p.st.RequestID == "" {
@@ -255,6 +267,7 @@ func (s *saReader) emit(d *decoder, p *pendingStmt, params []byte) {
 	if bytes.Contains(p.text, []byte("/*")) {
 		st.Tags = sqllog.ExtractTags(p.text)
 	}
+	st.Tags = withRoute(st.Tags, p.route)
 	s.statements++
 	d.em.stmt(st)
 }
@@ -381,6 +394,20 @@ func (j *djangoReader) read(d *decoder, r *record) {
 	if bytes.Contains(txt, []byte("/*")) {
 		st.Tags = sqllog.ExtractTags(txt)
 	}
+	st.Tags = withRoute(st.Tags, u.route)
 	j.statements++
 	d.em.stmt(st)
+}
+
+// withRoute adds the route of the request a marker opened, unless the
+// statement's own tags (sqlcommenter) name one.
+func withRoute(tags map[string]string, route string) map[string]string {
+	if route == "" || tags["route"] != "" {
+		return tags
+	}
+	if tags == nil {
+		tags = make(map[string]string, 1)
+	}
+	tags["route"] = route
+	return tags
 }

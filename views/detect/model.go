@@ -408,12 +408,14 @@ func join(cands []*Finding, reqs []*traces.Request) {
 
 // joinOnlySite gives the N+1 candidates that know only their query (a SQL
 // log without code locations) the call site of the dataset's only N+1 that
-// names one (a profile's lazy loader), when they are all one query: the
-// data has nothing else to tell them apart with, and says so.
+// names one (a profile's lazy loader), when one query holds nearly all of
+// their avoidable time: the data has nothing else to tell them apart
+// with, and the evidence says so.
 func joinOnlySite(cands []*Finding) {
 	sites := map[string]Location{}
-	fps := map[string]bool{}
+	byFP := map[string]time.Duration{}
 	var lone []*Finding
+	var total time.Duration
 	for _, f := range cands {
 		if f.Kind != NPlusOne {
 			continue
@@ -423,16 +425,33 @@ func joinOnlySite(cands []*Finding) {
 			continue
 		}
 		lone = append(lone, f)
-		fps[looseFingerprint(f.Fingerprint)] = true
+		byFP[looseFingerprint(f.Fingerprint)] += f.Avoidable
+		total += f.Avoidable
 	}
-	if len(sites) != 1 || len(fps) != 1 {
+	if len(sites) != 1 || len(lone) == 0 {
+		return
+	}
+	top, best := "", time.Duration(-1)
+	for fp, t := range byFP {
+		if t > best {
+			top, best = fp, t
+		}
+	}
+	if len(byFP) > 1 && best*10 < total*9 {
 		return
 	}
 	for _, l := range sites {
 		for _, f := range lone {
-			f.Locations = append([]Location{{Function: l.Function, File: l.File, Line: l.Line}}, f.Locations...)
+			if looseFingerprint(f.Fingerprint) != top {
+				continue
+			}
+			loc := Location{Function: l.Function, File: l.File, Line: l.Line}
+			if len(f.Locations) > 0 {
+				loc.Route = f.Locations[0].Route
+			}
+			f.Locations = append([]Location{loc}, f.Locations...)
 			f.Evidence = append(f.Evidence, Evidence{Source: firstSource(f),
-				What: fmt.Sprintf("joined to %s as the only N+1 call site the sources name, and the only query repeated in a loop", siteName(l))})
+				What: fmt.Sprintf("joined to %s: the only N+1 call site the sources name, and the query repeated in a loop that holds most of the N+1 time", siteName(l))})
 		}
 	}
 }

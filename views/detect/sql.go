@@ -208,6 +208,15 @@ type pairAgg struct {
 	routes  map[string]int64 // up to 4 routes that ran it
 }
 
+// fpStat is one fingerprint's timings in one source.
+type fpStat struct {
+	count  int64
+	time   time.Duration
+	timed  int64
+	hist   []time.Duration // bounded reservoir for p95
+	routes map[string]int64
+}
+
 type fpInfo struct {
 	text   string
 	isRead bool
@@ -217,11 +226,6 @@ type fpInfo struct {
 	// same values in the same unit of work (a per-request memo fixes
 	// those; a cache across requests the rest).
 	withinUnit int64
-	count      int64
-	time       time.Duration
-	timed      int64
-	hist       []time.Duration // bounded reservoir for p95
-	routes     map[string]int64
 	file       string
 }
 
@@ -246,6 +250,7 @@ type sourceAgg struct {
 	sessDB      map[string]string        // database of each live session
 	shortDBs    map[string]int64         // databases of the short sessions
 	setupSess   map[string]bool          // sessions that ran DDL or COPY: migrations and loads
+	fps map[uint64]*fpStat
 	authAt      map[string]time.Time     // when each live session was authorized
 	authCost    map[string]time.Duration // received → authorized of each live session
 	firstStmt   map[string]time.Time     // the first application statement of each live session
@@ -307,7 +312,7 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	if info == nil && len(d.fps) < maxFPs {
 		text := strings.Clone(fp)
 		info = &fpInfo{text: text, isRead: strings.HasPrefix(text, "select") && !strings.Contains(text, " for update"),
-			noise: isHousekeeping(text), routes: map[string]int64{}}
+			noise: isHousekeeping(text)}
 		d.fps[id] = info
 	}
 	sa := d.source(src)
@@ -342,21 +347,30 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	}
 	route := st.Tags["route"]
 	if info != nil && !setup {
-		info.count++
-		if st.HasDuration {
-			info.time += st.Duration
-			info.timed++
-			if len(info.hist) < 1024 {
-				info.hist = append(info.hist, st.Duration)
-			} else {
-				info.hist[info.count%1024] = st.Duration
-			}
-		}
-		if route != "" && len(info.routes) < 16 {
-			info.routes[route]++
-		}
 		if f := st.Tags["file"]; f != "" && info.file == "" {
 			info.file = f
+		}
+		// Timings per source: a server's log and an application's log of
+		// the same statements see the same time twice.
+		fs := sa.fps[id]
+		if fs == nil && len(sa.fps) < maxFPs {
+			fs = &fpStat{routes: map[string]int64{}}
+			sa.fps[id] = fs
+		}
+		if fs != nil {
+			fs.count++
+			if st.HasDuration {
+				fs.time += st.Duration
+				fs.timed++
+				if len(fs.hist) < 1024 {
+					fs.hist = append(fs.hist, st.Duration)
+				} else {
+					fs.hist[fs.count%1024] = st.Duration
+				}
+			}
+			if route != "" && len(fs.routes) < 16 {
+				fs.routes[route]++
+			}
 		}
 	}
 	if st.Session != "" {
@@ -679,7 +693,7 @@ func (d *SQLDetector) source(src *parse.Source) *sourceAgg {
 	sa := d.sources[src]
 	if sa == nil {
 		sa = &sourceAgg{received: map[string]time.Time{}, stmts: map[string]int{}, openedAt: map[string]time.Time{}, sessRoute: map[string]string{},
-			shortRoutes: map[string]int64{}, sessDB: map[string]string{}, shortDBs: map[string]int64{}, setupSess: map[string]bool{},
+			shortRoutes: map[string]int64{}, sessDB: map[string]string{}, shortDBs: map[string]int64{}, setupSess: map[string]bool{}, fps: map[uint64]*fpStat{},
 			authAt: map[string]time.Time{}, authCost: map[string]time.Duration{}, firstStmt: map[string]time.Time{}}
 		if src != nil {
 			sa.format = src.Format()
@@ -1133,60 +1147,58 @@ const (
 
 func (d *SQLDetector) slowFindings() []*Finding {
 	var out []*Finding
-	var total time.Duration
-	var src *parse.Source
-	for s, sa := range d.sources {
-		total += sa.timed
-		if sa.hasDuration && src == nil {
-			src = s
-		}
+	for src, sa := range d.sources {
+		out = append(out, d.slowFindingsOf(src, sa)...)
 	}
+	return out
+}
+
+// slowFindingsOf applies the slow-query rule to one source's statements;
+// two sources of the same statements are compared by the detection model,
+// never added.
+func (d *SQLDetector) slowFindingsOf(src *parse.Source, sa *sourceAgg) []*Finding {
+	total := sa.timed
 	if total == 0 {
 		return nil
 	}
-	typical := d.typicalStatement()
-	for id, info := range d.fps {
-		if info.timed == 0 || !isQuery(info.text) || info.noise {
+	var means []meanCount
+	for id, fs := range sa.fps {
+		if info := d.fps[id]; fs.timed > 0 && info != nil && !info.noise {
+			means = append(means, meanCount{fs.time / time.Duration(fs.timed), fs.timed})
+		}
+	}
+	typical := medianOfMeans(means)
+	var out []*Finding
+	for id, fs := range sa.fps {
+		info := d.fps[id]
+		if fs.timed == 0 || info == nil || !isQuery(info.text) || info.noise {
 			continue
 		}
-		mean := info.time / time.Duration(info.timed)
-		p95 := percentile(info.hist, 0.95)
-		share := float64(info.time) / float64(total)
+		mean := fs.time / time.Duration(fs.timed)
+		p95 := percentile(fs.hist, 0.95)
+		share := float64(fs.time) / float64(total)
 		target, why, ok := slowTarget(mean, p95, share, typical, d.opt)
 		if !ok {
 			continue
 		}
-		avoid := info.time - target*time.Duration(info.timed)
+		avoid := fs.time - target*time.Duration(fs.timed)
 		if avoid <= 0 {
 			continue
 		}
 		out = append(out, &Finding{
 			Kind:        SlowQuery,
 			Title:       fmt.Sprintf("slow query: %s (mean %s, p95 %s, %.0f%% of statement time)", short(info.text, 60), units.Duration(mean), units.Duration(p95), share*100),
-			Fingerprint: info.text, QueryID: fingerprint.IDString(id), Count: info.count,
+			Fingerprint: info.text, QueryID: fingerprint.IDString(id), Count: fs.count,
 			Avoidable: avoid, Observed: total,
 			Formula: fmt.Sprintf("avoidable = %s total − %d executions × %s (%s) = %s",
-				units.Duration(info.time), info.timed, units.Duration(target), why, units.Duration(avoid)),
-			Evidence: []Evidence{{Source: sourceFormat(src), Count: info.count, Time: info.time,
-				What: fmt.Sprintf("%d executions, %s in all, mean %s, p95 %s", info.count, units.Duration(info.time), units.Duration(mean), units.Duration(p95))}},
+				units.Duration(fs.time), fs.timed, units.Duration(target), why, units.Duration(avoid)),
+			Evidence: []Evidence{{Source: sourceFormat(src), Count: fs.count, Time: fs.time,
+				What: fmt.Sprintf("%d executions, %s in all, mean %s, p95 %s", fs.count, units.Duration(fs.time), units.Duration(mean), units.Duration(p95))}},
 			Recommendation: "EXPLAIN ANALYZE it: add the index its WHERE/ORDER BY needs, select fewer columns, or paginate; if it cannot be fast, cache it or move it off the request path.",
-			Quality:        Measured, RouteCosts: routeCosts(info.routes, avoid), Origin: "sql-logs",
+			Quality:        Measured, RouteCosts: routeCosts(fs.routes, avoid), Origin: sourcePath(src),
 		})
 	}
 	return out
-}
-
-// typicalStatement is the median duration of the run's timed statements
-// (counted per execution, approximated per fingerprint by its mean).
-func (d *SQLDetector) typicalStatement() time.Duration {
-	var ms []meanCount
-	for _, info := range d.fps {
-		if info.timed == 0 || info.noise {
-			continue
-		}
-		ms = append(ms, meanCount{info.time / time.Duration(info.timed), info.timed})
-	}
-	return medianOfMeans(ms)
 }
 
 type meanCount struct {
