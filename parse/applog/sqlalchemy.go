@@ -81,7 +81,7 @@ type pendingStmt struct {
 	st        parse.Statement
 	text      []byte
 	route     string // of the request a marker opened when it was logged
-	tentative bool // told by its SQL only (no logger name): kept if parameters follow
+	tentative bool   // told by its SQL only (no logger name): kept if parameters follow
 	seq       int64
 }
 

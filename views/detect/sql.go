@@ -246,11 +246,11 @@ type sourceAgg struct {
 	shortRoutes map[string]int64  // routes of the short sessions
 	short       int64             // sessions closed after ≤ ShortSession statements
 	first, last time.Time
-	setupHist   []time.Duration          // measured connect times, a bounded reservoir
-	sessDB      map[string]string        // database of each live session
-	shortDBs    map[string]int64         // databases of the short sessions
-	setupSess   map[string]bool          // sessions that ran DDL or COPY: migrations and loads
-	fps map[uint64]*fpStat
+	setupHist   []time.Duration   // measured connect times, a bounded reservoir
+	sessDB      map[string]string // database of each live session
+	shortDBs    map[string]int64  // databases of the short sessions
+	setupSess   map[string]bool   // sessions that ran DDL or COPY: migrations and loads
+	fps         map[uint64]*fpStat
 	authAt      map[string]time.Time     // when each live session was authorized
 	authCost    map[string]time.Duration // received → authorized of each live session
 	firstStmt   map[string]time.Time     // the first application statement of each live session
