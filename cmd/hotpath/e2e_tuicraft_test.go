@@ -114,7 +114,7 @@ func (tm *term) screen() string {
 // waitFor waits until the screen contains every one of want.
 func (tm *term) waitFor(want ...string) string {
 	tm.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // generous: a loaded machine, not a slow hotpath
 	for {
 		s := tm.screen()
 		ok := true
@@ -255,7 +255,7 @@ func TestE2ETUICraftSession(t *testing.T) {
 
 	// quit: the program leaves the alternate screen and exits
 	tm.keys("q")
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if bytes.Contains(tm.written(), []byte("\x1b[?1049l")) {
 			break
 		}
