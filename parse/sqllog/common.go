@@ -500,7 +500,7 @@ func (tp *timeParser) pgTime(b []byte) (time.Time, int, bool) {
 	}
 	if i+1 < len(b) && b[i] == ' ' && (b[i+1] >= 'A' && b[i+1] <= 'Z' || b[i+1] == '+' || b[i+1] == '-') {
 		j := i + 1
-		for j < len(b) && b[j] != ' ' && b[j] != ']' && b[j] != ',' && b[j] != ':' && j-i < 8 {
+		for j < len(b) && b[j] != ' ' && b[j] != ']' && b[j] != ',' && b[j] != ':' && b[j] != '"' && j-i < 8 {
 			j++
 		}
 		if j > i+1 {

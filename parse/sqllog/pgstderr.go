@@ -24,6 +24,16 @@ func sniffPGStderr(head []byte) bool {
 		}
 		marked++
 		m := l[at+n:]
+		if l[at+n-2] != ' ' {
+			// One space after the tag (a shipper collapsed the two
+			// PostgreSQL writes): only PostgreSQL's own messages vouch.
+			if hasPrefix(m, "duration: ") && len(m) > 10 && m[10] >= '0' && m[10] <= '9' ||
+				hasPrefix(m, "statement: ") || hasPrefix(m, "connection authorized: ") ||
+				hasPrefix(m, "connection received: ") || hasPrefix(m, "disconnection: session time: ") {
+				pg++
+			}
+			return
+		}
 		if hasPrefix(m, "duration: ") || hasPrefix(m, "statement: ") ||
 			hasPrefix(m, "connection ") || hasPrefix(m, "disconnection: ") ||
 			hasPrefix(m, "database system") || hasPrefix(m, "execute ") ||

@@ -17,11 +17,18 @@ func sniffPGCSV(head []byte) bool {
 	ok, seen := 0, 0
 	var tp timeParser
 	sniffLines(head, 50, func(l []byte) {
-		if len(l) < 24 || l[0] < '0' || l[0] > '9' {
+		// The server writes the timestamp bare; a CSV re-export of the
+		// log (COPY … CSV FORCE QUOTE *, spreadsheet tools) quotes it.
+		q := 0
+		if len(l) > 0 && l[0] == '"' {
+			q = 1
+		}
+		if len(l) < 24+2*q || l[q] < '0' || l[q] > '9' {
 			return
 		}
 		seen++
-		if _, n, good := tp.pgTime(l); good && n < len(l) && l[n] == ',' && bytes.Count(l, []byte{','}) >= 12 {
+		if _, n, good := tp.pgTime(l[q:]); good && n+2*q < len(l) && (q == 0 || l[q+n] == '"') && l[n+2*q] == ',' &&
+			bytes.Count(l, []byte{','}) >= 12 {
 			ok++
 		}
 	})
