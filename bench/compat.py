@@ -45,7 +45,8 @@ def have(tool):
 
 
 def read_bytes(path, limit=64 << 20):
-    """The file's bytes, gzip/bzip2 undone (peers' references need plain text)."""
+    """The file's bytes, gzip/bzip2 undone (peers' references need plain
+    text); limit None reads everything."""
     with open(path, 'rb') as f:
         head = f.read(4)
     opener = open
@@ -55,7 +56,7 @@ def read_bytes(path, limit=64 << 20):
         opener = bz2.open
     try:
         with opener(path, 'rb') as f:
-            return f.read(limit)
+            return f.read() if limit is None else f.read(limit)
     except Exception:
         return b''
 
@@ -176,7 +177,7 @@ def peer_ptqd(path, work, genlog=False):
         # pt-query-digest reads plain files only: give it the same bytes.
         plain = os.path.join(work, 'plain.log')
         with open(plain, 'wb') as f:
-            f.write(read_bytes(path, limit=1 << 40))
+            f.write(read_bytes(path, limit=None))
         path = plain
     rc, out, err, hung = run(cmd + [path], PEER_TIMEOUT)
     if hung:

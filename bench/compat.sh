@@ -28,7 +28,8 @@
 # peers are installed from Debian (pgbadger, percona-toolkit, jq). It is a
 # bench script, not part of `go test`: the project never reads the
 # fixtures. Scratch files go to $WORK (default /tmp/hotpath-compat) and are
-# removed at the end; the per-file results stay in $WORK.tsv.
+# removed at the end; the per-file results stay in $WORK.tsv. HOTPATH=BIN
+# uses that binary instead of building this tree (to compare two builds).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -eq 0 ]; then
@@ -55,6 +56,7 @@ fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
-(cd "$ROOT" && go build -o "$WORK/hotpath" ./cmd/hotpath)
-/usr/bin/python3 "$ROOT/bench/compat.py" --hotpath "$WORK/hotpath" --work "$WORK" \
+BIN=${HOTPATH:-$WORK/hotpath}
+[ -n "${HOTPATH:-}" ] || (cd "$ROOT" && go build -o "$WORK/hotpath" ./cmd/hotpath)
+/usr/bin/python3 "$ROOT/bench/compat.py" --hotpath "$BIN" --work "$WORK" \
 	--timeout "$TIMEOUT" --go-trace-testdata "$TRACEDATA" --tsv "$WORK.tsv" "$@"
