@@ -258,6 +258,9 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 	if err != nil {
 		return err
 	}
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close() // the zstd decoder's goroutines
+	}
 	br := bufio.NewReaderSize(&countingReader{r: r, counter: &src.decoded}, SniffSize)
 	head, perr := br.Peek(SniffSize)
 	if len(head) == 0 {
@@ -337,6 +340,14 @@ type truncationReader struct {
 	r    io.Reader
 	what string
 	n    int64
+}
+
+// Close releases the decompressor (zstd's runs goroutines).
+func (t *truncationReader) Close() error {
+	if c, ok := t.r.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 func (t *truncationReader) Read(p []byte) (int, error) {

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -406,6 +407,9 @@ func parseDecimal(b []byte, unit time.Duration) (d time.Duration, used int, ok b
 		return 0, 0, false
 	}
 	used = n
+	if ip > math.MaxInt64/int64(unit) {
+		return 0, used, false // does not fit a Duration: no time anyone measured
+	}
 	d = time.Duration(ip) * unit
 	if used < len(b) && b[used] == '.' {
 		used++
