@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 
 	"hotpath/parse"
 )
@@ -38,11 +39,20 @@ func sniffPGCSV(head []byte) bool {
 func sniffPGJSON(head []byte) bool {
 	ok := 0
 	sniffLines(head, 20, func(l []byte) {
-		if bytes.HasPrefix(l, []byte(`{"timestamp":"`)) && bytes.Contains(l, []byte(`"error_severity":"`)) {
+		if bytes.HasPrefix(l, []byte(`{"timestamp":"`)) && bytes.Contains(l, []byte(`"error_severity":"`)) ||
+			isCNPG(l) {
 			ok++
 		}
 	})
 	return ok > 0
+}
+
+// isCNPG reports a CloudNativePG log line: the operator's instance manager
+// wraps each csvlog record, under the csvlog's column names, in a JSON
+// object of its own ({"level":…,"logger":"postgres","record":{…}}).
+func isCNPG(l []byte) bool {
+	return bytes.HasPrefix(l, []byte(`{"level":"`)) && bytes.Contains(l, []byte(`"logger":"postgres"`)) &&
+		bytes.Contains(l, []byte(`"record":{"log_time":"`))
 }
 
 // csvReader reads RFC 4180 records (PostgreSQL's csvlog dialect) from a
@@ -226,6 +236,21 @@ type pgJSONRecord struct {
 	Message   string `json:"message"`
 	Detail    string `json:"detail"`
 	App       string `json:"application_name"`
+	// Record is CloudNativePG's wrapped csvlog record.
+	Record *cnpgRecord `json:"record"`
+}
+
+type cnpgRecord struct {
+	LogTime  string `json:"log_time"`
+	User     string `json:"user_name"`
+	DBName   string `json:"database_name"`
+	Pid      string `json:"process_id"`
+	From     string `json:"connection_from"`
+	Session  string `json:"session_id"`
+	Severity string `json:"error_severity"`
+	Message  string `json:"message"`
+	Detail   string `json:"detail"`
+	App      string `json:"application_name"`
 }
 
 func decodePGJSON(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, _ parse.Options) error {
@@ -257,8 +282,19 @@ func decodePGJSON(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 			continue
 		}
 		rec = pgJSONRecord{}
-		if err := json.Unmarshal(l, &rec); err != nil || rec.Severity == "" {
+		err = json.Unmarshal(l, &rec)
+		if err == nil && rec.Record != nil && rec.Severity == "" {
+			c := rec.Record
+			rec.Timestamp, rec.User, rec.DBName, rec.Host = c.LogTime, c.User, c.DBName, string(hostOf([]byte(c.From)))
+			rec.Session, rec.Severity, rec.Message, rec.Detail, rec.App = c.Session, c.Severity, c.Message, c.Detail, c.App
+			rec.Pid, _ = strconv.ParseInt(c.Pid, 10, 64)
+		}
+		if err != nil || rec.Severity == "" {
 			d.flush()
+			if err == nil && bytes.HasPrefix(l, []byte(`{"level":"`)) {
+				src.SkipLine(line, "CloudNativePG message of the instance manager, not a PostgreSQL record")
+				continue
+			}
 			src.SkipLine(line, garbageReason(l, "a jsonlog record"))
 			continue
 		}
