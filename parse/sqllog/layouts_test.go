@@ -127,13 +127,14 @@ func TestGeneralLogLayouts(t *testing.T) {
 }
 
 // PostgreSQL logs as they arrive after a shipper collapsed runs of spaces,
-// a csvlog exported again with every field quoted, and a log holding only
-// connection lines.
+// a csvlog exported again with every field quoted, a log holding only
+// connection lines, and a csvlog as CloudNativePG ships it.
 func TestPostgresLayouts(t *testing.T) {
 	for _, tc := range []struct{ file, format string }{
 		{"pg-collapsed.log", "postgres-stderr"},
 		{"pg-csv-quoted.csv", "postgres-csv"},
 		{"pg-connections-only.log", "postgres-stderr"},
+		{"pg-cnpg.json", "postgres-json"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			data := peerSample(t, tc.file)

@@ -16,6 +16,8 @@
 #   pg-csv-quoted.csv       the csvlog of the same run loaded into a table and
 #                           exported again with COPY … CSV FORCE QUOTE *
 #   pg-connections-only.log a log with connection lines only (no statement logged)
+#   pg-cnpg.json            the csvlog wrapped as CloudNativePG's instance manager
+#                           ships it (python; the operator needs Kubernetes)
 #   mariadb-quirks-slow.log, mariadb-quirks-general.log
 #                           ORDER BY … ASC variants, a binary literal, a
 #                           refused login
@@ -98,6 +100,24 @@ tr -s ' ' <"$WORK/pg-stderr.log" >"$OUT/pg-collapsed.log"
 # every value comes back as the server wrote it.
 cp "$WORK/pglog/pg.csv" "$WORK/pg.csv"
 chmod 644 "$WORK/pg.csv"
+# The same csvlog as CloudNativePG's instance manager ships it: each record
+# under the csvlog's column names (empty ones left out) inside its own JSON
+# object, between messages of the manager itself.
+/usr/bin/python3 - "$WORK/pg.csv" >"$OUT/pg-cnpg.json" <<'PY'
+import csv, json, sys, datetime
+cols = ("log_time user_name database_name process_id connection_from session_id session_line_num command_tag "
+        "session_start_time virtual_transaction_id transaction_id error_severity sql_state_code message detail hint "
+        "internal_query internal_query_pos context query query_pos location application_name backend_type "
+        "leader_pid query_id").split()
+def line(ts, **kw):
+    print(json.dumps({"level": "info", "ts": ts, **kw}, separators=(",", ":")))
+for i, row in enumerate(csv.reader(open(sys.argv[1], newline=""))):
+    t = datetime.datetime.strptime(row[0][:23], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc).timestamp()
+    if i == 1:
+        line(t, msg="Starting webserver", logging_pod="shop-pg-1", address=":8000")
+    line(t, logger="postgres", msg="record", logging_pod="shop-pg-1",
+         record={k: v for k, v in zip(cols, row) if v != ""})
+PY
 pgstart export.log '%m [%p] ' -1 stderr
 cols=$(for i in $(seq 26); do printf 'c%d text,' "$i"; done)
 su postgres -c "psql $P -q -X postgres" >/dev/null <<SQL
@@ -150,7 +170,7 @@ cp "$WORK/general.log" "$OUT/mariadb-quirks-general.log"
 
 # ------------------------------------------------------- derived samples
 expand -t 8 "$OUT/mysql51-general.log" >"$OUT/mysql51-general-expanded.log"
-chmod 644 "$OUT"/*.log "$OUT"/*.csv "$OUT"/*.bz2
+chmod 644 "$OUT"/*.log "$OUT"/*.csv "$OUT"/*.bz2 "$OUT"/*.json
 
 # ------------------------------------------------------------------ verdicts
 # file, format hotpath should see, peer, statements, total_ms, fingerprints,
@@ -198,6 +218,12 @@ ptqd() { # file [genlog]
 	# the entry after a lone "use db;" for that entry's statement (its
 	# SlowLogParser says so: bug 1082599): awk counts the entries whose
 	# Query_time is a decimal that fits in 64-bit nanoseconds.
+	# pgBadger 12 predates CloudNativePG's layout: jq counts its records.
+	jq -rs '[.[] | .record? // empty] as $r |
+		[$r[] | select(.message | test("^duration: [0-9.]+ ms  statement: ")) | .message | capture("^duration: (?<ms>[0-9.]+)").ms | tonumber] as $d |
+		["pg-cnpg.json", "postgres-json", "jq", ($d | length), ($d | add * 1000 | round / 1000),
+		 "-", ([$r[] | select(.message | startswith("connection authorized: "))] | length),
+		 ([$r[] | select(.message | startswith("disconnection: "))] | length)] | @tsv' "$OUT/pg-cnpg.json"
 	for f in mysql-slow-garbled.log mariadb-use-slow.log; do
 		awk -v f=$f 'BEGIN{OFS="\t"}
 			/^# Query_time: /{ v=$3; if (v ~ /^[0-9]+(\.[0-9]+)?$/ && v+0 < 9.2e9) { n++; ms+=v*1000 } }
