@@ -206,7 +206,7 @@ func decodePGCSV(ctx context.Context, r io.Reader, src *parse.Source, sink parse
 		}
 	}
 	d.finish()
-	return nil
+	return d.found()
 }
 
 // pgSynth builds "SEVERITY:  message" as the stderr decoder expects it.
@@ -310,5 +310,5 @@ func decodePGJSON(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 		}
 	}
 	d.finish()
-	return nil
+	return d.found()
 }
