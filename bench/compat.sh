@@ -24,7 +24,8 @@
 #   Chrome trace events    X and B events (a B without its E ends with the trace)
 #
 # and prints a table: files, accepted, clear errors, panics, hangs, agree,
-# disagree (listed by name), unchecked (no peer for the file). Missing
+# disagree (listed by name), justified (hotpath reads the file better, as
+# the README explains), unchecked (no peer for the file). Missing
 # peers are installed from Debian (pgbadger, percona-toolkit, jq). It is a
 # bench script, not part of `go test`: the project never reads the
 # fixtures. Scratch files go to $WORK (default /tmp/hotpath-compat) and are
