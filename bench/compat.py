@@ -637,7 +637,7 @@ def group_of(base, path):
         return 'go internal/trace/testdata'
     if name == 'recorded-go-traces':
         return 'go trace testprogs (recorded)'
-    return top or name
+    return top or 'files at the top of ' + name
 
 
 def main():
