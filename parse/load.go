@@ -3,6 +3,7 @@ package parse
 import (
 	"bufio"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -280,7 +281,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Load reads one input: opens it, undoes gzip/zstd, sniffs the format among
+// Load reads one input: opens it, undoes gzip/zstd/bzip2, sniffs the format among
 // formats (first match wins) and decodes it into sink. The returned error
 // (also kept in in.Src.Err) names the input; it is nil when the input loaded.
 func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Options) (err error) {
@@ -310,6 +311,9 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 		return err
 	}
 	r = undoBOM(r)
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close() // the zstd decoder's goroutines
+	}
 	br := bufio.NewReaderSize(&countingReader{r: r, counter: &src.decoded}, SniffSize)
 	head, perr := br.Peek(SniffSize)
 	if len(head) == 0 {
@@ -327,13 +331,23 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 			if err := f.Decode(ctx, br, src, sink, opt); err != nil {
 				return fmt.Errorf("%s: %w", f.Name, err)
 			}
-			if src.Events() == 0 {
-				return fmt.Errorf("%s: no events found", f.Name)
+			if src.Events() == 0 && src.ConnEvents() == 0 {
+				return fmt.Errorf("%s: no events found%s", f.Name, skipSummary(src))
 			}
 			return nil
 		}
 	}
 	return fmt.Errorf("unrecognised format (first bytes %q); hotpath reads %s", preview(head), formatNames(formats))
+}
+
+// skipSummary says why nothing was found when lines were skipped: the most
+// frequent reason and where it first occurred.
+func skipSummary(src *Source) string {
+	sk := src.Skipped()
+	if len(sk) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d records skipped, most as %q, the first at line %d)", src.SkippedTotal(), sk[0].Reason, sk[0].FirstLine)
 }
 
 // LoadError is an input that could not be loaded.
@@ -363,6 +377,12 @@ func decompress(r io.Reader, src *Source) (io.Reader, error) {
 			return nil, fmt.Errorf("zstd header: %w", err)
 		}
 		return &truncationReader{r: zr.IOReadCloser(), what: "zstd"}, nil
+	case len(magic) == 4 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h' && magic[3] >= '1' && magic[3] <= '9':
+		// bzip2 (pgBadger's own test logs are bzipped): the decoder holds
+		// one block (at most 900 kB, the size the header's digit names),
+		// whatever the stream's length.
+		src.setCompression("bzip2")
+		return &truncationReader{r: bzip2.NewReader(br), what: "bzip2"}, nil
 	}
 	return br, nil
 }
@@ -373,6 +393,14 @@ type truncationReader struct {
 	r    io.Reader
 	what string
 	n    int64
+}
+
+// Close releases the decompressor (zstd's runs goroutines).
+func (t *truncationReader) Close() error {
+	if c, ok := t.r.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 func (t *truncationReader) Read(p []byte) (int, error) {

@@ -21,6 +21,7 @@ type Source struct {
 	bytesRead atomic.Int64 // raw bytes consumed so far
 	decoded   atomic.Int64 // bytes after decompression
 	events    atomic.Int64
+	conns     atomic.Int64 // connection lifecycle events (not counted in events)
 
 	mu          sync.Mutex
 	format      string
@@ -54,7 +55,7 @@ func (s *Source) Format() string { s.mu.Lock(); defer s.mu.Unlock(); return s.fo
 // SetFormat records which format decoded the source.
 func (s *Source) SetFormat(f string) { s.mu.Lock(); s.format = f; s.mu.Unlock() }
 
-// Compression is "gzip", "zstd" or "".
+// Compression is "gzip", "zstd", "bzip2" or "".
 func (s *Source) Compression() string { s.mu.Lock(); defer s.mu.Unlock(); return s.compression }
 
 func (s *Source) setCompression(c string) { s.mu.Lock(); s.compression = c; s.mu.Unlock() }
@@ -70,6 +71,14 @@ func (s *Source) Events() int64 { return s.events.Load() }
 
 // AddEvents counts n more decoded events.
 func (s *Source) AddEvents(n int64) { s.events.Add(n) }
+
+// ConnEvents is how many connection lifecycle events (connection received,
+// authorized, closed …) were decoded. They are not Events — a SQL log's
+// events are its statements — but a log holding only them was read.
+func (s *Source) ConnEvents() int64 { return s.conns.Load() }
+
+// AddConnEvents counts n more connection lifecycle events.
+func (s *Source) AddConnEvents(n int64) { s.conns.Add(n) }
 
 // SkipLine counts one record passed over for reason, at line (or byte offset).
 func (s *Source) SkipLine(line int64, reason string) {

@@ -55,6 +55,7 @@ type SourceView struct {
 	Format      string
 	Compression string
 	Events      int64
+	ConnEvents  int64 // connection lifecycle events (SQL logs), not in Events
 	Bytes       int64 // bytes read after decompression
 	RawBytes    int64 // bytes read from the file or network
 	Size        int64 // bytes on disk, 0 when unknown
@@ -77,7 +78,7 @@ func SourceViews(srcs []*parse.Source) []SourceView {
 		first, last := s.TimeRange()
 		out[i] = SourceView{
 			Path: s.Path, Format: s.Format(), Compression: s.Compression(),
-			Events: s.Events(), Bytes: s.DecodedBytes(), RawBytes: s.BytesRead(), Size: s.Size,
+			Events: s.Events(), ConnEvents: s.ConnEvents(), Bytes: s.DecodedBytes(), RawBytes: s.BytesRead(), Size: s.Size,
 			Skipped: s.Skipped(), SkippedAll: s.SkippedTotal(), Warnings: s.Warnings(), Notes: s.Notes(), SameAs: s.SameAs(),
 			First: first, Last: last, Err: s.Err(), Done: s.Done(),
 		}

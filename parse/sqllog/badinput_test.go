@@ -14,8 +14,16 @@ import (
 	"hotpath/parse"
 )
 
+// sample reads a file of testdata/sql, gunzipped when its name ends in .gz.
 func sample(t testing.TB, name string) []byte {
 	t.Helper()
+	if !strings.HasSuffix(name, ".gz") {
+		b, err := os.ReadFile(testdata(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
 	f, err := os.Open(testdata(name))
 	if err != nil {
 		t.Fatal(err)
@@ -297,15 +305,22 @@ func fuzzFormat(f *testing.F, name string, seeds ...string) {
 }
 
 func FuzzPostgresStderr(f *testing.F) {
-	fuzzFormat(f, "postgres-stderr", "pg-default.log.gz", "pg-pgbadger.log.gz", "pg-rds.log.gz", "pg-escapes.log.gz")
+	fuzzFormat(f, "postgres-stderr", "pg-default.log.gz", "pg-pgbadger.log.gz", "pg-rds.log.gz", "pg-escapes.log.gz",
+		"peers/pg-collapsed.log", "peers/pg-connections-only.log")
 }
-func FuzzPostgresCSV(f *testing.F)  { fuzzFormat(f, "postgres-csv", "pg-structured.csv.gz") }
+func FuzzPostgresCSV(f *testing.F) {
+	fuzzFormat(f, "postgres-csv", "pg-structured.csv.gz", "peers/pg-csv-quoted.csv")
+}
 func FuzzPostgresJSON(f *testing.F) { fuzzFormat(f, "postgres-json", "pg-structured.json.gz") }
 func FuzzMySQLSlow(f *testing.F) {
-	fuzzFormat(f, "mysql-slow", "mariadb-slow.log.gz", "sysbench-slow-cut.log.gz")
+	fuzzFormat(f, "mysql-slow", "mariadb-slow.log.gz", "sysbench-slow-cut.log.gz", "peers/mysql-slow-layouts.log",
+		"peers/mysql-slow-garbled.log", "peers/mariadb-quirks-slow.log", "peers/mariadb-use-slow.log")
 }
-func FuzzMySQLGeneral(f *testing.F) { fuzzFormat(f, "mysql-general", "mariadb-general.log.gz") }
-func FuzzRails(f *testing.F)        { fuzzFormat(f, "rails", "rails-activerecord.log.gz") }
+func FuzzMySQLGeneral(f *testing.F) {
+	fuzzFormat(f, "mysql-general", "mariadb-general.log.gz", "peers/mysql51-general.log", "peers/mysql51-general-expanded.log",
+		"peers/mysql57-general.log", "peers/mariadb-quirks-general.log")
+}
+func FuzzRails(f *testing.F) { fuzzFormat(f, "rails", "rails-activerecord.log.gz") }
 func FuzzPrefix(f *testing.F) {
 	f.Add("%m [%p] %q%u@%d ", []byte("2026-11-27 22:11:28.144 UTC [61] u@d LOG:  duration: 1.0 ms  statement: x\n"))
 	f.Add("%t:%r:%u@%d:[%p]:", []byte("2026-11-27 22:11:28 UTC:1.2.3.4(5):u@d:[6]:LOG:  x\n"))

@@ -13,21 +13,35 @@ import (
 func sniffMySQLGeneral(head []byte) bool {
 	var g generalLine
 	var tp timeParser
-	ok, hdr := 0, false
+	ok, hdr, lines, timedFirst := 0, false, 0, false
 	sniffLinesCut(head, 400, false, func(l []byte) {
+		if len(bytes.TrimSpace(l)) == 0 {
+			return
+		}
+		lines++
 		if isServerHeader(l) {
 			hdr = true
 			return
 		}
 		if g.parse(l, &tp) {
 			ok++
+			// A first line with a timestamp, a thread id and a command
+			// is the general log's own shape, however few entries follow.
+			timedFirst = timedFirst || lines == 1 && g.hasTime
 		}
 	})
-	return ok > 0 && (hdr || ok >= 3)
+	return ok > 0 && (hdr || ok >= 3 || timedFirst)
 }
 
-// generalLine is one general-log entry's first line:
-// "[time]\t<spaces>id Command\targument".
+// generalLine is one general-log entry's first line, in any of the layouts
+// servers wrote over the years:
+//
+//	MariaDB, MySQL 5.5/5.6  "[YYMMDD H:MM:SS]\t<spaces>id Command\targument"
+//	MySQL 5.0/5.1           "[YYMMDD HH:MM:SS]\t<spaces>id Command<spaces>argument"
+//	MySQL 5.7+, 8           "2026-11-27T22:13:12.123456Z<spaces or tab>id Command\targument"
+//
+// A line without a timestamp starts with blanks (tabs, or spaces where the
+// tabs were expanded); the time is that of the last line that had one.
 type generalLine struct {
 	time    time.Time
 	hasTime bool
@@ -47,53 +61,94 @@ var generalCommands = map[string]bool{
 	"Slave_worker": true, "Slave_IO": true, "Slave_SQL": true, "Com_multi": true,
 }
 
-func (g *generalLine) parse(l []byte, tp *timeParser) bool {
-	g.hasTime = false
-	i := bytes.IndexByte(l, '\t')
-	if i < 0 {
-		return false
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
+// generalTime reads the timestamp a general-log line starts with and returns
+// the bytes it took: "051007 21:55:24", "100211  0:55:24", "051007   21:55:24"
+// (MySQL 5.0/5.1, MariaDB) or ISO 8601 with a fraction and a zone (5.7+).
+func generalTime(l []byte, tp *timeParser) (time.Time, int, bool) {
+	if len(l) >= 19 && l[4] == '-' && l[10] == 'T' {
+		n := 19
+		for n < len(l) && !isBlank(l[n]) {
+			n++
+		}
+		sd := slowDecoder{tp: *tp}
+		t := sd.slowTime(l[:n])
+		return t, n, !t.IsZero()
 	}
-	if i > 0 {
-		ts := l[:i]
-		switch {
-		case len(ts) >= 19 && ts[4] == '-': // MySQL 5.7+: 2026-11-27T22:13:12.123456Z (or +01:00)
-			sd := slowDecoder{tp: *tp}
-			t := sd.slowTime(ts)
-			if t.IsZero() {
-				return false
-			}
-			g.time, g.hasTime = t, true
-		case len(ts) >= 13 && ts[6] == ' ': // 261127 22:13:12 or 261127  8:05:01
-			sd := slowDecoder{}
-			t := sd.slowTime(ts)
-			if t.IsZero() {
-				return false
-			}
-			g.time, g.hasTime = t, true
-		default:
-			return false
+	if len(l) < 13 || l[6] != ' ' {
+		return time.Time{}, 0, false
+	}
+	for _, c := range l[:6] {
+		if c < '0' || c > '9' {
+			return time.Time{}, 0, false
 		}
 	}
-	rest := bytes.TrimLeft(l[i+1:], "\t ")
-	id, n := atoi(rest)
-	_ = id
+	n := 6
+	for n < len(l) && l[n] == ' ' {
+		n++
+	}
+	_, h := atoi(l[n:])
+	if h == 0 || h > 2 || n+h+6 > len(l) || l[n+h] != ':' || l[n+h+3] != ':' {
+		return time.Time{}, 0, false
+	}
+	n += h + 6
+	sd := slowDecoder{}
+	t := sd.slowTime(l[:n])
+	return t, n, !t.IsZero()
+}
+
+func (g *generalLine) parse(l []byte, tp *timeParser) bool {
+	g.hasTime = false
+	rest := l
+	if len(l) == 0 {
+		return false
+	}
+	if !isBlank(l[0]) {
+		t, n, ok := generalTime(l, tp)
+		if !ok || n >= len(l) || !isBlank(l[n]) {
+			return false
+		}
+		g.time, g.hasTime = t, true
+		rest = l[n:]
+	}
+	rest = bytes.TrimLeft(rest, "\t ")
+	_, n := atoi(rest)
 	if n == 0 || n >= len(rest) || rest[n] != ' ' {
 		return false
 	}
 	g.id = rest[:n]
 	rest = rest[n+1:]
-	j := bytes.IndexByte(rest, '\t')
-	if j < 0 {
-		j = len(rest)
+	// The command: one word, or two ("Init DB", "Close stmt").
+	w := 0
+	for w < len(rest) && (rest[w] >= 'A' && rest[w] <= 'Z' || rest[w] >= 'a' && rest[w] <= 'z' || rest[w] == '_') {
+		w++
 	}
-	g.cmd = rest[:j]
-	if !generalCommands[bstr(g.cmd)] {
+	if w == 0 {
 		return false
 	}
-	if j < len(rest) {
-		g.arg = rest[j+1:]
-	} else {
+	cmd := rest[:w]
+	if w+1 < len(rest) && rest[w] == ' ' {
+		w2 := w + 1
+		for w2 < len(rest) && rest[w2] >= 'A' && rest[w2] <= 'Z' || w2 < len(rest) && rest[w2] >= 'a' && rest[w2] <= 'z' {
+			w2++
+		}
+		if w2 > w+1 && generalCommands[bstr(rest[:w2])] && (w2 == len(rest) || isBlank(rest[w2])) {
+			cmd, w = rest[:w2], w2
+		}
+	}
+	if !generalCommands[bstr(cmd)] || w < len(rest) && !isBlank(rest[w]) {
+		return false
+	}
+	g.cmd = cmd
+	rest = rest[w:]
+	switch {
+	case len(rest) == 0:
 		g.arg = nil
+	case rest[0] == '\t':
+		g.arg = rest[1:] // the tab layouts: the argument is verbatim
+	default:
+		g.arg = bytes.TrimLeft(rest, " ") // 5.0/5.1: the command padded with spaces
 	}
 	return true
 }
@@ -196,13 +251,31 @@ func decodeMySQLGeneral(ctx context.Context, r io.Reader, src *parse.Source, sin
 		case "Connect":
 			ev := &d.ev
 			*ev = parse.ConnEvent{Time: d.now, Kind: parse.ConnOpened, Session: session, Line: line}
-			// "user@host on db using Socket" (MariaDB) / "user@host on db using TCP/IP"
+			// "user@host on db using Socket" (MariaDB) / "user@host on db
+			// using TCP/IP" / "user@host as proxy on db" (MySQL 5.5+).
 			a := g.arg
+			if hasPrefix(a, "Access denied for user ") {
+				// A refused login: an attempt, never a session.
+				ev.Kind = parse.ConnReceived
+				a = a[len("Access denied for user "):]
+				if i := bytes.Index(a, []byte("'@'")); i > 1 && a[0] == '\'' {
+					ev.User = d.in.get(a[1:i])
+					if j := bytes.IndexByte(a[i+3:], '\''); j >= 0 {
+						ev.Client = d.in.get(a[i+3 : i+3+j])
+					}
+				}
+				d.em.conn(ev)
+				break
+			}
 			if i := bytes.IndexByte(a, '@'); i > 0 {
 				ev.User = d.in.get(a[:i])
 				a = a[i+1:]
 				if j := bytes.Index(a, []byte(" on ")); j >= 0 {
-					ev.Client = d.in.get(a[:j])
+					host := a[:j]
+					if k := bytes.IndexByte(host, ' '); k >= 0 {
+						host = host[:k] // "localhost as anonymous"
+					}
+					ev.Client = d.in.get(host)
 					db := a[j+4:]
 					if k := bytes.Index(db, []byte(" using")); k >= 0 {
 						db = db[:k]

@@ -51,11 +51,15 @@ type slowDecoder struct {
 
 	hasHeader bool // a "# User@Host" or "# Query_time" was seen for this entry
 	hasQTime  bool
+	badQTime  bool // the Query_time could not be read: the entry is skipped
 	inText    bool
 	cut       bool
+	semi      bool      // the last text line ended with ';': a header line starts the next entry
+	use       []byte    // "use db" of this entry: the statement when no other text follows
 	entryTime time.Time // "# Time:" (write time), carried to later entries
 	setTS     int64
-	line      int64
+	line      int64 // first line of the entry's statement (or header)
+	lineNo    int64 // line being read
 	thread    []byte
 	user      []byte
 	host      []byte
@@ -66,7 +70,8 @@ type slowDecoder struct {
 }
 
 func (d *slowDecoder) resetEntry() {
-	d.hasHeader, d.hasQTime, d.inText, d.cut = false, false, false, false
+	d.hasHeader, d.hasQTime, d.badQTime, d.inText, d.cut, d.semi = false, false, false, false, false, false
+	d.use = d.use[:0]
 	d.setTS, d.qtime, d.rowsSent, d.rowsAff = 0, 0, 0, 0
 	d.thread, d.user, d.host = d.thread[:0], d.user[:0], d.host[:0]
 	d.text.reset()
@@ -77,7 +82,17 @@ func (d *slowDecoder) end(atEOF bool) {
 	if !d.hasHeader && !d.inText {
 		return
 	}
+	if !d.inText && len(d.use) > 0 {
+		// The server writes "use db;" before a statement when the default
+		// database changed; an entry that has nothing after it ran USE
+		// itself (pt-query-digest counts it too).
+		d.text.add(d.use)
+		d.text.addByte(';')
+		d.inText = true
+	}
 	switch {
+	case d.badQTime:
+		d.src.SkipLine(d.line, "slow-log entry with an unreadable # Query_time value (garbled by the server?)")
 	case !d.inText:
 		d.src.SkipLine(d.line, "slow-log entry without statement text (cut short?)")
 	case !d.hasQTime:
@@ -142,6 +157,13 @@ func (d *slowDecoder) header(l []byte) bool {
 	if len(l) < 3 || l[1] != ' ' {
 		return len(l) == 1 || len(l) > 1 && (l[1] == ' ' || l[1] == '\t') && !d.inText
 	}
+	if d.inText && d.semi && startsEntry(l) {
+		// The server ends every entry with "statement;\n" and begins the
+		// next with header lines, but not always with "# Time:" or
+		// "# User@Host:" (entries may start at "# Query_time:"): as
+		// pt-query-digest does, ";" then a header line is a boundary.
+		d.end(false)
+	}
 	// Dispatch on the key's first letters: one prefix test per line
 	// instead of a chain of them.
 	switch l[2] {
@@ -154,6 +176,12 @@ func (d *slowDecoder) header(l []byte) bool {
 		}
 		return !d.inText
 	case 'U', 'Q', 'R':
+	case 'a':
+		if !d.inText && hasPrefix(l, "# administrator command: ") {
+			d.adminCommand(l)
+			return true
+		}
+		return !d.inText
 	default:
 		return !d.inText // query plan, explain and other annotations
 	}
@@ -161,33 +189,17 @@ func (d *slowDecoder) header(l []byte) bool {
 	case hasPrefix(l, "# Time: "):
 		d.end(false)
 		d.entryTime = d.slowTime(bytes.TrimSpace(l[len("# Time: "):]))
+		if i := bytes.Index(l, []byte(" # User@Host: ")); i > 0 {
+			d.userHost(l[i+len(" # User@Host: "):]) // both on one line (MySQL 5.0)
+		}
 		return true
 	case hasPrefix(l, "# User@Host: "):
 		d.end(false)
-		d.hasHeader = true
-		u := l[len("# User@Host: "):]
-		if i := bytes.IndexByte(u, '['); i >= 0 {
-			d.user = append(d.user[:0], u[:i]...)
-		}
-		if i := bytes.Index(u, []byte(" @ ")); i >= 0 {
-			h := u[i+3:]
-			ip := []byte(nil)
-			if j := bytes.IndexByte(h, '['); j >= 0 {
-				ip = h[j+1:]
-				if k := bytes.IndexByte(ip, ']'); k >= 0 {
-					ip = ip[:k]
-				}
-				h = bytes.TrimSpace(h[:j])
-			}
-			if len(h) == 0 {
-				h = ip
-			}
-			d.host = append(d.host[:0], h...)
-		}
-		if i := bytes.Index(u, []byte("Id:")); i >= 0 {
-			id := bytes.TrimSpace(u[i+3:])
-			d.thread = append(d.thread[:0], id...)
-		}
+		d.userHost(l[len("# User@Host: "):])
+		return true
+	case hasPrefix(l, "# User: "):
+		d.end(false) // "# User: u[u] @ [host]", as some builds write it
+		d.userHost(l[len("# User: "):])
 		return true
 	case d.inText:
 		return false
@@ -216,6 +228,9 @@ func (d *slowDecoder) header(l []byte) bool {
 		})
 		return true
 	case hasPrefix(l, "# Query_time: "):
+		if d.hasQTime {
+			d.end(false) // a second timing line: the entry before had no text
+		}
 		d.hasHeader, d.hasQTime = true, true
 		if d.queryTimeFast(l) {
 			return true
@@ -223,7 +238,10 @@ func (d *slowDecoder) header(l []byte) bool {
 		hdrFields(l, func(k, v []byte) {
 			switch bstr(k) {
 			case "Query_time":
-				d.qtime, _, _ = parseDecimal(v, time.Second)
+				var ok bool
+				if d.qtime, ok = slowSeconds(v); !ok {
+					d.badQTime = true
+				}
 			case "Rows_sent":
 				d.rowsSent, _ = atoi(v)
 			case "Rows_affected":
@@ -250,12 +268,84 @@ func (d *slowDecoder) header(l []byte) bool {
 	return false
 }
 
+// slowSeconds reads a "# Query_time:" value: decimal seconds, nothing else
+// ("18446744073708.796870.000036" — a wrapped-around timer some servers
+// wrote — is not a time).
+func slowSeconds(v []byte) (time.Duration, bool) {
+	d, n, ok := parseDecimal(v, time.Second)
+	if !ok || n != len(v) || d < 0 {
+		return 0, false
+	}
+	return d, true
+}
+
+// startsEntry reports whether a '#' line is one the server writes at the
+// start of an entry: "# Key: value" with a capitalised key (Time, User@Host,
+// Thread_id, Query_time …) or "# administrator command:", as
+// pt-query-digest recognises them.
+func startsEntry(l []byte) bool {
+	if hasPrefix(l, "# administrator command: ") {
+		return true
+	}
+	i := 1
+	for i < len(l) && l[i] == ' ' {
+		i++
+	}
+	if i == 1 || i >= len(l) || l[i] < 'A' || l[i] > 'Z' {
+		return false
+	}
+	for i++; i < len(l) && (l[i] >= 'a' && l[i] <= 'z' || l[i] >= 'A' && l[i] <= 'Z' || l[i] == '_' || l[i] == '@'); i++ {
+	}
+	return i+1 < len(l) && l[i] == ':' && l[i+1] == ' '
+}
+
+// userHost reads "user[user] @ host [ip]" (and MySQL 5.6+'s "  Id: 8").
+func (d *slowDecoder) userHost(u []byte) {
+	d.hasHeader = true
+	if i := bytes.IndexByte(u, '['); i >= 0 {
+		d.user = append(d.user[:0], bytes.TrimSpace(u[:i])...)
+	}
+	if i := bytes.Index(u, []byte(" @ ")); i >= 0 {
+		h := u[i+3:]
+		ip := []byte(nil)
+		if j := bytes.IndexByte(h, '['); j >= 0 {
+			ip = h[j+1:]
+			if k := bytes.IndexByte(ip, ']'); k >= 0 {
+				ip = ip[:k]
+			}
+			h = bytes.TrimSpace(h[:j])
+		}
+		if len(h) == 0 {
+			h = ip
+		}
+		d.host = append(d.host[:0], h...)
+	}
+	if i := bytes.Index(u, []byte("Id:")); i >= 0 {
+		id := bytes.TrimSpace(u[i+3:])
+		d.thread = append(d.thread[:0], id...)
+	}
+}
+
+// adminCommand reads "# administrator command: Quit;", the entry of a
+// protocol command (Quit, Ping, Prepare, Init DB …) rather than of SQL text;
+// it is counted as the statement "administrator command: Quit", as
+// pt-query-digest counts it.
+func (d *slowDecoder) adminCommand(l []byte) {
+	if !d.hasHeader {
+		d.src.SkipLine(d.lineNo, "administrator command without its entry header (log rotated mid-entry?)")
+		return
+	}
+	d.inText, d.semi = true, true
+	d.line = d.lineNo
+	d.text.add(bytes.TrimRight(l[len("# "):], " \t\r"))
+}
+
 // queryTimeFast reads the common "# Query_time: 0.000387  Lock_time: 0.000000
 // Rows_sent: 0  Rows_examined: 0" line without the generic field walk.
 func (d *slowDecoder) queryTimeFast(l []byte) bool {
 	b := l[len("# Query_time: "):]
 	qt, n, ok := parseDecimal(b, time.Second)
-	if !ok {
+	if !ok || n >= len(b) || b[n] != ' ' {
 		return false
 	}
 	b = b[n:]
@@ -314,6 +404,13 @@ func (d *slowDecoder) slowTime(b []byte) time.Time {
 	return time.Date(2000+y, time.Month(mo), dd, int(h), mi, s, 0, time.UTC)
 }
 
+// isSlowSet reports the "SET …;" line the server writes before a statement
+// (timestamp, insert_id, last_insert_id; upper-case SET, as sql/log.cc
+// writes it).
+func isSlowSet(l []byte) bool {
+	return hasPrefix(l, "SET timestamp=") || hasPrefix(l, "SET insert_id=") || hasPrefix(l, "SET last_insert_id=")
+}
+
 func decodeMySQLSlow(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, _ parse.Options) error {
 	d := &slowDecoder{em: newEmitter(ctx, src, sink), src: src}
 	d.tp.src = src
@@ -333,6 +430,7 @@ func decodeMySQLSlow(ctx context.Context, r io.Reader, src *parse.Source, sink p
 			return err
 		}
 		line := sc.Line()
+		d.lineNo = line
 		if len(l) > 0 && l[0] == '#' {
 			if d.header(l) {
 				if !d.inText {
@@ -341,13 +439,18 @@ func decodeMySQLSlow(ctx context.Context, r io.Reader, src *parse.Source, sink p
 				continue
 			}
 		} else if !d.inText && len(l) > 0 {
-			if hasPrefix(l, "SET timestamp=") {
-				d.setTS, _ = atoi(l[len("SET timestamp="):])
+			if isSlowSet(l) {
+				// "SET timestamp=…;", "SET insert_id=…,timestamp=…;":
+				// what the server wrote about the statement, not SQL it ran.
+				if i := bytes.Index(l, []byte("timestamp=")); i >= 0 {
+					d.setTS, _ = atoi(l[i+len("timestamp="):])
+				}
 				continue
 			}
 			if hasPrefix(l, "use ") && bytes.HasSuffix(l, []byte{';'}) && d.hasHeader {
 				db := bytes.Trim(l[4:len(l)-1], " `")
 				d.schema = append(d.schema[:0], db...)
+				d.use = append(d.use[:0], l[:len(l)-1]...)
 				continue
 			}
 			if isServerHeader(l) {
@@ -358,7 +461,10 @@ func decodeMySQLSlow(ctx context.Context, r io.Reader, src *parse.Source, sink p
 			d.end(false)
 			continue
 		}
-		if isBinary(l) {
+		// A statement may hold control bytes (a binary string literal, which
+		// the server writes raw); NUL bytes, or control bytes outside an
+		// entry, are garbage.
+		if bytes.IndexByte(l, 0) >= 0 || !d.hasHeader && !d.inText && isBinary(l) {
 			src.SkipLine(line, binaryReason)
 			continue
 		}
@@ -375,6 +481,7 @@ func decodeMySQLSlow(ctx context.Context, r io.Reader, src *parse.Source, sink p
 			d.text.addByte('\n')
 		}
 		d.text.add(l)
+		d.semi = bytes.HasSuffix(bytes.TrimRight(l, " \t\r"), []byte{';'})
 		if sc.TooLong() {
 			d.cut = true
 		}

@@ -67,27 +67,31 @@ func compilePrefix(spec string, tp *timeParser) *pgPrefix {
 }
 
 // severities are the message levels PostgreSQL writes after the prefix,
-// each followed by two spaces.
+// each followed by two spaces (one where a log shipper collapsed runs of
+// spaces).
 var severities = [][]byte{
-	[]byte("LOG:  "), []byte("ERROR:  "), []byte("STATEMENT:  "), []byte("DETAIL:  "),
-	[]byte("HINT:  "), []byte("CONTEXT:  "), []byte("WARNING:  "), []byte("FATAL:  "),
-	[]byte("NOTICE:  "), []byte("INFO:  "), []byte("PANIC:  "), []byte("LOCATION:  "),
-	[]byte("QUERY:  "), []byte("DEBUG1:  "), []byte("DEBUG2:  "), []byte("DEBUG3:  "),
-	[]byte("DEBUG4:  "), []byte("DEBUG5:  "),
+	[]byte("LOG:"), []byte("ERROR:"), []byte("STATEMENT:"), []byte("DETAIL:"),
+	[]byte("HINT:"), []byte("CONTEXT:"), []byte("WARNING:"), []byte("FATAL:"),
+	[]byte("NOTICE:"), []byte("INFO:"), []byte("PANIC:"), []byte("LOCATION:"),
+	[]byte("QUERY:"), []byte("DEBUG1:"), []byte("DEBUG2:"), []byte("DEBUG3:"),
+	[]byte("DEBUG4:"), []byte("DEBUG5:"),
 }
 
 // severityAt reports the length of the severity tag at the start of b
-// (including its two spaces), or 0.
+// (including its spaces), or 0.
 func severityAt(b []byte) int {
-	if len(b) < 6 || b[0] < 'A' || b[0] > 'Z' {
+	if len(b) < 5 || b[0] < 'A' || b[0] > 'Z' {
 		return 0
 	}
-	if b[0] == 'L' && b[1] == 'O' && b[2] == 'G' && b[3] == ':' && b[4] == ' ' && b[5] == ' ' {
+	if len(b) >= 6 && b[0] == 'L' && b[1] == 'O' && b[2] == 'G' && b[3] == ':' && b[4] == ' ' && b[5] == ' ' {
 		return 6
 	}
-	for _, s := range severities[1:] {
-		if bytes.HasPrefix(b, s) {
-			return len(s)
+	for _, s := range severities {
+		if n := len(s); len(b) > n && b[n] == ' ' && bytes.HasPrefix(b, s) {
+			if len(b) > n+1 && b[n+1] == ' ' {
+				return n + 2
+			}
+			return n + 1
 		}
 	}
 	return 0
@@ -97,7 +101,7 @@ func severityAt(b []byte) int {
 // or ':' (or starts the line).
 func findSeverity(l []byte) (at, n int) {
 	for i := 0; i < len(l); {
-		j := bytes.Index(l[i:], []byte(":  "))
+		j := bytes.Index(l[i:], []byte(": "))
 		if j < 0 {
 			return -1, 0
 		}
@@ -112,7 +116,7 @@ func findSeverity(l []byte) (at, n int) {
 				return k, n
 			}
 		}
-		i = j + 3
+		i = j + 2
 	}
 	return -1, 0
 }

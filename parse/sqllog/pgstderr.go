@@ -3,6 +3,7 @@ package sqllog
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -24,10 +25,21 @@ func sniffPGStderr(head []byte) bool {
 		}
 		marked++
 		m := l[at+n:]
+		if l[at+n-2] != ' ' {
+			// One space after the tag (a shipper collapsed the two
+			// PostgreSQL writes): only PostgreSQL's own messages vouch.
+			if hasPrefix(m, "duration: ") && len(m) > 10 && m[10] >= '0' && m[10] <= '9' ||
+				hasPrefix(m, "statement: ") || hasPrefix(m, "connection authorized: ") ||
+				hasPrefix(m, "connection received: ") || hasPrefix(m, "disconnection: session time: ") {
+				pg++
+			}
+			return
+		}
 		if hasPrefix(m, "duration: ") || hasPrefix(m, "statement: ") ||
 			hasPrefix(m, "connection ") || hasPrefix(m, "disconnection: ") ||
 			hasPrefix(m, "database system") || hasPrefix(m, "execute ") ||
-			hasPrefix(m, "checkpoint") || hasPrefix(m, "starting PostgreSQL") {
+			hasPrefix(m, "checkpoint") || hasPrefix(m, "starting PostgreSQL") ||
+			hasPrefix(m, "automatic vacuum of table ") || hasPrefix(m, "automatic analyze of table ") {
 			pg++
 		}
 	})
@@ -168,6 +180,17 @@ func (d *pgDecoder) finish() {
 		d.src.Warnf("%d statements failed with an ERROR (not counted as executions)", d.errors)
 	}
 	d.em.flush()
+}
+
+// found is the decoders' verdict on a log read to its end: one without a
+// statement or a connection line says which settings make PostgreSQL
+// write them (pgBadger's vacuum-only and error-only logs are such).
+func (d *pgDecoder) found() error {
+	if d.src.Events() > 0 || d.src.ConnEvents() > 0 || d.src.SkippedTotal() > 0 {
+		return nil // Load reports an empty result, with the skip reasons
+	}
+	return errors.New("the log holds no statements and no connection lines; PostgreSQL writes them with " +
+		"log_min_duration_statement = 0 (or log_statement = 'all') and log_connections / log_disconnections = on")
 }
 
 func trimStmt(b []byte) []byte {
@@ -595,5 +618,5 @@ func decodePGStderr(ctx context.Context, r io.Reader, src *parse.Source, sink pa
 		}
 	}
 	d.finish()
-	return nil
+	return d.found()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 
 	"hotpath/parse"
 )
@@ -17,11 +18,18 @@ func sniffPGCSV(head []byte) bool {
 	ok, seen := 0, 0
 	var tp timeParser
 	sniffLines(head, 50, func(l []byte) {
-		if len(l) < 24 || l[0] < '0' || l[0] > '9' {
+		// The server writes the timestamp bare; a CSV re-export of the
+		// log (COPY … CSV FORCE QUOTE *, spreadsheet tools) quotes it.
+		q := 0
+		if len(l) > 0 && l[0] == '"' {
+			q = 1
+		}
+		if len(l) < 24+2*q || l[q] < '0' || l[q] > '9' {
 			return
 		}
 		seen++
-		if _, n, good := tp.pgTime(l); good && n < len(l) && l[n] == ',' && bytes.Count(l, []byte{','}) >= 12 {
+		if _, n, good := tp.pgTime(l[q:]); good && n+2*q < len(l) && (q == 0 || l[q+n] == '"') && l[n+2*q] == ',' &&
+			bytes.Count(l, []byte{','}) >= 12 {
 			ok++
 		}
 	})
@@ -31,11 +39,20 @@ func sniffPGCSV(head []byte) bool {
 func sniffPGJSON(head []byte) bool {
 	ok := 0
 	sniffLines(head, 20, func(l []byte) {
-		if bytes.HasPrefix(l, []byte(`{"timestamp":"`)) && bytes.Contains(l, []byte(`"error_severity":"`)) {
+		if bytes.HasPrefix(l, []byte(`{"timestamp":"`)) && bytes.Contains(l, []byte(`"error_severity":"`)) ||
+			isCNPG(l) {
 			ok++
 		}
 	})
 	return ok > 0
+}
+
+// isCNPG reports a CloudNativePG log line: the operator's instance manager
+// wraps each csvlog record, under the csvlog's column names, in a JSON
+// object of its own ({"level":…,"logger":"postgres","record":{…}}).
+func isCNPG(l []byte) bool {
+	return bytes.HasPrefix(l, []byte(`{"level":"`)) && bytes.Contains(l, []byte(`"logger":"postgres"`)) &&
+		bytes.Contains(l, []byte(`"record":{"log_time":"`))
 }
 
 // csvReader reads RFC 4180 records (PostgreSQL's csvlog dialect) from a
@@ -189,7 +206,7 @@ func decodePGCSV(ctx context.Context, r io.Reader, src *parse.Source, sink parse
 		}
 	}
 	d.finish()
-	return nil
+	return d.found()
 }
 
 // pgSynth builds "SEVERITY:  message" as the stderr decoder expects it.
@@ -219,6 +236,21 @@ type pgJSONRecord struct {
 	Message   string `json:"message"`
 	Detail    string `json:"detail"`
 	App       string `json:"application_name"`
+	// Record is CloudNativePG's wrapped csvlog record.
+	Record *cnpgRecord `json:"record"`
+}
+
+type cnpgRecord struct {
+	LogTime  string `json:"log_time"`
+	User     string `json:"user_name"`
+	DBName   string `json:"database_name"`
+	Pid      string `json:"process_id"`
+	From     string `json:"connection_from"`
+	Session  string `json:"session_id"`
+	Severity string `json:"error_severity"`
+	Message  string `json:"message"`
+	Detail   string `json:"detail"`
+	App      string `json:"application_name"`
 }
 
 func decodePGJSON(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, _ parse.Options) error {
@@ -250,8 +282,19 @@ func decodePGJSON(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 			continue
 		}
 		rec = pgJSONRecord{}
-		if err := json.Unmarshal(l, &rec); err != nil || rec.Severity == "" {
+		err = json.Unmarshal(l, &rec)
+		if err == nil && rec.Record != nil && rec.Severity == "" {
+			c := rec.Record
+			rec.Timestamp, rec.User, rec.DBName, rec.Host = c.LogTime, c.User, c.DBName, string(hostOf([]byte(c.From)))
+			rec.Session, rec.Severity, rec.Message, rec.Detail, rec.App = c.Session, c.Severity, c.Message, c.Detail, c.App
+			rec.Pid, _ = strconv.ParseInt(c.Pid, 10, 64)
+		}
+		if err != nil || rec.Severity == "" {
 			d.flush()
+			if err == nil && bytes.HasPrefix(l, []byte(`{"level":"`)) {
+				src.SkipLine(line, "CloudNativePG message of the instance manager, not a PostgreSQL record")
+				continue
+			}
 			src.SkipLine(line, garbageReason(l, "a jsonlog record"))
 			continue
 		}
@@ -267,5 +310,5 @@ func decodePGJSON(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 		}
 	}
 	d.finish()
-	return nil
+	return d.found()
 }

@@ -17,6 +17,9 @@ import (
 	"unsafe"
 )
 
+// Empty is the fingerprint of a statement with no text at all.
+const Empty = "(empty statement)"
+
 // Result is one statement's fingerprint.
 type Result struct {
 	// Fingerprint is the normalised text. It is only valid until the next
@@ -308,6 +311,12 @@ func (f *Fingerprinter) Bytes(s []byte) Result {
 	if len(f.out) == 0 {
 		f.commentOnly(s)
 	}
+	if len(f.out) == 0 {
+		// An empty query string (a client's empty PQexec, logged as
+		// "statement: " with nothing after it) is a statement of its own,
+		// counted as pgBadger counts it, never a blank row in a digest.
+		f.out = append(f.out, Empty...)
+	}
 	return Result{Fingerprint: f.out, ID: Hash(f.out), Values: f.vals, Literals: f.nlits}
 }
 
@@ -495,6 +504,14 @@ func (f *Fingerprinter) word(w []byte) {
 	if len(w) == 4 && w[0]|0x20 == 't' && w[1]|0x20 == 'r' && w[2]|0x20 == 'u' && w[3]|0x20 == 'e' ||
 		len(w) == 5 && w[0]|0x20 == 'f' && w[1]|0x20 == 'a' && w[2]|0x20 == 'l' && w[3]|0x20 == 's' && w[4]|0x20 == 'e' {
 		f.literal(w)
+		return
+	}
+	// ASC is the default direction wherever it may stand (ORDER BY, index
+	// columns, window orders): "order by a asc" and "order by a" are one
+	// query, as pt-query-digest folds them. ASC is reserved in MySQL and
+	// PostgreSQL, so a bare "asc" after an expression is never a name.
+	if len(w) == 3 && w[0]|0x20 == 'a' && w[1]|0x20 == 's' && w[2]|0x20 == 'c' &&
+		(f.prev == tWord || f.prev == tLit || f.prev == tClose) {
 		return
 	}
 	f.identWord(w)

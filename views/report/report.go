@@ -27,15 +27,18 @@ type Report struct {
 
 // Source is one input and what reading it found.
 type Source struct {
-	Path        string       `json:"path"`
-	Format      string       `json:"format"`
-	Events      int64        `json:"events"`
-	Bytes       int64        `json:"bytes"`
-	Skipped     int64        `json:"skipped"`
-	Warnings    []string     `json:"warnings"`
-	Compression string       `json:"compression,omitempty"`
-	SkipReasons []SkipReason `json:"skip_reasons,omitempty"`
-	Error       string       `json:"error,omitempty"`
+	Path        string   `json:"path"`
+	Format      string   `json:"format"`
+	Events      int64    `json:"events"`
+	Bytes       int64    `json:"bytes"`
+	Skipped     int64    `json:"skipped"`
+	Warnings    []string `json:"warnings"`
+	Compression string   `json:"compression,omitempty"`
+	// ConnectionEvents counts a SQL log's connection lifecycle events
+	// (received, authorized, closed), which "events" (statements) leaves out.
+	ConnectionEvents int64        `json:"connection_events,omitempty"`
+	SkipReasons      []SkipReason `json:"skip_reasons,omitempty"`
+	Error            string       `json:"error,omitempty"`
 	// Notes say how the source was used ("same events as …: used once");
 	// SameAs names the input whose events this one repeats.
 	Notes  []string `json:"notes,omitempty"`
@@ -167,7 +170,7 @@ func Build(v *views.Views) *Report {
 	for _, s := range v.Sources {
 		rs := Source{Path: s.Path, Format: s.Format, Events: s.Events, Bytes: s.Bytes,
 			Skipped: s.SkippedAll, Warnings: append([]string{}, s.Warnings...), Compression: s.Compression,
-			Notes: s.Notes, SameAs: s.SameAs}
+			ConnectionEvents: s.ConnEvents, Notes: s.Notes, SameAs: s.SameAs}
 		for _, sk := range s.Skipped {
 			rs.SkipReasons = append(rs.SkipReasons, SkipReason{Reason: sk.Reason, Count: sk.Count, FirstLine: sk.FirstLine})
 		}
