@@ -153,6 +153,17 @@ func (s *Source) Err() error { s.mu.Lock(); defer s.mu.Unlock(); return s.err }
 // Done reports whether loading finished (successfully or not).
 func (s *Source) Done() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.done }
 
+// resetForRetry forgets what a decoder that gave the input back reported,
+// before the next format reads it.
+func (s *Source) resetForRetry() {
+	s.mu.Lock()
+	s.format = ""
+	s.skipped = map[string]*Skip{}
+	s.warnings = nil
+	s.first, s.last = time.Time{}, time.Time{}
+	s.mu.Unlock()
+}
+
 func (s *Source) finish(err error) {
 	s.mu.Lock()
 	s.err = err
