@@ -76,6 +76,15 @@ func (v *LineVerdict) Bad(line, offset int64, text []byte) error {
 	return v.check(offset, false)
 }
 
+// Neutral notes a line that is neither good nor bad (a blank line, a
+// message the format's writers mix in): it counts for the byte window only.
+func (v *LineVerdict) Neutral(offset int64) error {
+	if v.done {
+		return nil
+	}
+	return v.check(offset, false)
+}
+
 // End closes the decision at the end of the input.
 func (v *LineVerdict) End() error {
 	if v.done {

@@ -25,7 +25,7 @@ const SniffSize = 64 << 10
 // Format is one input format: it recognises its content and decodes it.
 type Format struct {
 	Name   string // as reported in the JSON report: "pprof", "postgres-stderr" …
-	Family string // "profile", "sql", "trace" or "eventloop"
+	Family string // "profile", "sql", "trace", "eventloop" or "access"
 	// Sniff reports whether head (the first SniffSize decompressed bytes, or
 	// fewer for a short input) is this format.
 	Sniff func(head []byte) bool
@@ -52,6 +52,10 @@ type Options struct {
 	MaxHTTPBody int64
 	// LogLinePrefix is PostgreSQL's log_line_prefix; "" means infer it.
 	LogLinePrefix string
+	// AccessLogDurationUnit is the unit of an access log's durations when
+	// the numbers carry none (Apache %D is µs, %{ms}T ms, %T s); 0 means
+	// infer it from the first lines.
+	AccessLogDurationUnit time.Duration
 }
 
 func (o Options) maxWhole() int64 {

@@ -46,7 +46,7 @@ type Request struct {
 	Trace      *Trace
 	Node       *Node
 	Root       *parse.Span
-	Route      string // http.route, else the span name
+	Route      string // RouteOf the root span: http.route, else the templated path, else the name
 	Service    string
 	Start      time.Time
 	Duration   time.Duration
@@ -250,11 +250,8 @@ func findRequests(t *Trace) []*Request {
 
 func newRequest(t *Trace, n *Node) *Request {
 	sp := n.Span
-	r := &Request{Trace: t, Node: n, Root: sp, Route: sp.HTTPRoute, Service: sp.Service, Start: sp.Start,
+	r := &Request{Trace: t, Node: n, Root: sp, Route: RouteOf(sp), Service: sp.Service, Start: sp.Start,
 		Duration: sp.Duration, Status: sp.Status, HTTPStatus: sp.HTTPStatus}
-	if r.Route == "" {
-		r.Route = sp.Name
-	}
 	Walk(n, func(x *Node) bool {
 		r.Spans++
 		s := x.Span
