@@ -115,6 +115,9 @@ func TestGiveBack(t *testing.T) {
 		{"A keeps its own", func() *Input { return memInput("a", strings.Repeat("A x\n", 70)+"B y\n") }, []Format{a, b}, "A", 70, 0, ""},
 		{"B never sniffs", func() *Input { return memInput("mixed", mixed) }, []Format{a}, "", 0, 0,
 			`mixed: unrecognised format: A: only 3 of the first 64 records are A lines (line 4: "B record")`},
+		{"the next format sniffs the same head, not what the decoder read on", func() *Input {
+			return memInput("hidden", strings.Repeat("A record\n", 3)+strings.Repeat("x", SniffSize)+"\n"+strings.Repeat("B record\n", 100))
+		}, []Format{a, b}, "", 0, 0, "hidden: unrecognised format: A: only 3 of the first 64 records"},
 		{"replayed bytes are whole", func() *Input { return memInput("mixed", mixed) }, []Format{a, any}, "any", 103, 103, ""},
 		{"stream past the replay limit", func() *Input { return memInput("stdin", long) }, []Format{a, any}, "", 0, 0,
 			"save the input to a file"},

@@ -296,6 +296,9 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 	if err != nil {
 		return err
 	}
+	// head is the reader's buffer, overwritten as a decoder reads on: the
+	// formats tried after a give-back must sniff the same bytes.
+	head = append([]byte(nil), head...)
 	var r io.Reader = br
 	var gaveBack []string
 	var firstBack error

@@ -379,12 +379,23 @@ func (a *analysis) setClass() {
 	}
 }
 
-// findTime finds the record's time among the unused fields in [from, to):
-// a bracketed common-log or ISO time, a bare ISO time, a date and a time
-// of day (Go's log package, Python's asctime), a syslog "Dec  1
-// 15:28:59", else epoch seconds with a fraction (nginx $msec).
+// findTime finds the record's time among the unused fields in [from, to),
+// best first: a bracketed common-log time (the server's own), a bracketed
+// or bare ISO time, a date and a time of day (Go's log package, Python's
+// asctime), a syslog "Dec  1 15:28:59", epoch seconds with a fraction
+// (nginx $msec). Every field that is a time is marked used, the ones not
+// chosen too (a syslog day is not a duration).
 func (a *analysis) findTime(from, to int) {
 	toks := a.toks
+	best, bestRank := time.Time{}, 99
+	take := func(t time.Time, rank int, idx ...int) {
+		for _, i := range idx {
+			a.used[i] = true
+		}
+		if rank < bestRank {
+			best, bestRank = t, rank
+		}
+	}
 	for i := from; i < to; i++ {
 		if a.used[i] {
 			continue
@@ -393,27 +404,25 @@ func (a *analysis) findTime(from, to int) {
 		switch t.kind {
 		case tBracket:
 			if tm, ok := clfTime(t.val); ok {
-				a.time, a.clfTime, a.used[i] = tm, true, true
-				return
-			}
-			if tm, _, ok := isoTime(t.val); ok {
-				a.time, a.used[i] = tm, true
-				return
+				take(tm, 0, i)
+			} else if tm, _, ok := isoTime(t.val); ok {
+				take(tm, 1, i)
 			}
 		case tBare:
 			if t.key != nil {
 				continue
 			}
 			if tm, _, ok := isoTime(t.val); ok {
-				a.time, a.used[i] = tm, true
-				return
+				take(tm, 1, i)
+				continue
 			}
 			if i+1 < to && len(t.val) == 10 && (t.val[4] == '-' || t.val[4] == '/') {
 				joined := make([]byte, 0, 11+len(toks[i+1].val))
 				joined = append(append(append(joined, t.val...), ' '), toks[i+1].val...)
 				if tm, n, ok := isoTime(joined); ok && n >= len(joined)-1 {
-					a.time, a.used[i], a.used[i+1] = tm, true, true
-					return
+					take(tm, 2, i, i+1)
+					i++
+					continue
 				}
 			}
 			if m, ok := months[string(t.val)]; ok && i+2 < to {
@@ -422,24 +431,29 @@ func (a *analysis) findTime(from, to int) {
 				h, ok2 := d2(hms)
 				mi, ok3 := d2(hms[min(3, len(hms)):])
 				s, ok4 := d2(hms[min(6, len(hms)):])
-				if ok1 && ok2 && ok3 && ok4 && len(hms) >= 8 && day >= 1 && day <= 31 {
+				if ok1 && ok2 && ok3 && ok4 && len(hms) >= 8 && hms[2] == ':' && day >= 1 && day <= 31 {
 					// Syslog's traditional stamp has no year: this year's.
-					a.time = time.Date(time.Now().Year(), m, int(day), h, mi, s, 0, time.UTC)
-					a.used[i], a.used[i+1], a.used[i+2] = true, true, true
-					return
+					take(time.Date(time.Now().Year(), m, int(day), h, mi, s, 0, time.UTC), 3, i, i+1, i+2)
+					i += 2
+					continue
 				}
 			}
 		}
 	}
-	for i := from; i < to; i++ {
-		if t := toks[i]; !a.used[i] && t.kind == tBare && t.key == nil {
-			if f, frac, _, ok := decimal(t.val); ok && frac > 0 {
-				if tm, ok := epochTime(f); ok {
-					a.time, a.used[i] = tm, true
-					return
+	if bestRank > 3 {
+		for i := from; i < to; i++ {
+			if t := toks[i]; !a.used[i] && t.kind == tBare && t.key == nil {
+				if bytes.IndexByte(t.val, '.') > 0 {
+					if tm, ok := epochText(t.val); ok {
+						take(tm, 4, i)
+						break
+					}
 				}
 			}
 		}
+	}
+	if bestRank < 99 {
+		a.time, a.clfTime = best, bestRank == 0
 	}
 }
 
@@ -847,7 +861,7 @@ func (lay *Layout) parse(a *analysis, line []byte) (Record, lineClass) {
 		rec.Duration, rec.HasDuration = a.chiDur, true
 		for i := 0; i < a.req; i++ {
 			if t := a.toks[i]; t.kind == tBracket && looksLikeID(t.val) {
-				rec.RequestID = string(t.val)
+				rec.RequestID = traceIDOf(string(t.val))
 			}
 		}
 		return rec, lineRecord
@@ -873,7 +887,7 @@ func (lay *Layout) parse(a *analysis, line []byte) (Record, lineClass) {
 	}
 	if lay.hasID {
 		if t, ok := a.at(lay.id); ok && !isDash(t.val) && len(t.val) <= 128 {
-			rec.RequestID = unescape(t.val)
+			rec.RequestID = traceIDOf(unescape(t.val))
 		}
 	}
 	return rec, lineRecord

@@ -221,8 +221,13 @@ func structuredTime(v sval) (time.Time, bool) {
 	if t, ok := clfTime(b); ok {
 		return t, true
 	}
-	if f, _, _, ok := decimal(b); ok {
-		return epochTime(f)
+	if f, _, isFloat, ok := decimal(b); ok {
+		if t, ok := epochText(b); ok {
+			return t, true
+		}
+		if isFloat {
+			return epochTime(f) // 1.7961e9
+		}
 	}
 	return time.Time{}, false
 }

@@ -363,6 +363,36 @@ func epochTime(f float64) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// epochText is epochTime read from the text, without float rounding:
+// "1796138934.078" is that second and 78 ms exactly.
+func epochText(b []byte) (time.Time, bool) {
+	dot := bytes.IndexByte(b, '.')
+	ip, fp := b, []byte(nil)
+	if dot >= 0 {
+		ip, fp = b[:dot], b[dot+1:]
+	}
+	n, ok := atoi(ip)
+	if !ok || len(fp) > 0 && !isDigits(fp) {
+		return time.Time{}, false
+	}
+	// The fraction in nanoseconds of the unit.
+	frac := int64(0)
+	for i, scale := 0, int64(1e8); i < len(fp) && i < 9; i, scale = i+1, scale/10 {
+		frac += int64(fp[i]-'0') * scale
+	}
+	switch {
+	case n >= 1e9 && n < 1e11:
+		return time.Unix(n, frac).UTC(), true
+	case n >= 1e12 && n < 1e14:
+		return time.Unix(0, n*1e6+frac/1e3).UTC(), true
+	case n >= 1e15 && n < 1e17:
+		return time.Unix(0, n*1e3+frac/1e6).UTC(), true
+	case n >= 1e18 && n < 9e18:
+		return time.Unix(0, n).UTC(), true
+	}
+	return time.Time{}, false
+}
+
 // looksLikeID: a request or trace id as servers log them — a UUID, 16 or
 // more hex digits (nginx $request_id, trace ids), a W3C traceparent, chi's
 // "host/Abc123-000001", Apache mod_unique_id's 24–27 base64 characters.
