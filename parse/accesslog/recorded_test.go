@@ -2,6 +2,7 @@ package accesslog_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"hotpath/parse"
+	"hotpath/parse/accesslog"
 )
 
 // awk programs that count the requests of a log and sum their durations in
@@ -173,5 +175,60 @@ func TestRecordedLogs(t *testing.T) {
 				t.Errorf("%d requests over 300 ms, the mix has 4 /slow/ ones", slow)
 			}
 		})
+	}
+}
+
+// A Parser fed the lines one at a time (as the reader of mixed application
+// logs hands over access records' messages) reads what Decode reads.
+func TestParserMatchesDecode(t *testing.T) {
+	logs, _ := filepath.Glob(filepath.Join(dir, "out", "*"))
+	for _, f := range logs {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			_, s, err := loadFile(t, f, allFormats(), parse.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p accesslog.Parser
+			var got []string
+			for _, l := range strings.Split(string(b), "\n") {
+				if rec, ok := p.Parse([]byte(l)); ok {
+					sp := rec.Span()
+					got = append(got, fmt.Sprintf("%s %s %d %v %s %v", sp.HTTPMethod, sp.HTTPURL, sp.HTTPStatus, sp.Duration, sp.TraceID, sp.Start))
+				}
+			}
+			var want []string
+			for _, sp := range s.spans {
+				want = append(want, fmt.Sprintf("%s %s %d %v %s %v", sp.HTTPMethod, sp.HTTPURL, sp.HTTPStatus, sp.Duration, sp.TraceID, sp.Start))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("Parser and Decode differ:\n%q\n%q", got, want)
+			}
+			if p.Layout() == "" {
+				t.Error("no layout")
+			}
+		})
+	}
+}
+
+// -access-duration-unit overrides the inferred unit of bare numbers.
+func TestDurationUnitOverride(t *testing.T) {
+	sum := func(opt parse.Options) (d time.Duration, layout string) {
+		src, s, err := loadFile(t, filepath.Join(dir, "out", "apache-combined-D.log"), allFormats(), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sp := range s.spans {
+			d += sp.Duration
+		}
+		return d, strings.Join(src.Warnings(), " ")
+	}
+	us, _ := sum(parse.Options{})
+	ms, layout := sum(parse.Options{AccessLogDurationUnit: time.Millisecond})
+	if ms != 1000*us || !strings.Contains(layout, "-access-duration-unit") {
+		t.Errorf("µs %v, ms %v (%s)", us, ms, layout)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"hotpath/parse"
+	"hotpath/parse/accesslog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 	"hotpath/tui"
@@ -72,7 +73,7 @@ func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "\x00INVALID") =
 
 // Formats are every format hotpath reads, as cmd/hotpath wires them.
 func Formats() []parse.Format {
-	return append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
+	return append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...)
 }
 
 // HostileZipkin is a Zipkin v2 JSON trace of one request whose span names

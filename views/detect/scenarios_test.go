@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"hotpath/parse"
+	"hotpath/parse/accesslog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 	"hotpath/views"
@@ -19,7 +20,7 @@ func load(t *testing.T, paths ...string) []*detect.Finding {
 	t.Helper()
 	opt := views.DefaultOptions()
 	c := views.NewStandardCollector(opt)
-	formats := append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...)
+	formats := append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...)
 	for _, in := range parse.Expand(paths, strings.NewReader("")) {
 		c.AddSource(in.Src)
 		if err := parse.Load(context.Background(), in, formats, c, parse.Options{}); err != nil {
