@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // speedscopeFile is https://www.speedscope.app/file-format-schema.json,
@@ -37,13 +38,86 @@ type ssEvent struct {
 	Frame int     `json:"frame"`
 }
 
+// sniffSpeedscope checks the structure of the document's top level, not
+// words in it (a JSON-lines access log may well have "speedscope" in a
+// path): one object whose "$schema" names speedscope, or with "shared"
+// and "profiles" — or, when the head ends inside it, whose keys so far are
+// speedscope's and include one of them.
 func sniffSpeedscope(head []byte) bool {
 	t := bytes.TrimLeft(head, " \t\r\n\ufeff")
 	if len(t) == 0 || t[0] != '{' {
 		return false
 	}
-	return bytes.Contains(head, []byte("speedscope")) ||
-		(bytes.Contains(head, []byte(`"shared"`)) && bytes.Contains(head, []byte(`"profiles"`)))
+	d := json.NewDecoder(bytes.NewReader(t))
+	if _, err := d.Token(); err != nil { // {
+		return false
+	}
+	known := map[string]bool{"$schema": true, "shared": true, "profiles": true, "exporter": true, "name": true, "activeProfileIndex": true}
+	seen := map[string]bool{}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			// Cut by the sniff window inside the object.
+			return len(head) == SniffSize && (seen["shared"] || seen["profiles"]) && allKnown(seen, known)
+		}
+		if delim, ok := tok.(json.Delim); ok && delim == '}' {
+			break
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return false
+		}
+		seen[key] = true
+		if key == "$schema" {
+			var v any
+			if err := d.Decode(&v); err != nil {
+				return false
+			}
+			if s, ok := v.(string); ok && strings.Contains(s, "speedscope") {
+				return true
+			}
+			continue
+		}
+		if err := skipJSONValue(d); err != nil {
+			return len(head) == SniffSize && (key == "shared" || key == "profiles") && allKnown(seen, known)
+		}
+	}
+	// A whole object: speedscope's two parts, and nothing after it (JSON
+	// lines are not one document).
+	rest := bytes.TrimSpace(t[min(int(d.InputOffset()), len(t)):])
+	return seen["shared"] && seen["profiles"] && len(rest) == 0
+}
+
+func allKnown(seen, known map[string]bool) bool {
+	for k := range seen {
+		if !known[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// skipJSONValue reads one value token by token (no allocation of what it
+// holds).
+func skipJSONValue(d *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		if delim, ok := tok.(json.Delim); ok {
+			switch delim {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
 }
 
 // speedscopeScale converts a speedscope unit to pprof's sample type.

@@ -126,3 +126,22 @@ func TestGiveBackRealFiles(t *testing.T) {
 		}
 	}
 }
+
+// JSON sniffers check the document's structure too: a JSON-lines access
+// log that requested /speedscope/ (or logged a "traceEvents" path) is
+// still an access log.
+func TestJSONLinesWithFormatWords(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(dir, "out", "caddy.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := strings.ReplaceAll(string(b), `"uri":"/search`, `"uri":"/speedscope/shared/profiles`)
+	p := filepath.Join(t.TempDir(), "caddy.jsonl")
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, s, err := loadFile(t, p, allFormats(), parse.Options{})
+	if err != nil || src.Format() != "access-log" || len(s.spans) != len(readSent(t)) {
+		t.Fatalf("err %v, format %q, %d spans", err, src.Format(), len(s.spans))
+	}
+}
