@@ -109,12 +109,6 @@ func (r *Record) Span() *parse.Span {
 	if !r.HasDuration {
 		sp.Attrs[parse.AttrNoDuration] = "true"
 	}
-	if r.Client != "" {
-		sp.Attrs["client.address"] = r.Client
-	}
-	if r.RequestID != "" {
-		sp.Attrs["http.request.id"] = r.RequestID
-	}
 	return sp
 }
 

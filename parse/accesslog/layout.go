@@ -121,8 +121,9 @@ func value(b []byte) (c vclass, f float64, d time.Duration, frac int) {
 
 // normKey lower-cases a key and maps its separators to '_'
 // ("X-Request-ID" → "x_request_id", "@timestamp" → "timestamp").
-func normKey(k []byte) string {
-	b := make([]byte, 0, len(k))
+func normKey(k []byte) string { return string(appendNormKey(make([]byte, 0, len(k)), k)) }
+
+func appendNormKey(b, k []byte) []byte {
 	for _, c := range k {
 		switch {
 		case c >= 'A' && c <= 'Z':
@@ -134,7 +135,7 @@ func normKey(k []byte) string {
 			b = append(b, c)
 		}
 	}
-	return string(b)
+	return b
 }
 
 // Key names, in the order they are preferred, as the common loggers

@@ -1,7 +1,6 @@
 package accesslog
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -18,39 +17,206 @@ type sval struct {
 // maxFields bounds what one structured record contributes.
 const maxFields = 256
 
-// flatten walks a decoded JSON object into normalised keys
-// ("request.headers.X-Request-Id" → "request_headers_x_request_id"); an
-// array contributes its first scalar (Caddy's header values).
-func flatten(dst map[string]sval, prefix string, v any, depth int) {
-	if len(dst) >= maxFields {
-		return
+// wantedKeys are the flattened keys fieldsRecord reads; a structured
+// record keeps only these.
+var wantedKeys = func() map[string]bool {
+	m := map[string]bool{"request": true, "proto": true, "request_proto": true}
+	for _, list := range [][]string{methodKeys, targetKeys, statusKeys, durationKeys, idKeys, timeKeys, routeKeys, clientKeys, sizeKeys} {
+		for _, k := range list {
+			m[k] = true
+		}
 	}
-	switch x := v.(type) {
-	case map[string]any:
-		if depth > 3 {
-			return
+	return m
+}()
+
+var sizeKeys = []string{"size", "bytes", "body_bytes_sent", "bytes_sent", "bytes_out", "downstreamcontentsize", "response_size"}
+
+// jsonScanner reads one JSON object into the wanted flattened keys
+// ("request.headers.X-Request-Id" → "request_headers_x_request_id"),
+// skipping everything else without allocating: an array contributes its
+// first scalar (Caddy's header values), objects nest three deep at most.
+type jsonScanner struct {
+	b   []byte
+	i   int
+	key []byte
+	dst map[string]sval
+}
+
+func (j *jsonScanner) ws() {
+	for j.i < len(j.b) && (j.b[j.i] == ' ' || j.b[j.i] == '\t' || j.b[j.i] == '\r' || j.b[j.i] == '\n') {
+		j.i++
+	}
+}
+
+// str reads a string at j.i (after its opening quote is checked) and
+// returns its raw bytes and whether it has escapes.
+func (j *jsonScanner) str() (raw []byte, esc, ok bool) {
+	start := j.i + 1
+	for k := start; k < len(j.b); k++ {
+		switch j.b[k] {
+		case '\\':
+			esc = true
+			k++
+		case '"':
+			j.i = k + 1
+			return j.b[start:k], esc, true
 		}
-		for k, e := range x {
-			nk := normKey([]byte(k))
-			if prefix != "" {
-				nk = prefix + "_" + nk
+	}
+	return nil, false, false
+}
+
+// skip reads over one value of any kind.
+func (j *jsonScanner) skip() bool {
+	j.ws()
+	if j.i >= len(j.b) {
+		return false
+	}
+	switch j.b[j.i] {
+	case '"':
+		_, _, ok := j.str()
+		return ok
+	case '{', '[':
+		depth := 0
+		for j.i < len(j.b) {
+			switch j.b[j.i] {
+			case '"':
+				if _, _, ok := j.str(); !ok {
+					return false
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					j.i++
+					return true
+				}
 			}
-			flatten(dst, nk, e, depth+1)
+			j.i++
 		}
-	case []any:
-		if len(x) > 0 {
-			switch x[0].(type) {
-			case map[string]any, []any:
+		return false
+	}
+	start := j.i
+	for j.i < len(j.b) && j.b[j.i] != ',' && j.b[j.i] != '}' && j.b[j.i] != ']' && j.b[j.i] != ' ' {
+		j.i++
+	}
+	return j.i > start // a '}' where a value should be is not one
+}
+
+// object reads an object at j.i; keyLen is the length of the key prefix
+// in j.key.
+func (j *jsonScanner) object(keyLen, depth int) bool {
+	j.i++ // {
+	for {
+		j.ws()
+		if j.i >= len(j.b) {
+			return false
+		}
+		if j.b[j.i] == '}' {
+			j.i++
+			return true
+		}
+		if j.b[j.i] == ',' {
+			j.i++
+			continue
+		}
+		if j.b[j.i] != '"' {
+			return false
+		}
+		k, esc, ok := j.str()
+		if !ok {
+			return false
+		}
+		if esc {
+			var s string
+			if json.Unmarshal(j.b[j.i-len(k)-2:j.i], &s) != nil {
+				return false
+			}
+			k = []byte(s)
+		}
+		j.key = j.key[:keyLen]
+		if keyLen > 0 {
+			j.key = append(j.key, '_')
+		}
+		j.key = appendNormKey(j.key, k)
+		j.ws()
+		if j.i >= len(j.b) || j.b[j.i] != ':' {
+			return false
+		}
+		j.i++
+		if !j.value(len(j.key), depth) {
+			return false
+		}
+	}
+}
+
+// value reads the value of the key in j.key[:keyLen].
+func (j *jsonScanner) value(keyLen, depth int) bool {
+	j.ws()
+	if j.i >= len(j.b) {
+		return false
+	}
+	switch c := j.b[j.i]; c {
+	case '{':
+		if depth >= 3 || len(j.dst) >= maxFields {
+			return j.skip()
+		}
+		return j.object(keyLen, depth+1)
+	case '[':
+		j.i++
+		j.ws()
+		if j.i < len(j.b) && j.b[j.i] != ']' && j.b[j.i] != '{' && j.b[j.i] != '[' {
+			if !j.value(keyLen, depth) {
+				return false
+			}
+		}
+		// The rest of the array.
+		for {
+			j.ws()
+			if j.i >= len(j.b) {
+				return false
+			}
+			switch j.b[j.i] {
+			case ']':
+				j.i++
+				return true
+			case ',':
+				j.i++
 			default:
-				flatten(dst, prefix, x[0], depth)
+				if !j.skip() {
+					return false
+				}
 			}
 		}
-	case string:
-		dst[prefix] = sval{s: x, isStr: true}
-	case json.Number:
-		dst[prefix] = sval{s: string(x), num: true}
-	case bool:
-		dst[prefix] = sval{s: strconv.FormatBool(x)}
+	case '"':
+		raw, esc, ok := j.str()
+		if !ok {
+			return false
+		}
+		if wantedKeys[string(j.key[:keyLen])] {
+			v := string(raw)
+			if esc {
+				if json.Unmarshal(j.b[j.i-len(raw)-2:j.i], &v) != nil {
+					return false
+				}
+			}
+			j.dst[string(j.key[:keyLen])] = sval{s: v, isStr: true}
+		}
+		return true
+	default:
+		start := j.i
+		for j.i < len(j.b) && j.b[j.i] != ',' && j.b[j.i] != '}' && j.b[j.i] != ']' && j.b[j.i] != ' ' && j.b[j.i] != '\t' {
+			j.i++
+		}
+		lit := j.b[start:j.i]
+		if len(lit) == 0 {
+			return false
+		}
+		if wantedKeys[string(j.key[:keyLen])] && string(lit) != "null" {
+			j.dst[string(j.key[:keyLen])] = sval{s: string(lit), num: c == '-' || c >= '0' && c <= '9'}
+		}
+		return true
 	}
 }
 
@@ -58,15 +224,15 @@ func flatten(dst map[string]sval, prefix string, v any, depth int) {
 // it has a method, a target and a status; other objects are neutral (the
 // runtime messages a server writes to the same log).
 func structuredRecord(rec *Record, l []byte, _ bool) lineClass {
-	d := json.NewDecoder(bytes.NewReader(l))
-	d.UseNumber()
-	var obj map[string]any
-	if err := d.Decode(&obj); err != nil || obj == nil {
+	j := jsonScanner{b: l, dst: make(map[string]sval, 16)}
+	j.ws()
+	if j.i >= len(l) || l[j.i] != '{' || !j.object(0, 0) {
 		return lineForeign
 	}
-	f := make(map[string]sval, len(obj)+8)
-	flatten(f, "", obj, 0)
-	return fieldsRecord(rec, f)
+	if j.ws(); j.i != len(l) {
+		return lineForeign // not one object
+	}
+	return fieldsRecord(rec, j.dst)
 }
 
 // logfmtRecord reads key=value fields (log/slog's TextHandler, logrus's
@@ -170,7 +336,7 @@ func fieldsRecord(rec *Record, f map[string]sval) lineClass {
 	} else if v, ok := f["request_proto"]; ok && rec.Proto == "" {
 		rec.Proto = v.s
 	}
-	for _, k := range []string{"size", "bytes", "body_bytes_sent", "bytes_sent", "bytes_out", "downstreamcontentsize", "response_size"} {
+	for _, k := range sizeKeys {
 		if v, ok := f[k]; ok {
 			if n, err := strconv.ParseInt(v.s, 10, 64); err == nil && n >= 0 {
 				rec.Bytes = n
