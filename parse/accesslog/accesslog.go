@@ -29,6 +29,12 @@
 // microseconds (%D) unless some are 0 or their median is under 50
 // (milliseconds, %{ms}T). Options.AccessLogDurationUnit overrides the
 // guess. Sources says which layout was found.
+//
+// The logged time is the request's start for aiohttp's "host [time]" and
+// for common-log layouts with integer durations (Apache's %t with %D,
+// %{ms}T, %T/%D) — and so, wrongly by the request's duration, for
+// gunicorn's %(D)s, which looks the same; otherwise it is the end (nginx,
+// gunicorn %(L)s, chi, JSON loggers) and Start is time − duration.
 package accesslog
 
 import (
