@@ -13,11 +13,12 @@ const maxFoldedLine = 1 << 20
 
 // sniffFolded accepts "frame;frame;frame 42" lines as py-spy (raw),
 // async-profiler (collapsed) and stackcollapse-perf write them, by their
-// structure: the complete lines of the head, blank lines and '#' comments
-// aside, are "stack SP count" (one in twenty may be broken), none has the
-// marks of a log line (see logLike), and one stack has a ';'. A web server's access log with the
-// duration last ("… \"Mozilla/5.0 (X11; Linux x86_64)\" 1659") resembles
-// that, and is not it.
+// structure: the complete lines of the head, blank lines and comments
+// ("# …", "// …", which people and some converters put at the top) aside,
+// are "stack SP count" (one in twenty may be broken), none has the marks of
+// a log line (see logLike), and one stack has a ';'. A web server's access
+// log with the duration last ("… \"Mozilla/5.0 (X11; Linux x86_64)\" 1659")
+// resembles that, and is not it.
 func sniffFolded(head []byte) bool {
 	lines := bytes.Split(head, []byte{'\n'})
 	if len(lines) > 1 && len(head) == SniffSize {
@@ -26,7 +27,7 @@ func sniffFolded(head []byte) bool {
 	valid, broken, semis := 0, 0, 0
 	for _, l := range lines {
 		l = bytes.TrimRight(l, "\r")
-		if foldedIgnored(l) {
+		if len(bytes.TrimSpace(l)) == 0 || isFoldedComment(l) {
 			continue
 		}
 		if logLike(l) {
@@ -45,12 +46,6 @@ func sniffFolded(head []byte) bool {
 		}
 	}
 	return valid > 0 && semis > 0 && broken*20 <= valid
-}
-
-// foldedIgnored: blank lines and '#' comments (headers some tools write).
-func foldedIgnored(l []byte) bool {
-	t := bytes.TrimLeft(l, " \t")
-	return len(t) == 0 || t[0] == '#'
 }
 
 // logLike reports the marks of a log line that no stack frame has: a
@@ -80,6 +75,13 @@ func logLike(l []byte) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isFoldedComment reports a "#" or "//" comment line: no profiler writes a
+// frame that starts so, and speedscope's importer passes over them too.
+func isFoldedComment(l []byte) bool {
+	l = bytes.TrimLeft(l, " \t")
+	return len(l) > 0 && l[0] == '#' || bytes.HasPrefix(l, []byte("//"))
+}
 
 // splitFolded splits "stack count" at the last space.
 func splitFolded(l []byte) (stack []byte, count int64, ok bool) {
@@ -121,7 +123,11 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 			}
 			continue
 		}
-		if foldedIgnored(l) {
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		if isFoldedComment(l) {
+			src.SkipLine(sc.Line(), "comment line")
 			continue
 		}
 		stack, n, ok := splitFolded(l)
@@ -161,8 +167,13 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 }
 
 // parseFrame reads py-spy's "func (path/file.py:12)" into function, file and
-// line; other frames are kept whole, minus async-profiler's "_[j]"-style
-// frame-type suffixes.
+// line; other frames are kept whole. A frame-type annotation at the end —
+// stackcollapse-perf's and async-profiler's "_[k]" kernel, "_[j]" JIT,
+// "_[i]" inlined, "_[w]" waker, async-profiler's "_[0]"/"_[1]" tiers — is
+// taken off the function name, as flamegraph.pl does for the names it shows
+// (so "do_syscall_64_[k]" is the kernel's do_syscall_64, the same function
+// a pprof profile names), and kept in the system name, where pprof keeps a
+// symbol as the binary spells it.
 func parseFrame(f string) frameKey {
 	if n := len(f); n > 2 && f[n-1] == ')' {
 		if open := lastIndexByte(f, '('); open > 0 && f[open-1] == ' ' {
@@ -175,10 +186,15 @@ func parseFrame(f string) frameKey {
 			return frameKey{name: f[:open-1], file: inner}
 		}
 	}
-	if n := len(f); n > 4 && f[n-1] == ']' && f[n-4] == '_' && f[n-3] == '[' {
-		f = f[:n-4]
+	if n := len(f); n > 4 && f[n-1] == ']' && f[n-4] == '_' && f[n-3] == '[' && isAnnotation(f[n-2]) {
+		return frameKey{name: f[:n-4], sys: f}
 	}
 	return frameKey{name: f}
+}
+
+// isAnnotation is the one letter or digit of a "_[x]" frame annotation.
+func isAnnotation(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
 }
 
 func lastIndexByte(s string, c byte) int {

@@ -119,9 +119,10 @@ func TestGiveBack(t *testing.T) {
 			return memInput("hidden", strings.Repeat("A record\n", 3)+strings.Repeat("x", SniffSize)+"\n"+strings.Repeat("B record\n", 100))
 		}, []Format{a, b}, "", 0, 0, "hidden: unrecognised format: A: only 3 of the first 64 records"},
 		{"replayed bytes are whole", func() *Input { return memInput("mixed", mixed) }, []Format{a, any}, "any", 103, 103, ""},
-		{"stream past the replay limit", func() *Input { return memInput("stdin", long) }, []Format{a, any}, "", 0, 0,
+		{"stream past the replay limit", func() *Input { return Expand([]string{"-"}, strings.NewReader(long))[0] }, []Format{a, any}, "", 0, 0,
 			"save the input to a file"},
 		{"file past the replay limit is reopened", func() *Input { return Expand([]string{file}, nil)[0] }, []Format{a, any}, "any", 8, 8, ""},
+		{"in-memory input past the replay limit is reopened", func() *Input { return memInput("mem", long) }, []Format{a, any}, "any", 8, 8, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in()
@@ -142,8 +143,11 @@ func TestGiveBack(t *testing.T) {
 			if in.Src.Format() != tc.format || in.Src.Events() != tc.events || int64(len(sink.texts)) != tc.events {
 				t.Errorf("format %s events %d (sink %d), want %s %d", in.Src.Format(), in.Src.Events(), len(sink.texts), tc.format, tc.events)
 			}
-			if tc.format != "A" && (len(in.Src.Warnings()) != 1 || !strings.Contains(in.Src.Warnings()[0], "read as "+tc.format+" after A: only ")) {
-				t.Errorf("warnings %q", in.Src.Warnings())
+			if tc.format != "A" && (len(in.Src.Notes()) != 1 || !strings.Contains(in.Src.Notes()[0], "read as "+tc.format+" after A: only ")) {
+				t.Errorf("notes %q", in.Src.Notes())
+			}
+			if len(in.Src.Warnings()) != 0 {
+				t.Errorf("warnings %q: a give-back is not a problem", in.Src.Warnings())
 			}
 			if tc.lines > 0 {
 				// The format that took the input over saw it from its

@@ -25,7 +25,7 @@ const SniffSize = 64 << 10
 // Format is one input format: it recognises its content and decodes it.
 type Format struct {
 	Name   string // as reported in the JSON report: "pprof", "postgres-stderr" …
-	Family string // "profile", "sql", "trace", "eventloop" or "access"
+	Family string // "profile", "sql", "trace", "eventloop", "access" or "applog" (records of several)
 	// Sniff reports whether head (the first SniffSize decompressed bytes, or
 	// fewer for a short input) is this format.
 	Sniff func(head []byte) bool
@@ -85,8 +85,9 @@ func ReadWhole(r io.Reader, opt Options) ([]byte, error) {
 type Input struct {
 	Src  *Source
 	open func(ctx context.Context, opt Options) (io.ReadCloser, error)
-	// reopenable: open may be called again for the same bytes (a file);
-	// stdin, URLs and NewInput readers are read once.
+	// reopenable inputs (files, in-memory data) can be read twice: once
+	// by Peek, once by Load, or again after a give-back. Stdin and URLs
+	// cannot.
 	reopenable bool
 }
 
@@ -121,7 +122,11 @@ func expandPath(arg string) []*Input {
 		return []*Input{failed(arg, err)}
 	}
 	if !fi.IsDir() {
-		return []*Input{fileInput(arg, fi.Size())}
+		in := fileInput(arg, fi.Size())
+		// A FIFO or device may deliver once, or never: only regular
+		// files are read twice.
+		in.reopenable = fi.Mode().IsRegular()
+		return []*Input{in}
 	}
 	var files []*Input
 	werr := filepath.WalkDir(arg, func(p string, d os.DirEntry, err error) error {
@@ -157,9 +162,9 @@ func expandPath(arg string) []*Input {
 }
 
 func fileInput(path string, size int64) *Input {
-	return &Input{Src: NewSource(path, size), open: func(context.Context, Options) (io.ReadCloser, error) {
+	return &Input{Src: NewSource(path, size), reopenable: true, open: func(context.Context, Options) (io.ReadCloser, error) {
 		return os.Open(path)
-	}, reopenable: true}
+	}}
 }
 
 func failed(path string, err error) *Input {
@@ -171,7 +176,47 @@ func failed(path string, err error) *Input {
 // NewInput wraps an in-memory or otherwise opened reader as an input (the
 // embedded demo data, tests).
 func NewInput(name string, size int64, open func() (io.ReadCloser, error)) *Input {
-	return &Input{Src: NewSource(name, size), open: func(context.Context, Options) (io.ReadCloser, error) { return open() }}
+	return &Input{Src: NewSource(name, size), reopenable: true, open: func(context.Context, Options) (io.ReadCloser, error) { return open() }}
+}
+
+// Peek decodes at most limit decompressed bytes of a file or in-memory
+// input into sink, for a caller that wants a sample of its first events
+// before loading (to tell which inputs carry the same events). It reports
+// into a scratch source, never in.Src, and returns the format found; ok is
+// false when the input cannot be read twice (stdin, URLs), is empty, or is
+// of no known format. Decoding errors of the cut-off sample are ignored.
+func Peek(ctx context.Context, in *Input, formats []Format, sink Sink, opt Options, limit int64) (format string, ok bool) {
+	if !in.reopenable {
+		return "", false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			format, ok = "", false
+		}
+	}()
+	rc, err := in.open(ctx, opt)
+	if err != nil {
+		return "", false
+	}
+	defer rc.Close()
+	scratch := NewSource(in.Src.Path, in.Src.Size)
+	r, err := decompress(rc, scratch)
+	if err != nil {
+		return "", false
+	}
+	br := bufio.NewReaderSize(io.LimitReader(r, limit), SniffSize)
+	head, _ := br.Peek(SniffSize)
+	if len(head) == 0 {
+		return "", false
+	}
+	for _, f := range formats {
+		if f.Sniff(head) {
+			scratch.SetFormat(f.Name)
+			_ = f.Decode(ctx, br, scratch, sink, opt)
+			return f.Name, true
+		}
+	}
+	return "", false
 }
 
 func openURL(ctx context.Context, u string, opt Options) (io.ReadCloser, error) {
@@ -263,6 +308,11 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 		}
 		src.finish(err)
 	}()
+	if other := src.SameAs(); other != "" {
+		// Its events are another input's: counted there, once.
+		src.SetNote("same-events", "same events as "+other+": used once")
+		return nil
+	}
 	var closers []io.Closer
 	defer func() {
 		for _, c := range closers {
@@ -279,6 +329,7 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 		if err != nil {
 			return nil, nil, err
 		}
+		r = undoBOM(r)
 		br := bufio.NewReaderSize(&countingReader{r: r, counter: &src.decoded}, SniffSize)
 		head, perr := br.Peek(SniffSize)
 		if len(head) == 0 {
@@ -302,6 +353,7 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 	var r io.Reader = br
 	var gaveBack []string
 	var firstBack error
+	notesBefore := src.noteCount()
 	for _, f := range formats {
 		if !f.Sniff(head) {
 			continue
@@ -319,7 +371,7 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 			if firstBack == nil {
 				firstBack = err
 			}
-			src.resetForRetry()
+			src.resetForRetry(notesBefore)
 			if !rp.overflow {
 				r = rp.again()
 				continue
@@ -343,7 +395,7 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 			return fmt.Errorf("%s: no events found", f.Name)
 		}
 		if len(gaveBack) > 0 {
-			src.Warnf("read as %s after %s", f.Name, strings.Join(gaveBack, "; "))
+			src.SetNote("gave-back", fmt.Sprintf("read as %s after %s", f.Name, strings.Join(gaveBack, "; ")))
 		}
 		return nil
 	}

@@ -29,7 +29,9 @@ var legacyHeads = [][]byte{
 }
 
 // sniffPprof recognises the protobuf form (after decompression) by its
-// first field tag, and the legacy text forms by their headers.
+// first field tag, the legacy text forms by their headers, and the legacy
+// binary CPU profile (gperftools' profiler, Go before 1.9, Java profilez)
+// by its header words.
 func sniffPprof(head []byte) bool {
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	for _, h := range legacyHeads {
@@ -37,7 +39,34 @@ func sniffPprof(head []byte) bool {
 			return true
 		}
 	}
-	return looksLikeProfileProto(head)
+	return looksLikeLegacyCPU(head) || looksLikeProfileProto(head)
+}
+
+// looksLikeLegacyCPU checks the header of the legacy binary CPU profile as
+// github.com/google/pprof/profile's parseCPU does: five words 0, 3, 0 (C++
+// and Go) or 1 (Java), the sampling period in µs (> 0), 0 — in 32- or
+// 64-bit words of either byte order, as the writing machine had them.
+func looksLikeLegacyCPU(head []byte) bool {
+	for _, size := range []int{4, 8} {
+		if len(head) < 5*size {
+			continue
+		}
+		for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+			var w [5]uint64
+			for i := range w {
+				b := head[i*size : (i+1)*size]
+				if size == 4 {
+					w[i] = uint64(order.Uint32(b))
+				} else {
+					w[i] = order.Uint64(b)
+				}
+			}
+			if w[0] == 0 && w[1] == 3 && (w[2] == 0 || w[2] == 1) && w[3] > 0 && w[4] == 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // profileWire is the wire type of each field of perftools.profiles.Profile
@@ -137,13 +166,25 @@ type profileBuilder struct {
 type frameKey struct {
 	name, file string
 	line       int64
+	// sys is the symbol as the input spelled it when that differs from
+	// name (a folded frame's "_[k]" annotation); it becomes the
+	// function's SystemName.
+	sys string
 }
 
 func newProfileBuilder(sampleType, unit string) *profileBuilder {
+	return newProfileBuilderTypes([]*profile.ValueType{{Type: sampleType, Unit: unit}})
+}
+
+// newProfileBuilderTypes builds a profile with these sample types; the
+// last one is the period type (pprof's convention: count first, the
+// measured quantity last).
+func newProfileBuilderTypes(types []*profile.ValueType) *profileBuilder {
+	last := types[len(types)-1]
 	return &profileBuilder{
 		p: &profile.Profile{
-			SampleType: []*profile.ValueType{{Type: sampleType, Unit: unit}},
-			PeriodType: &profile.ValueType{Type: sampleType, Unit: unit},
+			SampleType: types,
+			PeriodType: &profile.ValueType{Type: last.Type, Unit: last.Unit},
 			Period:     1,
 		},
 		locs:  map[frameKey]*profile.Location{},
@@ -155,10 +196,14 @@ func (b *profileBuilder) location(f frameKey) *profile.Location {
 	if l, ok := b.locs[f]; ok {
 		return l
 	}
-	fk := frameKey{name: f.name, file: f.file}
+	fk := frameKey{name: f.name, file: f.file, sys: f.sys}
 	fn, ok := b.funcs[fk]
 	if !ok {
-		fn = &profile.Function{ID: uint64(len(b.p.Function) + 1), Name: f.name, SystemName: f.name, Filename: f.file}
+		sys := f.sys
+		if sys == "" {
+			sys = f.name
+		}
+		fn = &profile.Function{ID: uint64(len(b.p.Function) + 1), Name: f.name, SystemName: sys, Filename: f.file}
 		b.funcs[fk] = fn
 		b.p.Function = append(b.p.Function, fn)
 	}
@@ -170,10 +215,57 @@ func (b *profileBuilder) location(f frameKey) *profile.Location {
 
 // add records value for a stack given root first.
 func (b *profileBuilder) add(rootFirst []frameKey, value int64, labels map[string][]string) {
-	s := &profile.Sample{Value: []int64{value}, Label: labels}
+	b.addValues(rootFirst, []int64{value}, labels)
+}
+
+// addValues records one value per sample type for a stack given root first.
+func (b *profileBuilder) addValues(rootFirst []frameKey, values []int64, labels map[string][]string) {
+	s := &profile.Sample{Value: values, Label: labels}
 	s.Location = make([]*profile.Location, len(rootFirst))
 	for i, f := range rootFirst {
 		s.Location[len(rootFirst)-1-i] = b.location(f)
 	}
 	b.p.Sample = append(b.p.Sample, s)
 }
+
+// Frame is one frame of a stack that a format names by function rather
+// than by address (folded stacks, speedscope, Chrome CPU profiles).
+type Frame struct {
+	Name string
+	File string
+	Line int64
+}
+
+// ProfileBuilder assembles a profile.Profile from named stacks, sharing
+// functions and locations between samples, for decoders outside this
+// package (Chrome trace files carry CPU profiles).
+type ProfileBuilder struct {
+	b     *profileBuilder
+	stack []frameKey
+}
+
+// NewProfileBuilder starts a profile with these sample types (the last one
+// is also the period type).
+func NewProfileBuilder(types ...*profile.ValueType) *ProfileBuilder {
+	return &ProfileBuilder{b: newProfileBuilderTypes(types)}
+}
+
+// Add records one sample: a stack given root first, one value per sample
+// type, and labels (may be nil; kept, not copied).
+func (pb *ProfileBuilder) Add(rootFirst []Frame, values []int64, labels map[string][]string) {
+	pb.stack = pb.stack[:0]
+	for _, f := range rootFirst {
+		pb.stack = append(pb.stack, frameKey{name: f.Name, file: f.File, line: f.Line})
+	}
+	pb.b.addValues(pb.stack, append([]int64(nil), values...), labels)
+}
+
+// Samples is how many samples were added.
+func (pb *ProfileBuilder) Samples() int { return len(pb.b.p.Sample) }
+
+// Profile is the profile built so far (to set its time, duration, comments).
+func (pb *ProfileBuilder) Profile() *profile.Profile { return pb.b.p }
+
+// EmitProfile validates p, records its time range, counts its samples as
+// the source's events and hands it to sink.
+func EmitProfile(p *profile.Profile, src *Source, sink Sink) error { return emitProfile(p, src, sink) }

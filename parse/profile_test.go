@@ -112,10 +112,15 @@ func TestParseFrame(t *testing.T) {
 		in   string
 		want frameKey
 	}{
-		{"handle (app/views.py:42)", frameKey{"handle", "app/views.py", 42}},
-		{"<module> (x.py:1)", frameKey{"<module>", "x.py", 1}},
-		{"java/lang/Thread.run_[j]", frameKey{name: "java/lang/Thread.run"}},
-		{"do_syscall_64_[k]", frameKey{name: "do_syscall_64"}},
+		{"handle (app/views.py:42)", frameKey{name: "handle", file: "app/views.py", line: 42}},
+		{"<module> (x.py:1)", frameKey{name: "<module>", file: "x.py", line: 1}},
+		{"java/lang/Thread.run_[j]", frameKey{name: "java/lang/Thread.run", sys: "java/lang/Thread.run_[j]"}},
+		{"do_syscall_64_[k]", frameKey{name: "do_syscall_64", sys: "do_syscall_64_[k]"}},
+		{"tcp_sendmsg_[i]", frameKey{name: "tcp_sendmsg", sys: "tcp_sendmsg_[i]"}},
+		{"try_to_wake_up_[w]", frameKey{name: "try_to_wake_up", sys: "try_to_wake_up_[w]"}},
+		{"Interp.run_[0]", frameKey{name: "Interp.run", sys: "Interp.run_[0]"}},
+		{"x_[K]", frameKey{name: "x_[K]"}},
+		{"_[k]", frameKey{name: "_[k]"}},
 		{"main.(*T).M", frameKey{name: "main.(*T).M"}},
 		{"f (no line)", frameKey{name: "f", file: "no line"}},
 		{"[unknown]", frameKey{name: "[unknown]"}},

@@ -30,7 +30,11 @@ type Source struct {
 	first, last time.Time
 	err         error
 	done        bool
+	sameAs      string
+	notes       []note
 }
+
+type note struct{ key, text string }
 
 // Skip counts lines or records passed over for one reason.
 type Skip struct {
@@ -153,15 +157,62 @@ func (s *Source) Err() error { s.mu.Lock(); defer s.mu.Unlock(); return s.err }
 // Done reports whether loading finished (successfully or not).
 func (s *Source) Done() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.done }
 
+// noteCount is how many notes the source has (those set before Load
+// survive a give-back).
+func (s *Source) noteCount() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.notes) }
+
 // resetForRetry forgets what a decoder that gave the input back reported,
-// before the next format reads it.
-func (s *Source) resetForRetry() {
+// before the next format reads it; the first keepNotes notes were there
+// before decoding and stay.
+func (s *Source) resetForRetry(keepNotes int) {
 	s.mu.Lock()
 	s.format = ""
 	s.skipped = map[string]*Skip{}
 	s.warnings = nil
+	s.notes = s.notes[:min(keepNotes, len(s.notes))]
 	s.first, s.last = time.Time{}, time.Time{}
 	s.mu.Unlock()
+}
+
+// SetSameAs marks the source as carrying the same events as the input at
+// path (one server's log written in several formats): Load then reads it
+// no further, so that each event counts once.
+func (s *Source) SetSameAs(path string) {
+	s.mu.Lock()
+	s.sameAs = path
+	s.mu.Unlock()
+}
+
+// SameAs is the path of the input whose events this source repeats, or "".
+func (s *Source) SameAs() string { s.mu.Lock(); defer s.mu.Unlock(); return s.sameAs }
+
+// SetNote records something the user should know about how the source
+// was used that is not a problem with it ("same events as postgres.log:
+// used once"). A note with the same key replaces the earlier one, so views
+// rebuilt while loading say it once.
+func (s *Source) SetNote(key, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.notes {
+		if s.notes[i].key == key {
+			s.notes[i].text = text
+			return
+		}
+	}
+	if len(s.notes) < maxWarnings {
+		s.notes = append(s.notes, note{key, text})
+	}
+}
+
+// Notes lists the notes recorded so far.
+func (s *Source) Notes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.notes))
+	for i, n := range s.notes {
+		out[i] = n.text
+	}
+	return out
 }
 
 func (s *Source) finish(err error) {

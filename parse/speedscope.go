@@ -38,86 +38,28 @@ type ssEvent struct {
 	Frame int     `json:"frame"`
 }
 
-// sniffSpeedscope checks the structure of the document's top level, not
-// words in it (a JSON-lines access log may well have "speedscope" in a
-// path): one object whose "$schema" names speedscope, or with "shared"
-// and "profiles" — or, when the head ends inside it, whose keys so far are
-// speedscope's and include one of them.
+// sniffSpeedscope checks the document's top-level members: speedscope's
+// "$schema", or its "shared" and "profiles" (the window may end inside one
+// of them). A word "speedscope" elsewhere — a file path inside a Chrome
+// trace — is not enough.
 func sniffSpeedscope(head []byte) bool {
-	t := bytes.TrimLeft(head, " \t\r\n\ufeff")
-	if len(t) == 0 || t[0] != '{' {
+	var schema, shared, profiles bool
+	cut, ok := JSONMembers(head, func(key string, v json.RawMessage) bool {
+		switch key {
+		case "$schema":
+			var s string
+			schema = json.Unmarshal(v, &s) == nil && strings.Contains(s, "speedscope")
+		case "shared":
+			shared = true
+		case "profiles":
+			profiles = true
+		}
+		return true
+	})
+	if !ok {
 		return false
 	}
-	d := json.NewDecoder(bytes.NewReader(t))
-	if _, err := d.Token(); err != nil { // {
-		return false
-	}
-	known := map[string]bool{"$schema": true, "shared": true, "profiles": true, "exporter": true, "name": true, "activeProfileIndex": true}
-	seen := map[string]bool{}
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			// Cut by the sniff window inside the object.
-			return len(head) == SniffSize && (seen["shared"] || seen["profiles"]) && allKnown(seen, known)
-		}
-		if delim, ok := tok.(json.Delim); ok && delim == '}' {
-			break
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return false
-		}
-		seen[key] = true
-		if key == "$schema" {
-			var v any
-			if err := d.Decode(&v); err != nil {
-				return false
-			}
-			if s, ok := v.(string); ok && strings.Contains(s, "speedscope") {
-				return true
-			}
-			continue
-		}
-		if err := skipJSONValue(d); err != nil {
-			return len(head) == SniffSize && (key == "shared" || key == "profiles") && allKnown(seen, known)
-		}
-	}
-	// A whole object: speedscope's two parts, and nothing after it (JSON
-	// lines are not one document).
-	rest := bytes.TrimSpace(t[min(int(d.InputOffset()), len(t)):])
-	return seen["shared"] && seen["profiles"] && len(rest) == 0
-}
-
-func allKnown(seen, known map[string]bool) bool {
-	for k := range seen {
-		if !known[k] {
-			return false
-		}
-	}
-	return true
-}
-
-// skipJSONValue reads one value token by token (no allocation of what it
-// holds).
-func skipJSONValue(d *json.Decoder) error {
-	depth := 0
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		if delim, ok := tok.(json.Delim); ok {
-			switch delim {
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			}
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
+	return schema || shared && profiles || (cut == "shared" || cut == "profiles") && (shared || profiles || len(head) == SniffSize)
 }
 
 // speedscopeScale converts a speedscope unit to pprof's sample type.

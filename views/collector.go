@@ -33,6 +33,7 @@ type Collector struct {
 	sources    []*parse.Source
 	profiles   []SourceProfile
 	spans      []*parse.Span
+	spanSrc    map[*parse.Span]*parse.Source
 	stalls     []*parse.Stall
 	goroutines []parse.GoroutineStat
 	queries    []QueryAggregator
@@ -100,10 +101,25 @@ func (c *Collector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 }
 
 // Span implements parse.Sink.
-func (c *Collector) Span(_ *parse.Source, sp *parse.Span) {
+func (c *Collector) Span(src *parse.Source, sp *parse.Span) {
 	c.mu.Lock()
 	c.spans = append(c.spans, sp)
+	if c.spanSrc == nil {
+		c.spanSrc = map[*parse.Span]*parse.Source{}
+	}
+	c.spanSrc[sp] = src
 	c.mu.Unlock()
+}
+
+// spanSources maps each collected span to the source it came from.
+func (c *Collector) spanSources() map[*parse.Span]*parse.Source {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[*parse.Span]*parse.Source, len(c.spanSrc))
+	for k, v := range c.spanSrc {
+		out[k] = v
+	}
+	return out
 }
 
 // Stall implements parse.Sink.

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"strings"
 	"time"
 
 	"hotpath/parse"
@@ -60,6 +61,10 @@ type SourceView struct {
 	Skipped     []parse.Skip
 	SkippedAll  int64
 	Warnings    []string
+	// Notes say how the source was used when that is not a problem with
+	// it: "same events as postgres.log: used once".
+	Notes       []string
+	SameAs      string // the input whose events this one repeats: not read again
 	First, Last time.Time
 	Err         error
 	Done        bool
@@ -73,7 +78,7 @@ func SourceViews(srcs []*parse.Source) []SourceView {
 		out[i] = SourceView{
 			Path: s.Path, Format: s.Format(), Compression: s.Compression(),
 			Events: s.Events(), Bytes: s.DecodedBytes(), RawBytes: s.BytesRead(), Size: s.Size,
-			Skipped: s.Skipped(), SkippedAll: s.SkippedTotal(), Warnings: s.Warnings(),
+			Skipped: s.Skipped(), SkippedAll: s.SkippedTotal(), Warnings: s.Warnings(), Notes: s.Notes(), SameAs: s.SameAs(),
 			First: first, Last: last, Err: s.Err(), Done: s.Done(),
 		}
 	}
@@ -82,7 +87,7 @@ func SourceViews(srcs []*parse.Source) []SourceView {
 
 // Build computes the views of everything collected so far.
 func Build(c *Collector, opt Options) *Views {
-	v := &Views{Sources: SourceViews(c.Sources())}
+	v := &Views{}
 	v.Groups, v.Warnings = GroupProfiles(c.Profiles())
 	if len(v.Groups) > 0 {
 		v.Hotspots, v.HotspotsErr = ComputeHotspots(v.Groups, opt.Hotspots)
@@ -94,22 +99,26 @@ func Build(c *Collector, opt Options) *Views {
 			}
 		}
 	}
-	v.Traces = traces.Group(c.Spans())
+	srcOf := c.spanSources()
+	v.Traces = dropSameRequests(traces.Group(uniqueSpans(c.Spans(), srcOf)), srcOf)
 	v.TraceSummary = traces.SummarizeTraces(v.Traces, 10)
 	v.Goroutines = c.GoroutineStats()
 	v.Stalls = c.Stalls()
 	if !opt.NoDetect {
 		v.Findings = findings(c, v, opt)
 	}
+	// Last: matching same events adds notes to the sources.
+	v.Sources = SourceViews(c.Sources())
 	return v
 }
 
-// findings runs every detector over what was collected, then correlates
-// and ranks what they found.
+// findings runs every detector over what was collected, then lets the
+// detection model (views/detect) join, group, reconcile and rank what they
+// found.
 func findings(c *Collector, v *Views, opt Options) []*detect.Finding {
 	var nps []detect.NamedProfile
 	for _, g := range v.Groups {
-		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format})
+		nps = append(nps, detect.NamedProfile{Profile: g.Profile, Source: g.Format, Name: strings.Join(g.Sources, ",")})
 	}
 	found := detect.ProfileFindings(nps, opt.Profile)
 	for _, f := range c.finders {
@@ -118,8 +127,17 @@ func findings(c *Collector, v *Views, opt Options) []*detect.Finding {
 	found = append(found, detect.StallFindings(v.Stalls, "asyncio-log", taskResolver(v.Traces))...)
 	reqs := traces.AllRequests(v.Traces)
 	found = append(found, detect.TraceFindings(reqs, opt.SQL)...)
-	detect.LocateByFingerprint(found, reqs)
-	return detect.Rank(detect.DropExplained(detect.Correlate(found)))
+	den := detect.RequestTime(reqs)
+	if den.Time == 0 {
+		for _, f := range c.finders {
+			if u, ok := f.(interface{ UnitsOfWork() (time.Duration, int) }); ok {
+				if t, n := u.UnitsOfWork(); t > 0 {
+					den = detect.UnitsOfWork(t, n)
+				}
+			}
+		}
+	}
+	return detect.Rank(detect.Assemble(found, reqs), den)
 }
 
 // HotspotsErrOrNil is v.HotspotsErr, nil-safe on v.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"hotpath/parse"
+	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/views/querydigest"
 )
@@ -46,7 +47,7 @@ func main() {
 			wg.Add(1)
 			go func(in *parse.Input) {
 				defer wg.Done()
-				if err := parse.Load(context.Background(), in, sqllog.Formats(), agg.Sink(), parse.Options{LogLinePrefix: *prefix}); err != nil {
+				if err := parse.Load(context.Background(), in, append(sqllog.Formats(), applog.Formats()...), agg.Sink(), parse.Options{LogLinePrefix: *prefix}); err != nil {
 					fmt.Fprintln(os.Stderr, err)
 				}
 			}(in)

@@ -27,6 +27,7 @@ import (
 	"hotpath/cmd/hotpath/demo"
 	"hotpath/parse"
 	"hotpath/parse/accesslog"
+	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 	"hotpath/tui"
@@ -177,6 +178,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hotpath:", err)
 		return 2
 	}
+	// Inputs that carry the same events as another (one server's log in
+	// several formats) are matched before anything is counted.
+	views.MatchSameEvents(context.Background(), inputs, formats(), popt)
 	collector := views.NewStandardCollector(opt)
 	load := func(ctx context.Context, in *parse.Input) error {
 		return parse.Load(ctx, in, formats(), collector, popt)
@@ -231,9 +235,13 @@ func durationUnit(s string) (time.Duration, error) {
 	return 0, fmt.Errorf("-access-duration-unit %q: want s, ms, us or ns", s)
 }
 
-// formats is every format hotpath reads, in sniffing order.
+// formats is every format hotpath reads, in sniffing order. Access logs
+// and Python application logs come last: their sniffing only claims what
+// the SQL and trace formats did not; an access log's sniffer wants a log of
+// access records alone, a Python log that mixes them with other loggers'
+// records is the application-log reader's.
 func formats() []parse.Format {
-	return append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...)
+	return append(append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...), applog.Formats()...)
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.

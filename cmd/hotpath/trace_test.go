@@ -45,14 +45,19 @@ func TestReportTraces(t *testing.T) {
 		t.Errorf("traces section: %+v", r.Traces)
 	}
 	// The sync profile is lock/channel waiting; the fsync closure waits in
-	// a syscall, which must not be reported as a lock.
+	// a syscall, which must not be reported as a lock. Closures are their
+	// enclosing function's call sites (main.workload); the evidence stack
+	// keeps the closure that waited.
 	lock := false
 	for _, f := range r.Findings {
-		for _, l := range f.Locations {
-			if l.Function == "main.workload.func2.1.3" {
+		for _, e := range f.Evidence {
+			if len(e.Stack) == 0 {
+				continue
+			}
+			if e.Stack[0].Function == "main.workload.func2.1.3" {
 				t.Errorf("syscall wait reported as %s: %s", f.Kind, f.Title)
 			}
-			if l.Function == "main.workload.func2.1.1" && f.Kind == "lock_contention" {
+			if e.Stack[0].Function == "main.workload.func2.1.1" && f.Kind == "lock_contention" && f.Locations[0].Function == "main.workload" {
 				lock = true
 			}
 		}

@@ -134,6 +134,36 @@ func ParseLine(line []byte) (Record, bool) {
 	return rec, class == lineRecord
 }
 
+// ReadMessage reads one access record's message as a logging record
+// carries it — the message of an aiohttp.access, uvicorn.access or
+// gunicorn.access record in a Python application log — into sp, by the
+// parse.AttrRecord convention (Kind, Category and AttrRecord included).
+// logged is the record's own time, when it was written at the end of the
+// request: it stands in for a message that has none (uvicorn's). It
+// reports false when the message is not a request record. It reads each
+// message on its own (ParseLine), so it is safe for concurrent use.
+//
+// This is the reader the application-log formats take as their
+// applog.AccessReader:
+//
+//	applog.FormatsWith(func(r *applog.AccessRecord, sp *parse.Span) bool {
+//		return accesslog.ReadMessage(r.Message, r.Time, sp) || applog.DefaultAccess(r, sp)
+//	})
+func ReadMessage(msg []byte, logged time.Time, sp *parse.Span) bool {
+	if i := bytes.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	rec, ok := ParseLine(msg)
+	if !ok {
+		return false
+	}
+	if rec.Time.IsZero() {
+		rec.Time, rec.TimeIsStart = logged, false
+	}
+	*sp = *rec.Span()
+	return true
+}
+
 // parserWindow is how many records a Parser sees before it fixes its layout.
 const parserWindow = 32
 
@@ -291,7 +321,7 @@ func Decode(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink
 		if lay == nil {
 			lay = &Layout{desc: "none"}
 		}
-		src.Warnf("layout: %s %s", lay.fam, lay.desc)
+		src.SetNote("access-layout", fmt.Sprintf("layout: %s %s", lay.fam, lay.desc))
 		for _, h := range window {
 			emit(h.line, h.n)
 		}
@@ -350,7 +380,7 @@ func Decode(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink
 		decide()
 	}
 	if emitted > 0 && noDur == emitted {
-		src.Warnf("the layout logs no request durations: requests are counted, their time is unknown")
+		src.SetNote("access-no-duration", "the layout logs no request durations: requests are counted, their time is unknown")
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"hotpath/parse"
 	"hotpath/parse/accesslog"
+	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 )
@@ -39,9 +40,12 @@ func (s *sink) Span(_ *parse.Source, sp *parse.Span) {
 	s.mu.Unlock()
 }
 
+func parseTrace() []parse.Format { return trace.Formats() }
+func parseSQL() []parse.Format   { return sqllog.Formats() }
+
 // allFormats is every format, in the order cmd/hotpath sniffs them.
 func allFormats() []parse.Format {
-	return append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...)
+	return append(append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...), applog.Formats()...)
 }
 
 func loadFile(t *testing.T, path string, formats []parse.Format, opt parse.Options) (*parse.Source, *sink, error) {

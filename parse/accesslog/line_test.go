@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"hotpath/parse"
 	"hotpath/parse/accesslog"
 )
 
@@ -103,5 +104,43 @@ func TestParseLine(t *testing.T) {
 				t.Errorf("time %v start %v, want %v %v", rec.Time, rec.Start(), tc.time, tc.start)
 			}
 		})
+	}
+}
+
+// ReadMessage: the messages of access loggers' records in a Python log.
+func TestReadMessage(t *testing.T) {
+	logged := time.Date(2026, 12, 1, 15, 29, 2, 500e6, time.UTC)
+	for _, tc := range []struct {
+		msg       string
+		ok        bool
+		url       string
+		status    int
+		dur       time.Duration
+		start     time.Time
+		noDurAttr bool
+	}{
+		// gunicorn.access with its default format: the message's own time.
+		{`127.0.0.1 - - [01/Dec/2026:15:29:01 +0000] "GET /orders/3 HTTP/1.1" 200 24 "-" "curl/7.88.1"`, true, "/orders/3", 200, 0,
+			time.Date(2026, 12, 1, 15, 29, 1, 0, time.UTC), true},
+		// uvicorn.access: no time in the message, the record's stands in.
+		{`127.0.0.1:54321 - "GET /x HTTP/1.1" 404`, true, "/x", 404, 0, logged, true},
+		// aiohttp.access with %Tf, a traceback line after it.
+		{"127.0.0.1 [01/Dec/2026:15:29:01 +0000] \"POST /orders HTTP/1.1\" 201 187 0.250000\nTraceback …", true, "/orders", 201, 250 * time.Millisecond,
+			time.Date(2026, 12, 1, 15, 29, 1, 0, time.UTC), false},
+		{`Started server process [18684]`, false, "", 0, 0, time.Time{}, false},
+	} {
+		var sp parse.Span
+		ok := accesslog.ReadMessage([]byte(tc.msg), logged, &sp)
+		if ok != tc.ok {
+			t.Errorf("%q: ok %v", tc.msg, ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if sp.HTTPURL != tc.url || sp.HTTPStatus != tc.status || sp.Duration != tc.dur || !sp.Start.Equal(tc.start) ||
+			sp.Kind != "server" || sp.Attrs[parse.AttrRecord] != parse.RecordAccessLog || (sp.Attrs[parse.AttrNoDuration] == "true") != tc.noDurAttr {
+			t.Errorf("%q: %+v", tc.msg, sp)
+		}
 	}
 }

@@ -88,7 +88,7 @@ func TestRecordedLogs(t *testing.T) {
 			if diff := got.Seconds() - sum; diff > 1e-6*float64(n) || diff < -1e-6*float64(n) {
 				t.Errorf("summed duration %.6f s, awk says %.6f s", got.Seconds(), sum)
 			}
-			layout := strings.Join(src.Warnings(), " | ")
+			layout := strings.Join(src.Notes(), " | ")
 			if !strings.Contains(layout, "layout: ") || !strings.Contains(layout, tc.layout) {
 				t.Errorf("Sources says %q, want the layout to mention %q", layout, tc.layout)
 			}
@@ -224,7 +224,7 @@ func TestDurationUnitOverride(t *testing.T) {
 		for _, sp := range s.spans {
 			d += sp.Duration
 		}
-		return d, strings.Join(src.Warnings(), " ")
+		return d, strings.Join(src.Notes(), " ")
 	}
 	us, _ := sum(parse.Options{})
 	ms, layout := sum(parse.Options{AccessLogDurationUnit: time.Millisecond})

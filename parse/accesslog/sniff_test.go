@@ -42,13 +42,21 @@ func TestSniffByStructure(t *testing.T) {
 	for _, f := range logs {
 		h := head(t, f)
 		for _, fm := range allFormats() {
-			if got := fm.Sniff(h); got != (fm.Name == "access-log") {
+			got := fm.Sniff(h)
+			// uvicorn through a logging config is a Python log as well;
+			// the access-log format, sniffed before, reads it.
+			if fm.Name == "python-log" && filepath.Base(f) == "uvicorn-asctime.log" {
+				continue
+			}
+			if got != (fm.Name == "access-log") {
 				t.Errorf("%s: %s sniffer says %v", filepath.Base(f), fm.Name, got)
 			}
 		}
 	}
 	var others []string
-	for _, pat := range []string{"sql/*.gz", "trace/*.*", "profiles/*.*", "scenarios/*/*.*"} {
+	// The application logs mix access records with other loggers': they
+	// are the application-log reader's.
+	for _, pat := range []string{"sql/*.gz", "trace/*.*", "profiles/*.*", "profiles/*/*.*", "scenarios/*/*.*", "applog/*.gz", "rails/*.log"} {
 		m, _ := filepath.Glob(filepath.Join("../../testdata", pat))
 		others = append(others, m...)
 	}

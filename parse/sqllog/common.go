@@ -1,7 +1,8 @@
 // Package sqllog decodes SQL query logs — PostgreSQL stderr/csvlog/jsonlog,
-// the MySQL/MariaDB slow and general logs, SQLAlchemy echo, Django and Rails
-// debug logs — into parse.Statement and parse.ConnEvent values, streamed to a
-// parse.Sink as they are read. Memory stays bounded whatever the input size:
+// the MySQL/MariaDB slow and general logs, Rails debug logs — into
+// parse.Statement and parse.ConnEvent values, streamed to a parse.Sink as
+// they are read. (SQLAlchemy's and Django's statements come in Python
+// application logs: package parse/applog reads those.) Memory stays bounded whatever the input size:
 // one Statement is reused, statement text is capped at MaxStatement bytes, and
 // per-session state is capped.
 //
@@ -42,8 +43,6 @@ func Formats() []parse.Format {
 		{Name: "mysql-slow", Family: "sql", Sniff: sniffMySQLSlow, Decode: decodeMySQLSlow},
 		{Name: "mysql-general", Family: "sql", Sniff: sniffMySQLGeneral, Decode: decodeMySQLGeneral},
 		{Name: "postgres-stderr", Family: "sql", Sniff: sniffPGStderr, Decode: decodePGStderr},
-		{Name: "sqlalchemy", Family: "sql", Sniff: sniffSQLAlchemy, Decode: decodeSQLAlchemy},
-		{Name: "django", Family: "sql", Sniff: sniffDjango, Decode: decodeDjango},
 		{Name: "rails", Family: "sql", Sniff: sniffRails, Decode: decodeRails},
 	}
 }

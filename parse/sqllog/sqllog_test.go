@@ -38,9 +38,6 @@ func TestSamples(t *testing.T) {
 		{file: "mariadb-general.log.gz", format: "mysql-general", stmts: 250, tags: 1, conns: conns{0, 6, 6, 0}},
 		{file: "sysbench-slow-cut.log.gz", format: "mysql-slow", stmts: 319, timed: 319},
 		{file: "sysbench-general-cut.log.gz", format: "mysql-general", stmts: 1897, conns: conns{0, 6, 2, 0}},
-		// SQLAlchemy: two lines of a Python warning are not the engine's.
-		{file: "sqlalchemy-echo.log.gz", format: "sqlalchemy", stmts: 42, params: 32, tags: 5, conns: conns{0, 5, 5, 4}, skipped: 2},
-		{file: "django-debug.log.gz", format: "django", stmts: 221, timed: 221, params: 101},
 		{file: "rails-activerecord.log.gz", format: "rails", stmts: 71, timed: 71, params: 32},
 	} {
 		t.Run(tc.file+tc.prefix, func(t *testing.T) {
@@ -144,21 +141,10 @@ func TestMySQLDetails(t *testing.T) {
 }
 
 func TestAppLogDetails(t *testing.T) {
-	_, s := load(t, testdata("sqlalchemy-echo.log.gz"), parse.Options{}, 1000)
-	st := s.find("SELECT name FROM hp_customer WHERE id = %(id)s")
-	if st == nil || st.HasDuration || st.Duration != 0 || len(st.Params) != 1 || st.Params[0] != "{'id': 3}" ||
-		st.Tags["route"] != "/dashboard" || !strings.HasPrefix(st.Session, "0x") {
-		t.Errorf("SQLAlchemy statement %+v", st)
-	}
-	_, d := load(t, testdata("django-debug.log.gz"), parse.Options{}, 1000)
-	st = d.find(`FROM "auth_user"`)
-	if st == nil || !st.HasDuration || st.Start.IsZero() || strings.Contains(st.Text, "args=") {
-		t.Errorf("Django statement %+v", st)
-	}
 	_, r := load(t, testdata("rails-activerecord.log.gz"), parse.Options{}, 1000)
-	st = r.find(`INSERT INTO "authors" ("name") VALUES (?)`)
+	st := r.find(`INSERT INTO "authors" ("name") VALUES (?)`)
 	if st == nil || st.Text != `INSERT INTO "authors" ("name") VALUES (?)` || len(st.Params) != 1 ||
-		!strings.Contains(st.Params[0], `["name", "author 0"]`) || st.Session == "" || st.Start.IsZero() {
+		st.Params[0] != "author 0" || st.Session == "" || st.Start.IsZero() {
 		t.Errorf("Rails statement %+v", st)
 	}
 	for _, st := range r.kept {
@@ -239,8 +225,7 @@ func TestSniffing(t *testing.T) {
 	for file, want := range map[string]string{
 		"pg-default.log.gz": "postgres-stderr", "pg-structured.csv.gz": "postgres-csv",
 		"pg-structured.json.gz": "postgres-json", "mariadb-slow.log.gz": "mysql-slow",
-		"mariadb-general.log.gz": "mysql-general", "sqlalchemy-echo.log.gz": "sqlalchemy",
-		"django-debug.log.gz": "django", "rails-activerecord.log.gz": "rails",
+		"mariadb-general.log.gz": "mysql-general", "rails-activerecord.log.gz": "rails",
 	} {
 		src, _ := load(t, testdata(file), parse.Options{}, 0)
 		if src.Format() != want {

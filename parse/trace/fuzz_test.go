@@ -41,21 +41,35 @@ func FuzzGoTrace(f *testing.F) {
 }
 
 func FuzzOTLP(f *testing.F) {
-	fuzzDecode(f, "otlp-json", "otlp.jsonl", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"01","spanId":"02","name":"x"}]}]}]}`)
+	fuzzDecode(f, "otlp-json", "otlp.jsonl", "jaeger-v3.jsonl",
+		`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"01","spanId":"02","name":"x"}]}]}]}`,
+		`{"result":{"resourceSpans":[]}}`+"\n"+`{"error":{"httpCode":404,"message":"No traces found"}}`,
+		"{\n\"result\": {\"resourceSpans\": []}}\n{\"resourceSpans\": [{}]}", `{"resourceLogs":[]}`)
 }
 
 func FuzzZipkin(f *testing.F) {
-	fuzzDecode(f, "zipkin-json", "zipkin.json", `[{"traceId":"1","id":"2","timestamp":1e30,"duration":-5}]`)
+	fuzzDecode(f, "zipkin-json", "zipkin.json", "zipkin-span.json", "zipkin-traces.json",
+		`[{"traceId":"1","id":"2","timestamp":1e30,"duration":-5}]`, `{"traceId":"1","id":"2"}`, `[[{"traceId":"1","id":"2"}],[]]`)
 }
 
 func FuzzJaeger(f *testing.F) {
-	fuzzDecode(f, "jaeger-json", "jaeger.json", `{"data":[{"traceID":"1","spans":[{"spanID":"2","references":[{"spanID":"2"}]}]}]}`)
+	fuzzDecode(f, "jaeger-json", "jaeger.json", "jaeger-trace.json", "jaeger-spans.json", "jaeger-domain.json", "jaeger-thrift-batch.json",
+		`{"data":[{"traceID":"1","spans":[{"spanID":"2","references":[{"spanID":"2"}]}]}]}`,
+		`{"data":null,"errors":[{"code":404,"msg":"trace not found"}]}`,
+		`[{"traceID":"1","spanID":"2","duration":"x"},`+"\n]",
+		`{"spans":[{"traceIdLow":-1,"traceIdHigh":1,"spanId":-9,"parentSpanId":0,"startTime":"2026-01-02T03:04:05Z","duration":"1.5s","tags":[{"key":"k","vBool":true}]}]}`)
 }
 
 func FuzzChrome(f *testing.F) {
-	fuzzDecode(f, "chrome-trace", "chrome.json", `[{"ph":"B","name":"a","ts":1},{"ph":"E","ts":0},{"ph":"X","ts":"x"}]`)
+	fuzzDecode(f, "chrome-trace", "chrome.json", "chrome-cpu.json",
+		`[{"ph":"B","name":"a","ts":1},{"ph":"E","ts":0},{"ph":"X","ts":"x"}]`,
+		`{"traceEvents":[{"ph":"P","name":"Profile","id":"0x1","pid":1,"tid":1,"args":{"data":{"startTime":1}}},{"ph":"P","name":"ProfileChunk","id":"0x1","pid":1,"tid":2,"args":{"data":{"cpuProfile":{"nodes":[{"id":1,"callFrame":{"functionName":"(root)"}},{"id":2,"parent":1,"callFrame":{"functionName":"f"}},{"id":3,"parent":3,"callFrame":{"functionName":"loop"}}],"samples":[2,3,4]},"timeDeltas":[5,-1]}}}]}`,
+		`{"traceEvents":[{"ph":"I","name":"CpuProfile","pid":1,"tid":1,"args":{"data":{"cpuProfile":{"nodes":[{"id":1,"callFrame":{"functionName":"(root)"},"children":[2]},{"id":2,"callFrame":{"functionName":"g"},"children":[1]}],"samples":[2,2],"timeDeltas":[1,2]}}}}]}`,
+		`{"traceEvents":[],"samples":[{"sf":"2","weight":"3","tid":"1"},{"sf":5}],"stackFrames":{"1":{"name":"[root]","category":"root"},"2":{"name":"f(a.js:1:2)","parent":"2"}}}`)
 }
 
-func FuzzAsyncio(f *testing.F) {
-	fuzzDecode(f, "asyncio-log", "asyncio.log", "Executing <Handle f() at a.py:1> took 1e400 seconds\nUnclosed connector\n  File \"x\", line 9, in y")
+func FuzzV8CPUProfile(f *testing.F) {
+	fuzzDecode(f, "v8-cpuprofile", "node.cpuprofile",
+		`{"nodes":[{"id":1,"callFrame":{"functionName":"(root)"},"children":[2,3]},{"id":2,"callFrame":{"functionName":"(idle)"}},{"id":3,"callFrame":{"functionName":"","url":"a.js","lineNumber":-5},"children":[3]}],"startTime":1,"endTime":9,"samples":[2,3,9],"timeDeltas":[1e308,-4]}`,
+		`{"nodes":[],"samples":[1]}`)
 }

@@ -3,12 +3,13 @@ package trace
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,11 @@ func eachElement[T any](ctx context.Context, s *jsonStream, src *parse.Source, w
 	if err := s.delim('['); err != nil {
 		return err
 	}
+	return eachElementOpen(ctx, s, src, what, fn)
+}
+
+// eachElementOpen is eachElement after the array's '[' was read.
+func eachElementOpen[T any](ctx context.Context, s *jsonStream, src *parse.Source, what string, fn func(*T)) error {
 	var i int64
 	for s.dec.More() {
 		i++
@@ -125,7 +131,10 @@ func micros(us float64) time.Time {
 	if math.IsNaN(us) || math.IsInf(us, 0) || math.Abs(us) > 1e17 {
 		return time.Time{}
 	}
-	return time.Unix(0, int64(us*1000)).UTC()
+	// Whole microseconds are exact in a float64 (today's are ~1.8e15 <
+	// 2^53); their nanoseconds (~1.8e18) are not, so scale the parts apart.
+	whole := math.Trunc(us)
+	return time.Unix(0, int64(whole)*1000+int64(math.Round((us-whole)*1000))).UTC()
 }
 
 func microDur(us float64) time.Duration {
@@ -142,19 +151,71 @@ func emitSpan(src *parse.Source, sink parse.Sink, sp *parse.Span) {
 	sink.Span(src, sp)
 }
 
+// firstElement decodes the first element of the JSON array head starts
+// with; cut says the window ended inside it.
+func firstElement(h []byte) (v map[string]json.RawMessage, isArray, cut bool) {
+	dec := json.NewDecoder(bytes.NewReader(h))
+	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+		return nil, false, false
+	}
+	if err := dec.Decode(&v); err != nil {
+		return nil, true, true
+	}
+	return v, true, false
+}
+
+func hasKeys(m map[string]json.RawMessage, keys ...string) bool {
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // ---- Zipkin v2 ----
 
+// sniffZipkin accepts Zipkin v2 JSON as it comes: a list of spans (what
+// reporters POST to /api/v2/spans), a list of traces, each a list of spans
+// (GET /api/v2/traces), or one span object (zipkin2's encoder for a single
+// span). A span has "traceId" and "id" (Jaeger's domain spans say
+// "spanId", OTLP's nest under "resourceSpans").
 func sniffZipkin(head []byte) bool {
 	h := trimSpace(head)
-	if len(h) < 2 || h[0] != '[' {
+	if len(h) < 2 {
 		return false
 	}
-	h = trimSpace(h[1:])
-	if len(h) == 0 || h[0] != '{' {
+	if h[0] == '{' {
+		var traceID, id bool
+		cut, ok := parse.JSONMembers(h, func(key string, _ json.RawMessage) bool {
+			switch key {
+			case "traceId":
+				traceID = true
+			case "id":
+				id = true
+			case "spanId", "spanID", "traceID", "resourceSpans", "traceEvents":
+				return false
+			}
+			return true
+		})
+		return ok && traceID && (id || cut == "id")
+	}
+	if h[0] != '[' {
 		return false
 	}
-	w := h[:min(len(h), 4096)]
-	return bytes.Contains(w, []byte(`"traceId"`)) && bytes.Contains(w, []byte(`"id"`))
+	inner := trimSpace(h[1:])
+	if len(inner) > 0 && inner[0] == '[' { // a list of traces
+		h = inner
+	}
+	v, isArray, cut := firstElement(h)
+	if !isArray {
+		return false
+	}
+	if cut {
+		w := h[:min(len(h), 4096)]
+		return bytes.Contains(w, []byte(`"traceId"`)) && bytes.Contains(w, []byte(`"id"`))
+	}
+	return hasKeys(v, "traceId", "id")
 }
 
 type zipkinEndpoint struct {
@@ -178,75 +239,214 @@ type zipkinSpan struct {
 }
 
 func decodeZipkin(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
-	s := newJSONStream(r, opt)
-	return tolerateTruncation(eachElement(ctx, s, src, "zipkin span", func(z *zipkinSpan) {
-		if z.TraceID == "" || z.ID == "" {
-			src.SkipLine(0, "zipkin span without traceId/id")
-			return
+	br := asPeeker(r)
+	if first := firstByte(br); first == '{' {
+		data, err := parse.ReadWhole(br, opt)
+		if err != nil {
+			return err
 		}
-		sp := &parse.Span{
-			TraceID:  strings.ToLower(z.TraceID),
-			SpanID:   strings.ToLower(z.ID),
-			ParentID: strings.ToLower(z.ParentID),
-			Name:     z.Name,
-			Kind:     normKind(z.Kind),
-			Start:    micros(z.Timestamp),
-			Duration: microDur(z.Duration),
-			Attrs:    z.Tags,
+		var z zipkinSpan
+		if err := json.Unmarshal(data, &z); err != nil {
+			return fmt.Errorf("not a Zipkin v2 span object: %w", parse.JSONErrorAt(data, err))
 		}
-		if sp.Attrs == nil {
-			sp.Attrs = map[string]string{}
+		emitZipkin(&z, src, sink)
+		return nil
+	}
+	s := newJSONStream(br, opt)
+	if err := s.delim('['); err != nil {
+		return err
+	}
+	var i int64
+	for s.dec.More() {
+		i++
+		var raw json.RawMessage
+		if err := s.dec.Decode(&raw); err != nil {
+			return tolerateTruncation(s.wrap(err), src)
 		}
-		if z.LocalEndpoint != nil {
-			sp.Service = z.LocalEndpoint.ServiceName
+		raw = bytes.TrimSpace(raw)
+		if len(raw) > 0 && raw[0] == '[' { // one trace of a list of traces
+			var trace []zipkinSpan
+			if err := json.Unmarshal(raw, &trace); err != nil {
+				src.SkipLine(i, "malformed zipkin trace (a list of spans)")
+				continue
+			}
+			for j := range trace {
+				emitZipkin(&trace[j], src, sink)
+			}
+		} else {
+			var z zipkinSpan
+			if err := json.Unmarshal(raw, &z); err != nil {
+				src.SkipLine(i, "malformed zipkin span")
+				continue
+			}
+			emitZipkin(&z, src, sink)
 		}
-		if z.RemoteEndpoint != nil && sp.Attrs["server.address"] == "" && sp.Attrs["net.peer.name"] == "" {
-			if z.RemoteEndpoint.ServiceName != "" {
-				sp.ServerAddr = z.RemoteEndpoint.ServiceName
-			} else if z.RemoteEndpoint.IPv4 != "" {
-				sp.ServerAddr = z.RemoteEndpoint.IPv4
+		if i&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
 		}
-		if sp.Kind == "" {
-			sp.Kind = "internal"
-		}
-		emitSpan(src, sink, sp)
-	}), src)
+	}
+	return tolerateTruncation(s.delim(']'), src)
 }
 
-// ---- Jaeger JSON (query service /api/traces) ----
+// firstByte peeks at the first byte that is not white space (or a BOM).
+func firstByte(p peeker) byte {
+	for n := 64; n <= 64<<10; n *= 4 {
+		b, _ := p.Peek(n)
+		if t := trimSpace(b); len(t) > 0 {
+			return t[0]
+		}
+		if len(b) < n {
+			return 0
+		}
+	}
+	return 0
+}
+
+func emitZipkin(z *zipkinSpan, src *parse.Source, sink parse.Sink) {
+	if z.TraceID == "" || z.ID == "" {
+		src.SkipLine(0, "zipkin span without traceId/id")
+		return
+	}
+	sp := &parse.Span{
+		TraceID:  strings.ToLower(z.TraceID),
+		SpanID:   strings.ToLower(z.ID),
+		ParentID: strings.ToLower(z.ParentID),
+		Name:     z.Name,
+		Kind:     normKind(z.Kind),
+		Start:    micros(z.Timestamp),
+		Duration: microDur(z.Duration),
+		Attrs:    z.Tags,
+	}
+	if sp.Attrs == nil {
+		sp.Attrs = map[string]string{}
+	}
+	if z.LocalEndpoint != nil {
+		sp.Service = z.LocalEndpoint.ServiceName
+	}
+	if z.RemoteEndpoint != nil && sp.Attrs["server.address"] == "" && sp.Attrs["net.peer.name"] == "" {
+		if z.RemoteEndpoint.ServiceName != "" {
+			sp.ServerAddr = z.RemoteEndpoint.ServiceName
+		} else if z.RemoteEndpoint.IPv4 != "" {
+			sp.ServerAddr = z.RemoteEndpoint.IPv4
+		}
+	}
+	if sp.Kind == "" {
+		sp.Kind = "internal"
+	}
+	emitSpan(src, sink, sp)
+}
+
+// ---- Jaeger JSON ----
+//
+// Jaeger writes one span model in several shapes, and people save each:
+//
+//   - the query API v1 (/api/traces, the UI's "Trace JSON"): {"data":
+//     [trace…], "errors": …}, a trace being {"traceID", "spans",
+//     "processes"} with hex ids, µs times and {"key","type","value"} tags;
+//   - one such trace object alone (the UI model, ui_01 in Jaeger's tests);
+//   - a list of UI spans with their process inline (the anonymizer's
+//     capture), or one such span;
+//   - the domain model as JSON (api_v2 over the gRPC gateway, Jaeger's
+//     converters): {"spans": […]} or one span, base64 ids, RFC 3339 start
+//     times, "22938000ns" durations, {"key","vType","vStr"…} tags;
+//   - the Thrift batch as JSON: {"process", "spans"} with integer ids
+//     (traceIdLow/High, spanId, parentSpanId).
+//
+// One decoder reads them all: ids may be hex, base64 or integers, times
+// numbers or text. The query API v3 ({"result": TracesData}) is OTLP and is
+// read by the OTLP reader. Storage rows (Cassandra's, Elasticsearch's
+// capitalised or flattened documents) are not an interchange format and
+// are not read.
 
 func sniffJaeger(head []byte) bool {
 	h := trimSpace(head)
-	if len(h) == 0 || h[0] != '{' {
+	if len(h) == 0 {
 		return false
 	}
-	w := h[:min(len(h), 4096)]
-	return bytes.Contains(w, []byte(`"data"`)) && bytes.Contains(w, []byte(`"traceID"`)) &&
-		(bytes.Contains(w, []byte(`"spans"`)) || bytes.Contains(w, []byte(`"spanID"`)))
+	w := h[:min(len(h), 8192)]
+	switch h[0] {
+	case '[':
+		v, isArray, cut := firstElement(h)
+		if !isArray {
+			return false
+		}
+		if cut {
+			return bytes.Contains(w, []byte(`"spanID"`)) && bytes.Contains(w, []byte(`"traceID"`))
+		}
+		return isJaegerSpan(v)
+	case '{':
+		keys := map[string]json.RawMessage{}
+		cut, ok := parse.JSONMembers(h, func(key string, v json.RawMessage) bool {
+			keys[key] = v
+			return len(keys) < 64
+		})
+		if !ok {
+			return false
+		}
+		if cut != "" {
+			keys[cut] = nil
+		}
+		_, data := keys["data"]
+		_, spans := keys["spans"]
+		errs, _ := keys["errors"]
+		switch {
+		case data && len(errs) > 0 && !bytes.Equal(errs, []byte("null")):
+			return true // the query API's error answer, read for its message
+		case data:
+			return bytes.Contains(w, []byte(`"traceID"`)) &&
+				(bytes.Contains(w, []byte(`"spans"`)) || bytes.Contains(w, []byte(`"spanID"`)))
+		case spans:
+			return bytes.Contains(w, []byte(`"operationName"`))
+		}
+		return isJaegerSpan(keys)
+	}
+	return false
 }
 
+// isJaegerSpan: a UI span ("traceID"/"spanID", an id spelling no other
+// format uses) or a domain span ("traceId"/"spanId" and "operationName").
+func isJaegerSpan(m map[string]json.RawMessage) bool {
+	return hasKeys(m, "traceID", "spanID") || hasKeys(m, "traceId", "spanId", "operationName")
+}
+
+// jaegerKV is a tag in any of the shapes: UI {"key","type","value"}, domain
+// {"key","vType","vStr"|"vInt64"|…}, Thrift {"key","vType","vLong"|…}.
 type jaegerKV struct {
-	Key   string          `json:"key"`
-	Type  string          `json:"type"`
-	Value json.RawMessage `json:"value"`
+	Key      string          `json:"key"`
+	Type     string          `json:"type"`
+	Value    json.RawMessage `json:"value"`
+	VStr     *string         `json:"vStr"`
+	VInt64   json.RawMessage `json:"vInt64"`
+	VLong    json.RawMessage `json:"vLong"`
+	VBool    *bool           `json:"vBool"`
+	VFloat64 json.RawMessage `json:"vFloat64"`
+	VDouble  json.RawMessage `json:"vDouble"`
+	VBinary  json.RawMessage `json:"vBinary"`
+}
+
+func (kv *jaegerKV) text() string {
+	switch {
+	case kv.Value != nil:
+		return jsonText(kv.Value)
+	case kv.VStr != nil:
+		return *kv.VStr
+	case kv.VBool != nil:
+		return strconv.FormatBool(*kv.VBool)
+	}
+	for _, raw := range []json.RawMessage{kv.VInt64, kv.VLong, kv.VFloat64, kv.VDouble, kv.VBinary} {
+		if raw != nil {
+			return jsonText(raw)
+		}
+	}
+	return ""
 }
 
 type jaegerRef struct {
-	RefType string `json:"refType"`
-	TraceID string `json:"traceID"`
-	SpanID  string `json:"spanID"`
-}
-
-type jaegerSpan struct {
-	TraceID       string      `json:"traceID"`
-	SpanID        string      `json:"spanID"`
-	OperationName string      `json:"operationName"`
-	References    []jaegerRef `json:"references"`
-	StartTime     float64     `json:"startTime"`
-	Duration      float64     `json:"duration"`
-	Tags          []jaegerKV  `json:"tags"`
-	ProcessID     string      `json:"processID"`
+	RefType string          `json:"refType"`
+	TraceID json.RawMessage `json:"traceID"` // also traceId: encoding/json matches keys case-insensitively
+	SpanID  json.RawMessage `json:"spanID"`
 }
 
 type jaegerProcess struct {
@@ -254,14 +454,74 @@ type jaegerProcess struct {
 	Tags        []jaegerKV `json:"tags"`
 }
 
+type jaegerSpan struct {
+	TraceID       json.RawMessage `json:"traceID"`
+	TraceIDLow    json.RawMessage `json:"traceIdLow"`
+	TraceIDHigh   json.RawMessage `json:"traceIdHigh"`
+	SpanID        json.RawMessage `json:"spanID"`
+	ParentSpanID  json.RawMessage `json:"parentSpanId"`
+	OperationName string          `json:"operationName"`
+	References    []jaegerRef     `json:"references"`
+	StartTime     json.RawMessage `json:"startTime"`
+	Duration      json.RawMessage `json:"duration"`
+	Tags          []jaegerKV      `json:"tags"`
+	ProcessID     string          `json:"processID"`
+	Process       *jaegerProcess  `json:"process"`
+}
+
+// jaegerTrace is a UI trace, a domain trace or a Thrift batch.
 type jaegerTrace struct {
-	TraceID   string                   `json:"traceID"`
-	Spans     []jaegerSpan             `json:"spans"`
-	Processes map[string]jaegerProcess `json:"processes"`
+	TraceID    json.RawMessage          `json:"traceID"`
+	Spans      []jaegerSpan             `json:"spans"`
+	Processes  map[string]jaegerProcess `json:"processes"`
+	Process    *jaegerProcess           `json:"process"`
+	ProcessMap []struct {
+		ProcessID string        `json:"processID"`
+		Process   jaegerProcess `json:"process"`
+	} `json:"processMap"`
 }
 
 func decodeJaeger(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
-	return tolerateTruncation(decodeJaegerDoc(ctx, r, src, sink, opt), src)
+	br := asPeeker(r)
+	if firstByte(br) == '[' {
+		return decodeJaegerSpanList(ctx, br, src, sink, opt)
+	}
+	return tolerateTruncation(decodeJaegerDoc(ctx, br, src, sink, opt), src)
+}
+
+// decodeJaegerSpanList reads a list of UI spans. A list cut short or
+// broken after some spans (the anonymizer's reader stops at a trailing
+// comma) keeps the spans before the break, with a warning.
+func decodeJaegerSpanList(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	s := newJSONStream(r, opt)
+	if err := s.delim('['); err != nil {
+		return err
+	}
+	var i int64
+	for s.dec.More() {
+		i++
+		var raw json.RawMessage
+		if err := s.dec.Decode(&raw); err != nil {
+			err = s.wrap(err)
+			if src.Events() > 0 {
+				src.Warnf("the span list breaks after element %d (%v); kept the %d spans before", i-1, err, src.Events())
+				return nil
+			}
+			return err
+		}
+		var js jaegerSpan
+		if err := json.Unmarshal(raw, &js); err != nil {
+			src.SkipLine(i, "malformed jaeger span")
+			continue
+		}
+		emitJaeger(&js, nil, nil, src, sink)
+		if i&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return tolerateTruncation(s.delim(']'), src)
 }
 
 func decodeJaegerDoc(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
@@ -269,308 +529,260 @@ func decodeJaegerDoc(ctx context.Context, r io.Reader, src *parse.Source, sink p
 	if err := s.delim('{'); err != nil {
 		return err
 	}
+	rest := map[string]json.RawMessage{} // members of a bare trace or span
+	var apiErrors json.RawMessage
+	sawData := false
 	for s.dec.More() {
 		t, err := s.dec.Token()
 		if err != nil {
 			return s.wrap(err)
 		}
-		if key, _ := t.(string); key != "data" {
-			if err := s.skipValue(); err != nil {
-				return err
-			}
-			continue
-		}
-		err = eachElement(ctx, s, src, "jaeger trace", func(tr *jaegerTrace) {
-			for i := range tr.Spans {
-				js := &tr.Spans[i]
-				if js.SpanID == "" {
-					src.SkipLine(0, "jaeger span without spanID")
-					continue
-				}
-				sp := &parse.Span{
-					TraceID:  strings.ToLower(cmp(js.TraceID, tr.TraceID)),
-					SpanID:   strings.ToLower(js.SpanID),
-					Name:     js.OperationName,
-					Start:    micros(js.StartTime),
-					Duration: microDur(js.Duration),
-					Attrs:    make(map[string]string, len(js.Tags)),
-				}
-				for _, ref := range js.References {
-					if ref.RefType == "CHILD_OF" || sp.ParentID == "" {
-						sp.ParentID = strings.ToLower(ref.SpanID)
-					}
-				}
-				for _, kv := range js.Tags {
-					sp.Attrs[kv.Key] = jsonText(kv.Value)
-				}
-				if p, ok := tr.Processes[js.ProcessID]; ok {
-					sp.Service = p.ServiceName
-				}
-				if sp.Kind = normKind(sp.Attrs["span.kind"]); sp.Kind == "" {
-					sp.Kind = "internal"
-				}
-				emitSpan(src, sink, sp)
-			}
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return s.delim('}')
-}
-
-func cmp(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// ---- Chrome Trace Event format ----
-
-func sniffChrome(head []byte) bool {
-	h := trimSpace(head)
-	if len(h) == 0 {
-		return false
-	}
-	w := h[:min(len(h), 8192)]
-	switch h[0] {
-	case '{':
-		return bytes.Contains(w, []byte(`"traceEvents"`))
-	case '[':
-		return bytes.Contains(w, []byte(`"ph"`)) && (bytes.Contains(w, []byte(`"ts"`)) || bytes.Contains(w, []byte(`"name"`)))
-	}
-	return false
-}
-
-type chromeEvent struct {
-	Name string                     `json:"name"`
-	Cat  string                     `json:"cat"`
-	Ph   string                     `json:"ph"`
-	Ts   float64                    `json:"ts"`
-	Dur  float64                    `json:"dur"`
-	Pid  json.RawMessage            `json:"pid"`
-	Tid  json.RawMessage            `json:"tid"`
-	Args map[string]json.RawMessage `json:"args"`
-}
-
-type chromeThread struct{ pid, tid string }
-
-type chromeSpan struct {
-	sp  *parse.Span
-	thr chromeThread
-	ts  float64
-	dur float64
-}
-
-type chromeState struct {
-	spans    []*chromeSpan
-	open     map[chromeThread][]*chromeSpan
-	procName map[string]string
-	thrName  map[chromeThread]string
-}
-
-func decodeChrome(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
-	s := newJSONStream(r, opt)
-	st := &chromeState{open: map[chromeThread][]*chromeSpan{}, procName: map[string]string{}, thrName: map[chromeThread]string{}}
-	t, err := s.dec.Token()
-	if err != nil {
-		return s.wrap(err)
-	}
-	d, _ := t.(json.Delim)
-	var n int64
-	handle := func(ev *chromeEvent) { n++; st.add(ev, src) }
-	readArray := func() error {
-		var i int64
-		for s.dec.More() {
-			i++
-			var raw json.RawMessage
-			if err := s.dec.Decode(&raw); err != nil {
-				return s.wrap(err)
-			}
-			var ev chromeEvent
-			if err := json.Unmarshal(raw, &ev); err != nil {
-				src.SkipLine(i, "malformed trace event")
-				continue
-			}
-			handle(&ev)
-			if i&1023 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-		}
-		_, err := s.dec.Token() // ']'
-		return err
-	}
-	switch d {
-	case '[':
-		if err := readArray(); err != nil {
-			// The format allows the closing ']' to be missing (a trace
-			// written by a process that died).
-			if !(errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) || n == 0 {
-				return s.wrap(err)
-			}
-			src.Warnf("trace event array is not closed (the writer stopped early); read %d events", n)
-		}
-	case '{':
-		found := false
-		for s.dec.More() {
+		key, _ := t.(string)
+		switch key {
+		case "data":
+			// A list of traces, streamed one trace at a time; null when
+			// the query matched nothing.
+			sawData = true
 			t, err := s.dec.Token()
 			if err != nil {
 				return s.wrap(err)
 			}
-			if key, _ := t.(string); key == "traceEvents" {
-				if err := s.delim('['); err != nil {
-					return err
-				}
-				found = true
-				if err := readArray(); err != nil {
-					if n > 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
-						src.Warnf("trace event array ends early (truncated file?); read %d events", n)
-						break
-					}
-					return s.wrap(err)
-				}
+			if t == nil {
 				continue
 			}
-			if err := s.skipValue(); err != nil {
+			if t != json.Delim('[') {
+				return errors.New(`"data" is not a list of traces`)
+			}
+			if err := eachElementOpen(ctx, s, src, "jaeger trace", func(tr *jaegerTrace) { emitJaegerTrace(tr, src, sink) }); err != nil {
 				return err
 			}
+		case "errors":
+			if err := s.dec.Decode(&apiErrors); err != nil {
+				return s.wrap(err)
+			}
+		default:
+			var v json.RawMessage
+			if err := s.dec.Decode(&v); err != nil {
+				return s.wrap(err)
+			}
+			if len(rest) < 256 {
+				rest[key] = v
+			}
 		}
-		if !found {
-			return errors.New(`object has no "traceEvents" array`)
-		}
-	default:
-		return errors.New("not a Chrome trace: expected an array or an object")
 	}
-	st.finish(src, sink)
+	if err := s.delim('}'); err != nil {
+		return err
+	}
+	if sawData {
+		if src.Events() == 0 && len(bytes.TrimSpace(apiErrors)) > 0 && !bytes.Equal(bytes.TrimSpace(apiErrors), []byte("null")) {
+			return fmt.Errorf("the Jaeger query API answered with errors: %s", jsonText(apiErrors))
+		}
+		return nil
+	}
+	doc, err := json.Marshal(rest)
+	if err != nil {
+		return err
+	}
+	if _, ok := rest["spans"]; ok {
+		var tr jaegerTrace
+		if err := json.Unmarshal(doc, &tr); err != nil {
+			return fmt.Errorf("not a Jaeger trace object: %w", err)
+		}
+		emitJaegerTrace(&tr, src, sink)
+		return nil
+	}
+	var js jaegerSpan
+	if err := json.Unmarshal(doc, &js); err != nil {
+		return fmt.Errorf("not a Jaeger span object: %w", err)
+	}
+	emitJaeger(&js, nil, nil, src, sink)
 	return nil
 }
 
-func idText(raw json.RawMessage) string { return jsonText(raw) }
+func emitJaegerTrace(tr *jaegerTrace, src *parse.Source, sink parse.Sink) {
+	procs := tr.Processes
+	if len(tr.ProcessMap) > 0 {
+		procs = make(map[string]jaegerProcess, len(tr.ProcessMap))
+		for _, pm := range tr.ProcessMap {
+			procs[pm.ProcessID] = pm.Process
+		}
+	}
+	for i := range tr.Spans {
+		emitJaeger(&tr.Spans[i], tr, procs, src, sink)
+	}
+}
 
-func (st *chromeState) add(ev *chromeEvent, src *parse.Source) {
-	thr := chromeThread{pid: idText(ev.Pid), tid: idText(ev.Tid)}
-	switch ev.Ph {
-	case "X":
-		st.newSpan(ev, thr, ev.Ts, ev.Dur)
-	case "B":
-		cs := st.newSpan(ev, thr, ev.Ts, -1)
-		st.open[thr] = append(st.open[thr], cs)
-	case "E":
-		stack := st.open[thr]
-		for i := len(stack) - 1; i >= 0; i-- {
-			if ev.Name == "" || stack[i].sp.Name == ev.Name {
-				for j := len(stack) - 1; j >= i; j-- {
-					stack[j].dur = ev.Ts - stack[j].ts
-					mergeArgs(stack[j].sp, ev.Args)
-				}
-				st.open[thr] = stack[:i]
-				return
+func emitJaeger(js *jaegerSpan, tr *jaegerTrace, procs map[string]jaegerProcess, src *parse.Source, sink parse.Sink) {
+	spanID := jaegerID(js.SpanID, 8)
+	if spanID == "" {
+		src.SkipLine(0, "jaeger span without spanID")
+		return
+	}
+	traceID := jaegerTraceID(js)
+	if traceID == "" && tr != nil {
+		traceID = jaegerID(tr.TraceID, 16)
+	}
+	start, okStart := jaegerTime(js.StartTime)
+	dur, okDur := jaegerDuration(js.Duration)
+	if !okStart || !okDur {
+		src.SkipLine(0, "jaeger span with a startTime or duration that is neither microseconds nor a time")
+		return
+	}
+	sp := &parse.Span{
+		TraceID:  traceID,
+		SpanID:   spanID,
+		Name:     js.OperationName,
+		Start:    start,
+		Duration: dur,
+		Attrs:    make(map[string]string, len(js.Tags)),
+	}
+	for _, ref := range js.References {
+		if ref.RefType == "CHILD_OF" || strings.EqualFold(ref.RefType, "child-of") || sp.ParentID == "" {
+			if id := jaegerID(ref.SpanID, 8); id != "" {
+				sp.ParentID = id
 			}
 		}
-		src.SkipLine(0, "trace event E without a matching B")
-	case "M":
-		name := ""
-		if v, ok := ev.Args["name"]; ok {
-			name = jsonText(v)
+	}
+	if sp.ParentID == "" {
+		if id := jaegerID(js.ParentSpanID, 8); id != "" && id != "0000000000000000" {
+			sp.ParentID = id
 		}
-		switch ev.Name {
-		case "process_name":
-			st.procName[thr.pid] = name
-		case "thread_name":
-			st.thrName[thr] = name
-		}
+	}
+	for i := range js.Tags {
+		sp.Attrs[js.Tags[i].Key] = js.Tags[i].text()
+	}
+	switch {
+	case js.Process != nil:
+		sp.Service = js.Process.ServiceName
+	case tr != nil && tr.Process != nil:
+		sp.Service = tr.Process.ServiceName
 	default:
-		src.SkipLine(0, "trace event phase "+strconv.Quote(ev.Ph)+" is not a span")
+		if p, ok := procs[js.ProcessID]; ok {
+			sp.Service = p.ServiceName
+		}
 	}
+	if sp.Kind = normKind(sp.Attrs["span.kind"]); sp.Kind == "" {
+		sp.Kind = "internal"
+	}
+	emitSpan(src, sink, sp)
 }
 
-func mergeArgs(sp *parse.Span, args map[string]json.RawMessage) {
-	for k, v := range args {
-		sp.Attrs[k] = jsonText(v)
+// jaegerTraceID: "traceID" in any spelling, or the Thrift halves.
+func jaegerTraceID(js *jaegerSpan) string {
+	if id := jaegerID(js.TraceID, 16); id != "" {
+		return id
 	}
+	low, okLow := jaegerInt(js.TraceIDLow)
+	if !okLow {
+		return ""
+	}
+	if high, ok := jaegerInt(js.TraceIDHigh); ok && high != 0 {
+		return fmt.Sprintf("%016x%016x", high, low)
+	}
+	return fmt.Sprintf("%016x", low)
 }
 
-func (st *chromeState) newSpan(ev *chromeEvent, thr chromeThread, ts, dur float64) *chromeSpan {
-	sp := &parse.Span{Name: ev.Name, Attrs: make(map[string]string, len(ev.Args)+1)}
-	mergeArgs(sp, ev.Args)
-	if ev.Cat != "" {
-		sp.Attrs["chrome.cat"] = ev.Cat
+// jaegerID reads an id given as hex text, base64 of its bytes (the domain
+// model's JSON) or an integer (Thrift), into lower-case hex as Jaeger's
+// UI shows it: a trace id whose high half is zero in 16 digits.
+func jaegerID(raw json.RawMessage, size int) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return ""
 	}
-	cs := &chromeSpan{sp: sp, thr: thr, ts: ts, dur: dur}
-	st.spans = append(st.spans, cs)
-	return cs
+	if raw[0] != '"' {
+		if v, ok := jaegerInt(raw); ok {
+			return fmt.Sprintf("%016x", v)
+		}
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil || s == "" {
+		return ""
+	}
+	if isHex(s) {
+		return strings.ToLower(s)
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && (len(b) == 8 || len(b) == 16) {
+		h := hex.EncodeToString(b)
+		if len(b) == 16 && size == 16 && strings.HasPrefix(h, "0000000000000000") {
+			h = h[16:]
+		}
+		return h
+	}
+	return s
 }
 
-// finish closes unmatched B events, nests spans per thread by time
-// containment and emits them.
-func (st *chromeState) finish(src *parse.Source, sink parse.Sink) {
-	var last float64
-	for _, cs := range st.spans {
-		if e := cs.ts + max(cs.dur, 0); e > last {
-			last = e
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
 		}
 	}
-	for _, stack := range st.open {
-		for _, cs := range stack {
-			cs.dur = last - cs.ts
-			cs.sp.Attrs["chrome.unfinished"] = "true"
-		}
+	return true
+}
+
+// jaegerInt reads an integer id; Thrift writes them signed.
+func jaegerInt(raw json.RawMessage) (uint64, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] == '"' || bytes.Equal(raw, []byte("null")) {
+		return 0, false
 	}
-	byThread := map[chromeThread][]*chromeSpan{}
-	var threads []chromeThread
-	for _, cs := range st.spans {
-		if _, ok := byThread[cs.thr]; !ok {
-			threads = append(threads, cs.thr)
-		}
-		byThread[cs.thr] = append(byThread[cs.thr], cs)
+	if v, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+		return uint64(v), true
 	}
-	seq := 0
-	for _, thr := range threads {
-		list := byThread[thr]
-		sort.SliceStable(list, func(i, j int) bool {
-			if list[i].ts != list[j].ts {
-				return list[i].ts < list[j].ts
-			}
-			return list[i].dur > list[j].dur
-		})
-		var stack []*chromeSpan
-		roots := 0
-		for _, cs := range list {
-			for len(stack) > 0 {
-				top := stack[len(stack)-1]
-				if cs.ts >= top.ts && cs.ts+max(cs.dur, 0) <= top.ts+top.dur {
-					break
-				}
-				stack = stack[:len(stack)-1]
-			}
-			seq++
-			sp := cs.sp
-			sp.SpanID = "c" + strconv.Itoa(seq)
-			if len(stack) > 0 {
-				sp.ParentID = stack[len(stack)-1].sp.SpanID
-				sp.TraceID = stack[len(stack)-1].sp.TraceID
-			} else {
-				roots++
-				sp.TraceID = "chrome-" + thr.pid + "-" + thr.tid + "-" + strconv.Itoa(roots)
-			}
-			sp.Start = micros(cs.ts)
-			sp.Duration = microDur(cs.dur)
-			sp.Service = st.procName[thr.pid]
-			if sp.Service == "" {
-				sp.Service = "pid " + thr.pid
-			}
-			sp.Thread = st.thrName[thr]
-			if sp.Thread == "" {
-				sp.Thread = thr.tid
-			}
-			if sp.Kind = normKind(sp.Attrs["span.kind"]); sp.Kind == "" {
-				sp.Kind = "internal"
-			}
-			stack = append(stack, cs)
-			emitSpan(src, sink, sp)
-		}
+	if v, err := strconv.ParseUint(string(raw), 10, 64); err == nil {
+		return v, true
 	}
+	return 0, false
+}
+
+// jaegerTime reads microseconds since the epoch, or an RFC 3339 time.
+func jaegerTime(raw json.RawMessage) (time.Time, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return time.Time{}, true
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return time.Time{}, false
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return time.Time{}, false
+		}
+		return t.UTC(), true
+	}
+	us, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return micros(us), true
+}
+
+// jaegerDuration reads microseconds, or a Go/protobuf duration text
+// ("22938000ns", "0.022938s").
+func jaegerDuration(raw json.RawMessage) (time.Duration, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return 0, true
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return 0, false
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return 0, false
+		}
+		return d, true
+	}
+	us, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		return 0, false
+	}
+	return microDur(us), true
 }

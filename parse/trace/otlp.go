@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -26,17 +28,45 @@ func sniffOTLP(head []byte) bool {
 	if len(h) == 0 || h[0] != '{' {
 		return false
 	}
+	// Jaeger's query API v3 wraps TracesData: {"result": {"resourceSpans"…}}.
 	i := bytes.Index(h, []byte(`"resourceSpans"`))
 	if i < 0 {
 		i = bytes.Index(h, []byte(`"resource_spans"`))
 	}
-	return i >= 0 && i < 256
+	return i >= 0 && i < 256 || otlpOtherSignal(h) != "" || isV3Error(h)
+}
+
+// isV3Error recognises the Jaeger query API v3's error answer,
+// {"error": {"httpCode": 404, "message": "…"}}, so that its message reaches
+// the user.
+func isV3Error(h []byte) bool {
+	k := trimSpace(h[1:])
+	return bytes.HasPrefix(k, []byte(`"error"`)) && bytes.Contains(h[:min(len(h), 512)], []byte(`"httpCode"`))
+}
+
+// otlpOtherSignal names the OTLP signal of a logs or metrics document
+// ("resourceLogs" …), so that it gets a clear error rather than
+// "unrecognised format".
+func otlpOtherSignal(h []byte) string {
+	w := h[:min(len(h), 256)]
+	for _, k := range []string{"resourceLogs", "resourceMetrics", "resourceProfiles"} {
+		if bytes.Contains(w, []byte(`"`+k+`"`)) && !bytes.Contains(h, []byte(`"resourceSpans"`)) {
+			return k
+		}
+	}
+	return ""
 }
 
 func decodeOTLP(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
 	// One document per line (the file exporter), or one document over many
 	// lines: decide by whether the first line is complete JSON.
-	sc := parse.NewLineScanner(r, maxJSONLine)
+	p := asPeeker(r)
+	head, _ := p.Peek(parse.SniffSize)
+	if k := otlpOtherSignal(trimSpace(head)); k != "" {
+		return fmt.Errorf("this is OTLP %s data (%q), not traces; hotpath reads OTLP traces (resourceSpans)",
+			strings.TrimPrefix(strings.ToLower(k), "resource"), k)
+	}
+	sc := parse.NewLineScanner(p, maxJSONLine)
 	first, ok, err := sc.Next()
 	for ok && err == nil && !sc.TooLong() && len(bytes.TrimSpace(first)) == 0 {
 		first, ok, err = sc.Next()
@@ -53,17 +83,21 @@ func decodeOTLP(ctx context.Context, r io.Reader, src *parse.Source, sink parse.
 		}
 		data := make([]byte, 0, len(first)+1+len(rest))
 		data = append(append(append(data, first...), '\n'), rest...)
-		if _, err := emitOTLP(data, src, sink); err != nil {
-			return fmt.Errorf("not a readable OTLP JSON document: %w", err)
-		}
-		return nil
+		return emitOTLPDocs(data, src, sink)
 	}
+	var answered error // an API's error answer, returned when nothing else was read
 	for {
 		if sc.TooLong() {
 			src.SkipLine(sc.Line(), fmt.Sprintf("line longer than %d MiB", maxJSONLine>>20))
 		} else if len(bytes.TrimSpace(first)) > 0 {
 			if _, err := emitOTLP(first, src, sink); err != nil {
-				src.SkipLine(sc.Line(), "not an OTLP TracesData JSON line")
+				var ae *apiError
+				if errors.As(err, &ae) {
+					answered = err
+					src.SkipLine(sc.Line(), err.Error())
+				} else {
+					src.SkipLine(sc.Line(), "not an OTLP TracesData JSON line")
+				}
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -74,15 +108,86 @@ func decodeOTLP(ctx context.Context, r io.Reader, src *parse.Source, sink parse.
 			return err
 		}
 		if !ok {
+			if src.Events() == 0 && answered != nil {
+				return answered
+			}
 			return nil
 		}
 	}
+}
+
+// emitOTLPDocs reads one pretty-printed document, or several one after
+// the other (a stream of Jaeger API v3 results saved whole).
+func emitOTLPDocs(data []byte, src *parse.Source, sink parse.Sink) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for i := 1; ; i++ {
+		var doc json.RawMessage
+		if err := dec.Decode(&doc); err != nil {
+			if err == io.EOF && i > 1 {
+				return nil
+			}
+			if i > 1 && src.Events() > 0 {
+				src.Warnf("document %d is not readable JSON (%v); kept the %d spans before it", i, err, src.Events())
+				return nil
+			}
+			return fmt.Errorf("not a readable OTLP JSON document: %w", parse.JSONErrorAt(data, err))
+		}
+		if _, err := emitOTLP(doc, src, sink); err != nil {
+			if i > 1 {
+				src.SkipLine(int64(i), "not an OTLP TracesData document")
+				continue
+			}
+			return fmt.Errorf("not a readable OTLP JSON document: %w", err)
+		}
+	}
+}
+
+// apiError is a query API's error answer in place of traces.
+type apiError struct{ answer string }
+
+func (e *apiError) Error() string {
+	return "the Jaeger query API answered with an error: " + e.answer
+}
+
+// unwrapResult takes the TracesData out of Jaeger's query API v3 answer,
+// {"result": TracesData} (one per line when streamed), and turns its
+// {"error": {…}} answer into an error.
+func unwrapResult(doc []byte) ([]byte, error) {
+	h := trimSpace(doc)
+	if len(h) == 0 || h[0] != '{' {
+		return doc, nil
+	}
+	k := trimSpace(h[1:])
+	if !bytes.HasPrefix(k, []byte(`"result"`)) && !bytes.HasPrefix(k, []byte(`"error"`)) {
+		return doc, nil
+	}
+	var result, apiErr json.RawMessage
+	parse.JSONMembers(h, func(key string, v json.RawMessage) bool {
+		switch key {
+		case "result":
+			result = v
+		case "error":
+			apiErr = v
+		}
+		return true
+	})
+	if result != nil {
+		return result, nil
+	}
+	if apiErr != nil {
+		return nil, &apiError{answer: jsonText(apiErr)}
+	}
+	return doc, nil
 }
 
 // emitOTLP decodes one TracesData JSON document and hands its spans to
 // sink: the fast path first, pdata's unmarshaler when the fast path
 // declines (the two yield identical spans; see TestOTLPFastPathEquivalence).
 func emitOTLP(doc []byte, src *parse.Source, sink parse.Sink) (int, error) {
+	doc, err := unwrapResult(doc)
+	if err != nil {
+		return 0, err
+	}
 	var first, last time.Time
 	emit := func(sp *parse.Span) {
 		if first.IsZero() || sp.Start.Before(first) {
@@ -122,7 +227,9 @@ func ConvertTraces(td ptrace.Traces, emit func(*parse.Span)) {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				r := fromPdata(spans.At(k))
-				emit(r.toSpan(service))
+				for _, sp := range r.spans(service) {
+					emit(sp)
+				}
 			}
 		}
 	}

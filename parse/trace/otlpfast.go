@@ -2,6 +2,7 @@ package trace
 
 import (
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -21,6 +22,14 @@ type rawSpan struct {
 	start, end                uint64
 	status                    int32
 	attrs                     []kv
+	events                    []rawEvent
+}
+
+// rawEvent is one span event: a name, a time and attributes.
+type rawEvent struct {
+	name  string
+	time  uint64
+	attrs []kv
 }
 
 type kv struct{ k, v string }
@@ -73,7 +82,106 @@ func fromPdata(s ptrace.Span) rawSpan {
 		r.attrs = append(r.attrs, kv{k, v.AsString()})
 		return true
 	})
+	evs := s.Events()
+	for i := 0; i < evs.Len(); i++ {
+		e := evs.At(i)
+		re := rawEvent{name: e.Name(), time: uint64(e.Timestamp())}
+		e.Attributes().Range(func(k string, v pcommon.Value) bool {
+			re.attrs = append(re.attrs, kv{k, v.AsString()})
+			return true
+		})
+		r.events = append(r.events, re)
+	}
 	return r
+}
+
+// spans is the span and the connection phases its events record:
+// otelhttptrace, configured WithoutSubSpans, writes a client call's phases
+// as events (http.getconn.start/done with http.conn.reused,
+// http.connect.ADDR.start/done, http.dns.*, http.tls.*) where by default it
+// writes child spans; both become the same child spans here.
+func (r *rawSpan) spans(service string) []*parse.Span {
+	sp := r.toSpan(service)
+	out := []*parse.Span{sp}
+	if len(r.events) < 2 || sp.SpanID == "" {
+		return out
+	}
+	type phase struct {
+		start, end uint64
+		attrs      []kv
+	}
+	phases := map[string]*phase{}
+	var order []string
+	for _, e := range r.events {
+		name, edge, ok := phaseEvent(e.name)
+		if !ok {
+			continue
+		}
+		p := phases[name]
+		if p == nil {
+			p = &phase{}
+			phases[name] = p
+			order = append(order, name)
+		}
+		if edge == "start" {
+			p.start = e.time
+		} else {
+			p.end = e.time
+		}
+		p.attrs = append(p.attrs, e.attrs...)
+	}
+	var getconn *parse.Span
+	for _, name := range order {
+		p := phases[name]
+		if p.start == 0 || p.end < p.start {
+			continue
+		}
+		c := (&rawSpan{traceID: r.traceID, spanID: sp.SpanID + "." + name, parentID: sp.SpanID, name: name,
+			kind: 1, start: p.start, end: p.end, attrs: p.attrs}).toSpan(service)
+		if name == "http.getconn" {
+			getconn = c
+			if c.ConnReused != nil {
+				sp.ConnReused = c.ConnReused
+			}
+		}
+		out = append(out, c)
+	}
+	// Dialling, resolving and the handshake happen inside getting a
+	// connection, as the child spans nest.
+	if getconn != nil {
+		for _, c := range out[1:] {
+			if c != getconn && c.Name != "http.send" && c.Name != "http.receive" && c.Name != "http.headers" &&
+				!c.Start.Before(getconn.Start) && !c.Start.Add(c.Duration).After(getconn.Start.Add(getconn.Duration)) {
+				c.ParentID = getconn.SpanID
+			}
+		}
+	}
+	return out
+}
+
+// phaseEvent reads an otelhttptrace event name: "http.tls.start" is the
+// start of phase "http.tls"; "http.connect.127.0.0.1:443.done" the end of
+// "http.connect".
+func phaseEvent(name string) (phase, edge string, ok bool) {
+	if !strings.HasPrefix(name, "http.") {
+		return "", "", false
+	}
+	switch {
+	case strings.HasSuffix(name, ".start"):
+		phase, edge = strings.TrimSuffix(name, ".start"), "start"
+	case strings.HasSuffix(name, ".done"):
+		phase, edge = strings.TrimSuffix(name, ".done"), "done"
+	default:
+		return "", "", false
+	}
+	if strings.HasPrefix(phase, "http.connect.") {
+		phase = "http.connect"
+	}
+	switch phase {
+	case "http.getconn", "http.dns", "http.connect", "http.tls", "http.send", "http.receive", "http.headers":
+		return phase, edge, true
+	}
+	return "", "", false
 }
 
 // fastOTLP parses one TracesData JSON document without pdata, for the
@@ -769,19 +877,28 @@ func (p *fparser) scopeObject() bool {
 	})
 }
 
-func (p *fparser) eventsArray() bool {
+func (p *fparser) eventsArray(out *[]rawEvent) bool {
 	return p.array(func() bool {
 		if p.peek() != '{' {
 			return false
 		}
-		return p.typedObject(map[string]func() bool{
-			"timeUnixNano": func() bool { _, ok := p.uint64Val(); return ok }, "time_unix_nano": func() bool { _, ok := p.uint64Val(); return ok },
-			"name":                   p.strOnly,
-			"attributes":             func() bool { return p.kvArray(nil) },
+		var e rawEvent
+		tm := func() bool { var ok bool; e.time, ok = p.uint64Val(); return ok }
+		ok := p.typedObject(map[string]func() bool{
+			"timeUnixNano": tm, "time_unix_nano": tm,
+			"name":                   func() bool { var ok bool; e.name, ok = p.str(); return ok },
+			"attributes":             func() bool { return p.kvArray(func(k, v string) { e.attrs = append(e.attrs, kv{k, v}) }) },
 			"droppedAttributesCount": p.u32, "dropped_attributes_count": p.u32,
 		})
+		if ok && len(*out) < maxEvents {
+			*out = append(*out, e)
+		}
+		return ok
 	})
 }
+
+// maxEvents bounds the events kept of one span.
+const maxEvents = 64
 
 func (p *fparser) linksArray() bool {
 	return p.array(func() bool {
@@ -865,7 +982,7 @@ func (p *fparser) resourceSpans(out *[]*parse.Span) bool {
 		return false
 	}
 	for i := range raws {
-		*out = append(*out, raws[i].toSpan(service))
+		*out = append(*out, raws[i].spans(service)...)
 	}
 	return true
 }
@@ -1005,7 +1122,7 @@ func (p *fparser) span() (rawSpan, bool) {
 			case "traceState", "trace_state":
 				ok = p.strOnly()
 			case "events":
-				ok = p.eventsArray()
+				ok = p.eventsArray(&r.events)
 			case "links":
 				ok = p.linksArray()
 			default:

@@ -9,7 +9,8 @@ import (
 	"hotpath/parse"
 )
 
-// Formats are the trace and event-loop formats, in sniffing order.
+// Formats are the trace formats, in sniffing order. (asyncio's event-loop
+// warnings come in Python application logs: package parse/applog.)
 func Formats() []parse.Format {
 	return []parse.Format{
 		{Name: "go-trace", Family: "trace", Sniff: sniffGoTrace, Decode: decodeGoTrace},
@@ -17,7 +18,7 @@ func Formats() []parse.Format {
 		{Name: "jaeger-json", Family: "trace", Sniff: sniffJaeger, Decode: decodeJaeger},
 		{Name: "zipkin-json", Family: "trace", Sniff: sniffZipkin, Decode: decodeZipkin},
 		{Name: "chrome-trace", Family: "trace", Sniff: sniffChrome, Decode: decodeChrome},
-		{Name: "asyncio-log", Family: "eventloop", Sniff: sniffAsyncio, Decode: decodeAsyncio},
+		{Name: "v8-cpuprofile", Family: "profile", Sniff: sniffCPUProfile, Decode: decodeCPUProfile},
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"hotpath/parse"
@@ -226,44 +225,6 @@ func TestChromeTrace(t *testing.T) {
 	t.Logf("chrome spans: %v", names)
 	if len(sink.spans) < 10 {
 		t.Fatalf("only %d spans", len(sink.spans))
-	}
-}
-
-func TestAsyncioLog(t *testing.T) {
-	sink, src := loadFile(t, testdata("asyncio.log"))
-	if src.Format() != "asyncio-log" {
-		t.Fatalf("format %q", src.Format())
-	}
-	kinds := map[parse.StallKind]int{}
-	for _, st := range sink.stalls {
-		kinds[st.Kind]++
-		if st.Kind == parse.StallSlowCallback && st.Coroutine == "handler" {
-			if !strings.HasSuffix(st.File, "asyncio_app.py") || st.Line == 0 || st.Duration < 50e6 {
-				t.Errorf("slow callback: %+v", st)
-			}
-		}
-	}
-	t.Logf("stalls: %v", kinds)
-	if kinds[parse.StallSlowCallback] == 0 || kinds[parse.StallUnclosedClient] == 0 || kinds[parse.StallUnclosedConn] == 0 {
-		t.Errorf("stalls: %v", kinds)
-	}
-}
-
-func TestParseSlowCallback(t *testing.T) {
-	cases := []struct {
-		line, task, coro, file string
-		lineNo                 int
-	}{
-		{"WARNING:asyncio:Executing <Task pending name='Task-3' coro=<handler() running at /app/x.py:42> wait_for=<Future pending cb=[Task.task_wakeup()]>> took 0.123 seconds", "Task-3", "handler", "/app/x.py", 42},
-		{"Executing <Task finished name='Task-1' coro=<main() done, defined at /app/m.py:10> result=None> took 1.500 seconds", "Task-1", "main", "/app/m.py", 10},
-		{"Executing <Handle cb() at /app/h.py:7 created at /usr/lib/python3.11/asyncio/events.py:80> took 0.200 seconds", "Handle", "cb", "/app/h.py", 7},
-		{"Executing <TimerHandle when=1234.5 tick(1) at /app/t.py:3> took 0.300 seconds", "TimerHandle", "tick", "/app/t.py", 3},
-	}
-	for _, c := range cases {
-		st, ok := ParseSlowCallback(c.line)
-		if !ok || st.Task != c.task || st.Coroutine != c.coro || st.File != c.file || st.Line != c.lineNo {
-			t.Errorf("%s\n => %+v", c.line, st)
-		}
 	}
 }
 

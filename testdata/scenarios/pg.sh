@@ -3,6 +3,14 @@
 # user, logging every statement and every connection to stderr -> $PGWORK/postgres.log.
 #
 #   PGWORK=/tmp/x PGPORT=54329 . ../pg.sh; pg_start; ...; pg_stop
+#
+# Logging can be changed per scenario (the defaults are pyshop's and goshop's):
+#   PG_LOG_DESTINATION   log_destination              (default 'stderr')
+#   PG_LOGGING_COLLECTOR logging_collector            (default off; when on, the
+#                        logs go to $PG_LOG_DIRECTORY, default $PGWORK/pglog,
+#                        as postgresql.log/.csv/.json, never rotated)
+#   PG_LOG_LINE_PREFIX   log_line_prefix              (default '%m [%p] %q%u@%d ')
+#   PG_EXTRA_CONF        more postgresql.conf lines, appended last (they win)
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
 pg_install() {
@@ -23,7 +31,7 @@ pg_stop() {
 
 pg_start() {
 	pg_stop
-	rm -rf "$PGWORK/pgdata" "$PGWORK/postgres.log"
+	rm -rf "$PGWORK/pgdata" "$PGWORK/postgres.log" "${PG_LOG_DIRECTORY:-$PGWORK/pglog}"
 	mkdir -p "$PGWORK"
 	chown postgres "$PGWORK"
 	su postgres -s /bin/sh -c "$PGBIN/initdb -D '$PGWORK/pgdata' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
@@ -31,18 +39,23 @@ pg_start() {
 listen_addresses = '127.0.0.1'
 port = $PGPORT
 unix_socket_directories = '$PGWORK'
-logging_collector = off
-log_destination = 'stderr'
+logging_collector = ${PG_LOGGING_COLLECTOR:-off}
+log_destination = '${PG_LOG_DESTINATION:-stderr}'
+log_directory = '${PG_LOG_DIRECTORY:-$PGWORK/pglog}'
+log_filename = 'postgresql.log'
+log_rotation_age = 0
+log_rotation_size = 0
 log_min_duration_statement = 0
 log_connections = on
 log_disconnections = on
-log_line_prefix = '%m [%p] %q%u@%d '
+log_line_prefix = '${PG_LOG_LINE_PREFIX:-%m [%p] %q%u@%d }'
 log_timezone = 'UTC'
 timezone = 'UTC'
 shared_buffers = 32MB
 max_connections = 200
 fsync = off
 synchronous_commit = off
+${PG_EXTRA_CONF:-}
 CONF
 	su postgres -s /bin/sh -c "$PGBIN/pg_ctl -D '$PGWORK/pgdata' -l '$PGWORK/postgres.log' -w start" >/dev/null
 }

@@ -227,6 +227,9 @@ func (m *Model) detail(w, h int) string {
 		add(plain, "query: "+f.Fingerprint)
 	}
 	add(st.Header, fmt.Sprintf("avoidable %s = %s of %s %s", units.Duration(f.Avoidable), units.Share(f.Share), units.Duration(f.Observed), observedLabel(f)))
+	if rs := detect.RouteShares(f); rs != "" {
+		add(plain, "on "+rs)
+	}
 	add(st.Dim, f.Formula)
 	for _, e := range f.Evidence {
 		add(st.Header, "evidence ("+e.Source+")")

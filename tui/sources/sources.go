@@ -128,6 +128,8 @@ func status(s views.SourceView) string {
 			return fmt.Sprintf("⋯ %d%%", s.RawBytes*100/s.Size)
 		}
 		return "⋯ loading"
+	case s.SameAs != "":
+		return "= same"
 	case s.SkippedAll > 0:
 		return fmt.Sprintf("✓ %d skip", s.SkippedAll)
 	}
@@ -235,6 +237,9 @@ func (m *Model) detail() string {
 		}
 		for _, w := range s.Warnings {
 			lines = append(lines, st.Warning.Render(common.Fit("warning: "+termsafe.String(w), m.width)))
+		}
+		for _, n := range s.Notes {
+			lines = append(lines, common.Fit(termsafe.String(n), m.width))
 		}
 	}
 	if len(lines) > detailLines {

@@ -30,6 +30,7 @@ var classRules = []classRule{
 	// ORM lazy loading.
 	{classLazyLoad, regexp.MustCompile(`(_load_for_state|_emit_lazyload|LazyLoader)`), regexp.MustCompile(`sqlalchemy/orm/`)},
 	{classLazyLoad, regexp.MustCompile(`^gorm\.io/gorm.*[Pp]reload`), nil},
+	{classLazyLoad, regexp.MustCompile(`^(__get__|get_object|get_queryset)$`), regexp.MustCompile(`django/db/models/fields/related_descriptors\.py`)},
 	// Database connection setup.
 	{classConnect, regexp.MustCompile(`^github\.com/jackc/pgx/v\d+(/pgconn)?\.(Connect|ConnectConfig|connect|ConnectWithOptions)`), nil},
 	{classConnect, regexp.MustCompile(`^github\.com/jackc/pgx/v\d+/pgconn\.(Connect|ConnectConfig|connectOne|connectPreferred|connect)$`), nil},
@@ -69,6 +70,23 @@ func classify(f funcFrame) frameClass {
 // funcFrame is a profile frame as detectors see it.
 type funcFrame struct {
 	name, file string
+	line       int
+}
+
+// key is the frame without its line, as sites aggregate: the function,
+// Go closures folded into the function that writes them (a sort
+// comparator, a deferred call are the enclosing function's work).
+func (f funcFrame) key() funcFrame { return funcFrame{name: enclosingFunc(f.name), file: f.file} }
+
+// goClosure matches the suffixes the Go compiler gives closures and
+// wrappers: ".func1", ".func2.3", ".gowrap1", ".deferwrap1".
+var goClosure = regexp.MustCompile(`(\.(func|gowrap|deferwrap)\d+)+(\.\d+)*$`)
+
+func enclosingFunc(name string) string {
+	if !strings.Contains(name, ".func") && !strings.Contains(name, "wrap") {
+		return name
+	}
+	return goClosure.ReplaceAllString(name, "")
 }
 
 // goLibraryPrefixes are third-party Go module paths treated as libraries.
@@ -143,4 +161,17 @@ func onEventLoop(frames []funcFrame) bool {
 		}
 	}
 	return false
+}
+
+// wrapperFiles and wrapperFuncs recognise code that patches a library to
+// observe it (OpenTelemetry's and APM agents' instrumentation, wrapt,
+// hand-written monkey patches): its frames sit between the program and the
+// library it wraps, and are not call sites (rule 4 of the detection model).
+var (
+	wrapperFiles = regexp.MustCompile(`(^|/)(opentelemetry|wrapt|ddtrace|newrelic|elasticapm|sentry_sdk|scout_apm)/|(^|/)(instrument\w*|instrumentation\w*|\w*_instrument\w*|monkey\w*|\w*_patch(es)?|patch(es|ing)?|sitecustomize)\.py$`)
+	wrapperFuncs = regexp.MustCompile(`^(wrapper|_wrapper|wrapped|_wrapped|__wrapped__|traced_\w+|_traced_\w+|patched_\w+|_patched_\w+|_instrumented_\w+|instrumented_\w+|new_init|_new_init|wrapped_init|_wrapped_init|_wrap_\w+)$`)
+)
+
+func isWrapperFrame(fn, file string) bool {
+	return wrapperFiles.MatchString(file) || wrapperFuncs.MatchString(fn)
 }

@@ -32,6 +32,7 @@ func DefaultProfileOptions() ProfileOptions {
 type NamedProfile struct {
 	Profile *profile.Profile
 	Source  string // "pprof", "folded" …
+	Name    string // which input(s): findings of one profile add up, of two are compared
 }
 
 // timeIndex picks the value index that measures time, and how to convert it
@@ -64,14 +65,98 @@ type siteKey struct {
 }
 
 type siteValue struct {
-	value int64
-	stack []funcFrame // the heaviest stack, call site first
-	heavy int64
+	value    int64
+	stack    []funcFrame // the heaviest stack, call site first
+	heavy    int64
+	routes   map[string]int64 // value per route, from pprof labels
+	handlers map[string]int64 // value per handler function, from pprof labels
 }
 
 // ProfileFindings reads what the profiles testify: call sites of connection
 // setup, HTTP client setup, lazy loads, blocking calls on an event loop,
 // lock waits, and CPU hotspots.
+// keepAliveLoops are the goroutines a net/http Transport runs per open
+// connection: a goroutine profile full of them is connections never
+// reused nor closed — a Transport (or Client) made per call.
+var keepAliveLoops = map[string]bool{"net/http.(*persistConn).readLoop": true, "net/http.(*persistConn).writeLoop": true}
+
+// goroutineFindings reads a goroutine profile: leaked keep-alive
+// connection loops, by the handler and route their labels name.
+func goroutineFindings(np NamedProfile, idx int) []*Finding {
+	type leak struct {
+		n        int64
+		handlers map[string]int64
+		routes   map[string]int64
+	}
+	l := leak{handlers: map[string]int64{}, routes: map[string]int64{}}
+	var total int64
+	for _, s := range np.Profile.Sample {
+		v := s.Value[idx]
+		total += v
+		isLoop := false
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				if ln.Function != nil && keepAliveLoops[ln.Function.Name] {
+					isLoop = true
+				}
+			}
+		}
+		if !isLoop {
+			continue
+		}
+		l.n += v
+		if h := handlerLabel(s); h != "" {
+			l.handlers[h] += v
+		}
+		if r := routeLabel(s); r != "" {
+			l.routes[r] += v
+		}
+	}
+	// Two loops per connection; a shared Transport keeps a few.
+	conns := l.n / 2
+	if conns < 10 {
+		return nil
+	}
+	var out []*Finding
+	emit := func(fn string, n int64, routes map[string]int64) {
+		f := &Finding{
+			Kind:    HTTPClientChurn,
+			Title:   fmt.Sprintf("%d HTTP keep-alive connections left open (a Transport or Client per call)", n/2),
+			Count:   n / 2,
+			Formula: fmt.Sprintf("avoidable: not measurable from a goroutine profile (%d read/write loops of %d idle connections are counted; their set-up time comes from CPU profiles or spans)", n, n/2),
+			Evidence: []Evidence{{Source: np.Source, Count: n / 2,
+				What: fmt.Sprintf("%d of %d goroutines are net/http persistConn read/write loops: %d connections kept open, never reused", n, total, n/2)}},
+			Recommendation: "Create one http.Client (one Transport) at start-up and reuse it for every call; a Transport per call leaks its idle connections and redoes TCP and TLS set-up each time.",
+			Quality:        Assumed, Origin: np.Name, OwnBasis: "goroutines (" + np.Source + ")",
+		}
+		if fn != "" {
+			f.Locations = []Location{{Function: fn}}
+		}
+		if len(routes) > 0 {
+			rc := map[string]time.Duration{}
+			for r := range routes {
+				rc[r] = 0
+			}
+			f.RouteCosts = rc
+			if len(f.Locations) > 0 {
+				f.Locations[0].Route = topRoute(routes)
+			}
+		}
+		out = append(out, f)
+	}
+	if len(l.handlers) == 0 {
+		emit("", l.n, l.routes)
+		return out
+	}
+	// Per labelled handler: only the one that leaks many is a cause.
+	for h, n := range l.handlers {
+		if n/2 >= 10 {
+			emit(h, n, map[string]int64{topRoute(l.routes): n})
+		}
+	}
+	return out
+}
+
 func ProfileFindings(profiles []NamedProfile, opt ProfileOptions) []*Finding {
 	def := DefaultProfileOptions()
 	if opt.SamplePeriod <= 0 {
@@ -84,7 +169,12 @@ func ProfileFindings(profiles []NamedProfile, opt ProfileOptions) []*Finding {
 		opt.CPUHotspotShare = def.CPUHotspotShare
 	}
 	var out []*Finding
+	defer func() { routeByLabels(profiles, out) }()
 	for _, np := range profiles {
+		if st := np.Profile.SampleType; len(st) == 1 && st[0].Type == "goroutine" {
+			out = append(out, goroutineFindings(np, 0)...)
+			continue
+		}
 		idx, scale, kind, ok := timeIndex(np.Profile, opt.SamplePeriod)
 		if !ok {
 			continue
@@ -97,6 +187,10 @@ func ProfileFindings(profiles []NamedProfile, opt ProfileOptions) []*Finding {
 func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string, opt ProfileOptions) []*Finding {
 	p := np.Profile
 	var total int64
+	// In a block or mutex profile the total counts every parked goroutine
+	// (idle connections' read loops, accept loops, timers); only waits on
+	// a request path — under an application frame — are request time.
+	var onPath int64
 	sites := map[siteKey]*siteValue{}
 	appFlat := map[funcFrame]*siteValue{} // CPU under the nearest application frame
 	var frames []funcFrame
@@ -110,9 +204,12 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		for _, loc := range s.Location {
 			for _, ln := range loc.Line {
 				if ln.Function != nil {
-					frames = append(frames, funcFrame{ln.Function.Name, ln.Function.Filename})
+					frames = append(frames, funcFrame{ln.Function.Name, ln.Function.Filename, int(ln.Line)})
 				}
 			}
+		}
+		if kind == "delay" && onRequestPath(frames) {
+			onPath += v
 		}
 		loop := onEventLoop(frames)
 		// Walk from the leaf up: the first classified library frame, then
@@ -127,14 +224,28 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 			if kind == "delay" && c != classLock {
 				c = classLock // in a block/mutex profile every wait is a lock/channel wait
 			}
+			found := false
 			for j := i + 1; j < len(frames); j++ {
 				if isEntryPoint(frames[j]) {
-					break // start-up work, not a request's call site
-				}
-				if isApplication(frames[j]) {
-					addSite(sites, siteKey{c, frames[j], f.name}, v, frames[j:])
+					found = true // start-up work, not a request's call site
 					break
 				}
+				if isApplication(frames[j]) {
+					addSite(sites, siteKey{c, frames[j].key(), f.name}, v, frames[j:])
+					sites[siteKey{c, frames[j].key(), f.name}].addRoute(routeLabel(s), v)
+					found = true
+					break
+				}
+			}
+			// No application frame above: the work runs on a goroutine of
+			// its own (net/http dials and handshakes in the Transport's
+			// goroutines). Its pprof labels, inherited from the handler
+			// that started it, may still say which route it served.
+			if !found && (c == classHTTPClientSetup || c == classConnect) {
+				k := siteKey{c, funcFrame{}, f.name}
+				addSite(sites, k, v, frames[i:])
+				sites[k].addRoute(routeLabel(s), v)
+				sites[k].addHandler(handlerLabel(s), v)
 			}
 			break
 		}
@@ -144,7 +255,8 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 					break
 				}
 				if isApplication(f) {
-					addSiteFlat(appFlat, f, v, frames[j:])
+					addSiteFlat(appFlat, f.key(), v, frames[j:])
+					appFlat[f.key()].addRoute(routeLabel(s), v)
 					break
 				}
 			}
@@ -154,6 +266,32 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		return nil
 	}
 	observed := time.Duration(total) * scale
+	basis := timeLabel(kind) + " (" + np.Source + ")"
+	if kind == "delay" {
+		observed = time.Duration(onPath) * scale
+		basis = "lock and channel wait on request paths (" + np.Source + ")"
+	}
+	quality := Indirect
+	if kind == "delay" {
+		quality = Measured
+	}
+	// A mutex profile charges a contention to the Unlock of the holder, a
+	// block profile to the Lock of the waiter: merged, one lock's wait
+	// appears at both ends of one call site. It is one wait, counted once.
+	lockSide := map[funcFrame]siteKey{}
+	for k, sv := range sites {
+		if k.class != classLock {
+			continue
+		}
+		if o, ok := lockSide[k.site]; ok {
+			if sites[o].value >= sv.value {
+				delete(sites, k)
+				continue
+			}
+			delete(sites, o)
+		}
+		lockSide[k.site] = k
+	}
 	var out []*Finding
 	for k, sv := range sites {
 		share := float64(sv.value) / float64(total)
@@ -165,11 +303,23 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		if f == nil {
 			continue
 		}
-		f.Observed = observed
-		f.Locations = []Location{{Function: k.site.name, File: k.site.file}}
+		f.Observed, f.OwnBasis, f.Origin = observed, basis, np.Name
+		if f.Quality = quality; k.class == classLock {
+			f.Quality = Measured
+		}
+		if k.site.name != "" {
+			f.Locations = []Location{{Function: k.site.name, File: k.site.file, Line: heavyLine(sv.stack)}}
+		}
+		labelled := ""
+		if h := topRoute(sv.handlers); k.site.name == "" && h != "" && sv.handlers[h]*2 > sv.value {
+			f.Locations = []Location{{Function: h}}
+			labelled = " (on goroutines labelled handler=" + h + ")"
+		}
+		f.RouteCosts = routeCosts(sv.routes, t)
 		f.Evidence = []Evidence{{Source: np.Source, Time: t,
-			What:  fmt.Sprintf("%s of %s %s profile time (%.1f%%) under %s, called from %s", units.Duration(t), units.Duration(observed), kind, share*100, k.lib, k.site.name),
+			What:  fmt.Sprintf("%s of %s %s (%.1f%%) under %s, called from %s", units.Duration(t), units.Duration(observed), basis, share*100, k.lib, k.site.name),
 			Stack: stackFrames(sv.stack, sv.heavy, total)}}
+		f.Evidence[0].What += labelled
 		out = append(out, f)
 	}
 	if kind == "cpu" || kind == "wall" || kind == "samples" {
@@ -182,19 +332,128 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 			out = append(out, &Finding{
 				Kind:      CPUHotspot,
 				Title:     fmt.Sprintf("%s spends %.0f%% of %s", fn.name, share*100, timeLabel(kind)),
-				Locations: []Location{{Function: fn.name, File: fn.file}},
-				Avoidable: t / 2,
-				Formula:   fmt.Sprintf("avoidable = ½ × %s %s time in %s and the library code it calls directly (assumes a 2× speed-up)", units.Duration(t), kind, fn.name),
-				Observed:  observed,
+				Locations: []Location{{Function: fn.name, File: fn.file, Line: heavyLine(sv.stack)}},
+				Avoidable: t / 2, Quality: Measured, OwnBasis: basis, Origin: np.Name,
+				Formula:  fmt.Sprintf("avoidable = ½ × %s %s time in %s and the library code it calls directly (assumes a 2× speed-up)", units.Duration(t), kind, fn.name),
+				Observed: observed,
 				Evidence: []Evidence{{Source: np.Source, Time: t,
 					What:  fmt.Sprintf("%s of %s %s time (%.1f%%) with %s as the nearest application frame", units.Duration(t), units.Duration(observed), kind, share*100, fn.name),
 					Stack: stackFrames(sv.stack, sv.heavy, total)}},
 				Recommendation: "Profile " + fn.name + " in isolation (go test -bench / py-spy top): cache or precompute its results, or move the work off the request path.",
+				RouteCosts:     routeCosts(sv.routes, t/2),
 			})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Avoidable > out[j].Avoidable })
 	return out
+}
+
+// routeByLabels gives profile candidates that know no route the route of
+// the handler their stack passes through, as the profiles' own pprof
+// labels pair handlers and routes (CPU and goroutine profiles carry
+// labels; block and mutex profiles do not, but their stacks hold the same
+// handlers).
+func routeByLabels(profiles []NamedProfile, fs []*Finding) {
+	pairs := map[string]map[string]int64{}
+	for _, np := range profiles {
+		for _, s := range np.Profile.Sample {
+			h, r := handlerLabel(s), routeLabel(s)
+			if h == "" || r == "" {
+				continue
+			}
+			if pairs[h] == nil {
+				pairs[h] = map[string]int64{}
+			}
+			pairs[h][r]++
+		}
+	}
+	if len(pairs) == 0 {
+		return
+	}
+	for _, f := range fs {
+		if len(f.RouteCosts) > 0 {
+			continue
+		}
+		for _, fr := range f.stack() {
+			if rs, ok := pairs[enclosingFunc(fr.Function)]; ok {
+				r := topRoute(rs)
+				f.RouteCosts = map[string]time.Duration{r: f.Avoidable}
+				if len(f.Locations) > 0 && f.Locations[0].Route == "" {
+					f.Locations[0].Route = r
+				}
+				break
+			}
+		}
+	}
+}
+
+// routeLabel is the route a sample's pprof labels name, if any.
+func routeLabel(s *profile.Sample) string {
+	for _, k := range []string{"http.route", "route", "endpoint"} {
+		if v := s.Label[k]; len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// handlerLabel is the handler function a sample's pprof labels name: the
+// call site of work done on goroutines of its own, which inherit the
+// labels of the goroutine that started them.
+func handlerLabel(s *profile.Sample) string {
+	for _, k := range []string{"handler", "http.handler", "function", "code.function"} {
+		if v := s.Label[k]; len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+func (sv *siteValue) addRoute(route string, v int64) {
+	if route == "" {
+		return
+	}
+	if sv.routes == nil {
+		sv.routes = map[string]int64{}
+	}
+	if _, ok := sv.routes[route]; ok || len(sv.routes) < 32 {
+		sv.routes[route] += v
+	}
+}
+
+func (sv *siteValue) addHandler(fn string, v int64) {
+	if fn == "" {
+		return
+	}
+	if sv.handlers == nil {
+		sv.handlers = map[string]int64{}
+	}
+	if _, ok := sv.handlers[fn]; ok || len(sv.handlers) < 32 {
+		sv.handlers[fn] += v
+	}
+}
+
+// heavyLine is the line of the call site in its heaviest stack.
+func heavyLine(stack []funcFrame) int {
+	if len(stack) == 0 {
+		return 0
+	}
+	return stack[0].line
+}
+
+// onRequestPath reports a wait under an application frame other than the
+// program's entry point: a request (or a job) waiting, not a parked
+// goroutine of the runtime or a library.
+func onRequestPath(frames []funcFrame) bool {
+	for _, f := range frames {
+		if isEntryPoint(f) {
+			return false
+		}
+		if isApplication(f) {
+			return true
+		}
+	}
+	return false
 }
 
 func addSite(m map[siteKey]*siteValue, k siteKey, v int64, stack []funcFrame) {
@@ -229,7 +488,7 @@ func stackFrames(fs []funcFrame, heavy, total int64) []Frame {
 		if i == 12 {
 			break
 		}
-		out = append(out, Frame{Function: f.name, File: f.file, Share: float64(heavy) / float64(total)})
+		out = append(out, Frame{Function: f.name, File: f.file, Line: f.line, Share: float64(heavy) / float64(total)})
 	}
 	return out
 }
@@ -237,6 +496,9 @@ func stackFrames(fs []funcFrame, heavy, total int64) []Frame {
 // siteFinding turns a classified call site into a finding of its kind.
 func siteFinding(k siteKey, t time.Duration, share float64, kind string) *Finding {
 	site := k.site.name
+	if site == "" {
+		site = "goroutines of their own (" + k.lib + ")"
+	}
 	switch k.class {
 	case classConnect:
 		return &Finding{Kind: NoConnectionPool,

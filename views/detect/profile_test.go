@@ -30,7 +30,7 @@ func TestProfileFindingsOnDemoWorkload(t *testing.T) {
 	for _, n := range []string{"cpu", "mutex", "block"} {
 		nps = append(nps, NamedProfile{Profile: readProfile(t, dir+n+".pprof"), Source: "pprof"})
 	}
-	fs := Rank(Correlate(ProfileFindings(nps, DefaultProfileOptions())))
+	fs := Rank(Assemble(ProfileFindings(nps, DefaultProfileOptions()), nil), Denominator{})
 	for _, f := range fs {
 		t.Logf("%d %s %s %s share=%.3f conf=%s: %s | %s", f.Rank, f.Kind, f.Severity, f.Locations[0], f.Share, f.Confidence, f.Title, f.Formula)
 	}

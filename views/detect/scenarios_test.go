@@ -9,6 +9,7 @@ import (
 
 	"hotpath/parse"
 	"hotpath/parse/accesslog"
+	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
 	"hotpath/views"
@@ -20,8 +21,10 @@ func load(t *testing.T, paths ...string) []*detect.Finding {
 	t.Helper()
 	opt := views.DefaultOptions()
 	c := views.NewStandardCollector(opt)
-	formats := append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...)
-	for _, in := range parse.Expand(paths, strings.NewReader("")) {
+	formats := append(append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...), applog.Formats()...)
+	inputs := parse.Expand(paths, strings.NewReader(""))
+	views.MatchSameEvents(context.Background(), inputs, formats, parse.Options{})
+	for _, in := range inputs {
 		c.AddSource(in.Src)
 		if err := parse.Load(context.Background(), in, formats, c, parse.Options{}); err != nil {
 			t.Fatalf("%v", err)

@@ -110,6 +110,11 @@ type SQLDetector struct {
 	fps      map[uint64]*fpInfo
 	sources  map[*parse.Source]*sourceAgg
 	free     []*window
+	// unitTime and units add up the units of work that ended: the
+	// fallback denominator where no request is known.
+	unitTime  time.Duration
+	units     int
+	stmtsSeen int64 // statements, for the periodic sweep of idle units
 }
 
 type sessionKey struct {
@@ -117,13 +122,20 @@ type sessionKey struct {
 	session string
 }
 
-// window is one session's current unit of work.
+// window is one unit of work: a request or trace's statements where the
+// log names it, else a session's statements between transaction
+// boundaries and silences.
 type window struct {
+	first time.Time // start of the first statement
 	last  time.Time // end of the last statement
 	n     int
-	fps   []windowFP // in order of first appearance: fps[:i] came before fps[i]
-	route string
-	trace string
+	// session: keyed by the connection or thread, so transaction
+	// boundaries and silences end it; else keyed by request/trace/task.
+	session bool
+	prev    uint64     // fingerprint of the unit's previous statement
+	fps     []windowFP // in order of first appearance: fps[:i] came before fps[i]
+	route   string
+	trace   string
 }
 
 // maxWindowFPs bounds the distinct fingerprints one unit of work tracks;
@@ -140,12 +152,31 @@ func (w *window) find(id uint64) *windowFP {
 }
 
 type windowFP struct {
-	id       uint64
-	n        int
-	values   [8]uint64 // distinct value hashes seen, up to 8
-	distinct int
-	time     time.Duration
-	example  []string
+	id uint64
+	n  int
+	// The current run of this fingerprint (a loop executing): it goes on
+	// while at most maxInterleave other statements come between two of
+	// its executions; source is the statement just before it began.
+	last        int
+	run         int
+	runTime     time.Duration
+	runVals     [8]uint64
+	runDistinct int
+	runSource   uint64
+	runGap      int // statements from one execution to the next, as the run began
+	runRegular  int // repeats at that same distance: a loop repeats its body
+	// Runs that ended as N+1 bursts.
+	bursts      int
+	burstStmts  int
+	burstTime   time.Duration
+	burstAvoid  time.Duration
+	burstMax    int
+	burstSource uint64
+	site        Location  // the call site the log names (Rails ↳, sqlcommenter)
+	values      [8]uint64 // distinct value hashes seen, up to 8
+	distinct    int
+	time        time.Duration
+	example     []string
 }
 
 type nplusKey struct {
@@ -154,6 +185,7 @@ type nplusKey struct {
 }
 
 type nplusAgg struct {
+	site       Location
 	bursts     int64
 	statements int64
 	time       time.Duration
@@ -179,12 +211,18 @@ type pairAgg struct {
 type fpInfo struct {
 	text   string
 	isRead bool
-	count  int64
-	time   time.Duration
-	timed  int64
-	hist   []time.Duration // bounded reservoir for p95
-	routes map[string]int64
-	file   string
+	// noise: driver housekeeping, never a finding (rule 7)
+	noise bool
+	// withinUnit counts executions that repeated an earlier one with the
+	// same values in the same unit of work (a per-request memo fixes
+	// those; a cache across requests the rest).
+	withinUnit int64
+	count      int64
+	time       time.Duration
+	timed      int64
+	hist       []time.Duration // bounded reservoir for p95
+	routes     map[string]int64
+	file       string
 }
 
 type sourceAgg struct {
@@ -204,6 +242,18 @@ type sourceAgg struct {
 	shortRoutes map[string]int64  // routes of the short sessions
 	short       int64             // sessions closed after ≤ ShortSession statements
 	first, last time.Time
+	setupHist   []time.Duration          // measured connect times, a bounded reservoir
+	sessDB      map[string]string        // database of each live session
+	shortDBs    map[string]int64         // databases of the short sessions
+	setupSess   map[string]bool          // sessions that ran DDL or COPY: migrations and loads
+	authAt      map[string]time.Time     // when each live session was authorized
+	authCost    map[string]time.Duration // received → authorized of each live session
+	firstStmt   map[string]time.Time     // the first application statement of each live session
+	overhead    []time.Duration          // connect → first application statement of short sessions, a bounded reservoir
+	overheadN   int64
+	gaps        []time.Duration // silences between a unit's statements: round trips, a bounded reservoir
+	gapN        int64
+	bulk        int64 // statements of set-up sessions and bulk loads, kept out of findings
 }
 
 // NewSQLDetector returns a detector with opt's thresholds.
@@ -250,16 +300,14 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	if t := bytes.TrimSpace(bytes.Trim(fpb, ";")); len(t) == 0 || bytes.HasPrefix(t, []byte("--")) || bytes.HasPrefix(t, []byte("/*")) {
 		return // an empty statement or a lone comment (a driver's ping): nothing to learn
 	}
-	var text string
-	var isRead bool
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	info := d.fps[id]
 	if info == nil && len(d.fps) < maxFPs {
-		text = fp
-		isRead = strings.HasPrefix(text, "select") && !strings.Contains(text, " for update")
-		info = &fpInfo{text: text, isRead: isRead, routes: map[string]int64{}}
+		text := strings.Clone(fp)
+		info = &fpInfo{text: text, isRead: strings.HasPrefix(text, "select") && !strings.Contains(text, " for update"),
+			noise: isHousekeeping(text), routes: map[string]int64{}}
 		d.fps[id] = info
 	}
 	sa := d.source(src)
@@ -277,8 +325,23 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 			sa.last = end
 		}
 	}
+	// Set-up: a session that runs DDL or COPY is a migration or a load;
+	// its statements, and bulk multi-row INSERTs, are context (rule 7).
+	setup := false
+	if st.Session != "" {
+		if isSetupStatement(fp) && len(sa.setupSess) < d.opt.MaxSessions {
+			sa.setupSess[strings.Clone(st.Session)] = true
+		}
+		setup = sa.setupSess[st.Session]
+	}
+	if !setup && strings.HasPrefix(fp, "insert") && isBulkInsert(st.Text) {
+		setup = true
+	}
+	if setup {
+		sa.bulk++
+	}
 	route := st.Tags["route"]
-	if info != nil {
+	if info != nil && !setup {
 		info.count++
 		if st.HasDuration {
 			info.time += st.Duration
@@ -296,26 +359,43 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 			info.file = f
 		}
 	}
-	if st.Session == "" {
-		return
-	}
-	if n, ok := sa.stmts[st.Session]; ok {
-		sa.stmts[st.Session] = n + 1
-	} else if len(sa.stmts) < d.opt.MaxSessions {
-		sa.stmts[strings.Clone(st.Session)] = 1
-	}
-	if route != "" {
-		if _, ok := sa.sessRoute[st.Session]; !ok && len(sa.sessRoute) < d.opt.MaxSessions {
-			sa.sessRoute[strings.Clone(st.Session)] = strings.Clone(route)
+	if st.Session != "" {
+		if n, ok := sa.stmts[st.Session]; ok {
+			sa.stmts[st.Session] = n + 1
+		} else if len(sa.stmts) < d.opt.MaxSessions {
+			sa.stmts[strings.Clone(st.Session)] = 1
+		}
+		if route != "" {
+			if _, ok := sa.sessRoute[st.Session]; !ok && len(sa.sessRoute) < d.opt.MaxSessions {
+				sa.sessRoute[strings.Clone(st.Session)] = strings.Clone(route)
+			}
 		}
 	}
-	key := sessionKey{src, st.Session}
+	if setup || info != nil && info.noise {
+		return // housekeeping and set-up neither start nor join a loop
+	}
+	if st.Session != "" && !st.Start.IsZero() {
+		if _, ok := sa.authAt[st.Session]; ok {
+			if _, seen := sa.firstStmt[st.Session]; !seen && len(sa.firstStmt) < d.opt.MaxSessions {
+				sa.firstStmt[strings.Clone(st.Session)] = st.Start
+			}
+		}
+	}
+	key, isSession := unitOf(src, st)
+	if key.session == "" {
+		return
+	}
+	if d.stmtsSeen++; d.stmtsSeen%4096 == 0 {
+		d.sweep(st.Start)
+	}
 	if boundary {
-		d.closeWindow(key)
+		if isSession {
+			d.closeWindow(key)
+		}
 		return
 	}
 	w := d.sessions[key]
-	if w != nil && !st.Start.IsZero() && !w.last.IsZero() && st.Start.Sub(w.last) > d.opt.WindowGap {
+	if w != nil && isSession && !st.Start.IsZero() && !w.last.IsZero() && st.Start.Sub(w.last) > d.opt.WindowGap {
 		d.closeWindow(key)
 		w = nil
 	}
@@ -329,17 +409,59 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 		} else {
 			w = &window{}
 		}
+		w.session = isSession
+		w.first = st.Start
 		d.sessions[key] = w
+	}
+	// A statement's cost to the unit of work is its duration plus the
+	// round trip before it: the silence since the unit's previous
+	// statement ended, while the application sent it (the server's
+	// duration alone misses what batching or caching saves).
+	cost := st.Duration
+	if w.n > 0 && !st.Start.IsZero() && st.Start.After(w.last) {
+		gap := min(st.Start.Sub(w.last), d.opt.WindowGap)
+		cost += gap
+		if sa.gapN++; len(sa.gaps) < 1024 {
+			sa.gaps = append(sa.gaps, gap)
+		} else if sa.gapN%7 == 0 {
+			sa.gaps[(sa.gapN/7)%1024] = gap
+		}
 	}
 	w.n++
 	if end.After(w.last) {
 		w.last = end
+	}
+	if !st.Start.IsZero() && (w.first.IsZero() || st.Start.Before(w.first)) {
+		w.first = st.Start
 	}
 	if route != "" && w.route == "" {
 		w.route = strings.Clone(route)
 	}
 	if tp := st.Tags["traceparent"]; tp != "" && w.trace == "" {
 		w.trace = traceIDOf(tp)
+	}
+	// The statement a run began after coming again starts the next
+	// round of the outer work (the next request on a pooled connection,
+	// the next page): the runs it started end here.
+	// Unless that run has not repeated yet: then its source was the
+	// previous query of a loop body of several (a customer, then an item,
+	// per order), and the run's source is that query's.
+	var here *windowFP
+	for i := range w.fps {
+		if w.fps[i].id == id {
+			here = &w.fps[i]
+		}
+	}
+	for i := range w.fps {
+		o := &w.fps[i]
+		if o.run == 0 || o.runSource != id || o.id == id {
+			continue
+		}
+		if o.run == 1 && here != nil {
+			o.runSource = here.runSource
+			continue
+		}
+		o.endRun(d.opt.MinRepeats)
 	}
 	wf := w.find(id)
 	if wf == nil {
@@ -350,19 +472,49 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 		wf = &w.fps[len(w.fps)-1]
 	}
 	wf.n++
-	wf.time += st.Duration
-	if wf.distinct < len(wf.values) {
-		seen := false
-		for _, v := range wf.values[:wf.distinct] {
-			if v == values {
-				seen = true
-				break
-			}
+	wf.time += cost
+	if wf.site == (Location{}) {
+		wf.site = loggedSite(st)
+	}
+	if wf.run > 0 && w.n-wf.last > maxInterleave+1 {
+		wf.endRun(d.opt.MinRepeats)
+	}
+	if wf.run == 0 {
+		wf.runSource = w.prev
+	} else {
+		dist := w.n - wf.last
+		if wf.run == 1 {
+			wf.runGap = dist
 		}
-		if !seen {
-			wf.values[wf.distinct] = values
-			wf.distinct++
+		if dist == wf.runGap {
+			wf.runRegular++
 		}
+	}
+	wf.run++
+	wf.runTime += cost
+	wf.last = w.n
+	w.prev = id
+	runSeen := false
+	for _, v := range wf.runVals[:wf.runDistinct] {
+		runSeen = runSeen || v == values
+	}
+	if !runSeen && wf.runDistinct < len(wf.runVals) {
+		wf.runVals[wf.runDistinct] = values
+		wf.runDistinct++
+	}
+	seen := false
+	for _, v := range wf.values[:wf.distinct] {
+		if v == values {
+			seen = true
+			break
+		}
+	}
+	if !seen && wf.distinct < len(wf.values) {
+		wf.values[wf.distinct] = values
+		wf.distinct++
+	}
+	if seen && info != nil {
+		info.withinUnit++
 	}
 	if len(wf.example) < 3 && wf.n >= 2 && wf.n <= 4 { // only repeats can become evidence
 		wf.example = append(wf.example, clip(st.Text, 300)+paramSuffix(st.Params))
@@ -400,6 +552,106 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	}
 }
 
+// unitOf places a statement in the strongest unit of work its log names
+// (rule 2 of the detection model): the trace of a sqlcommenter
+// traceparent, a logged request id, an asyncio task, else the session
+// (connection, backend pid, thread) with the gap rule. isSession is true
+// for the last, whose units end at transaction boundaries and silences.
+func unitOf(src *parse.Source, st *parse.Statement) (key sessionKey, isSession bool) {
+	if tp := st.Tags["traceparent"]; tp != "" {
+		if id := traceIDOf(tp); id != "" {
+			return sessionKey{src, "trace:" + id}, false
+		}
+	}
+	if st.RequestID != "" {
+		return sessionKey{src, "req:" + st.RequestID}, false
+	}
+	if st.Task != "" && st.Session == "" {
+		return sessionKey{src, "task:" + st.Task}, false
+	}
+	return sessionKey{src, st.Session}, true
+}
+
+// loggedSite is the code location a log wrote for a statement: Rails'
+// ↳ line, sqlcommenter/marginalia tags.
+func loggedSite(st *parse.Statement) Location {
+	if st.CodeFunc != "" || st.CodeFile != "" {
+		return Location{Function: st.CodeFunc, File: st.CodeFile, Line: st.CodeLine}
+	}
+	fn := st.Tags["func"]
+	if fn == "" {
+		fn = st.Tags["function"]
+	}
+	if fn == "" && st.Tags["file"] == "" {
+		return Location{}
+	}
+	line := 0
+	fmt.Sscanf(st.Tags["line"], "%d", &line)
+	return Location{Function: fn, File: st.Tags["file"], Line: line}
+}
+
+// isBulkInsert reports a multi-row INSERT … VALUES (…), (…): a load, not a
+// request's write.
+func isBulkInsert(text string) bool {
+	i := strings.Index(strings.ToLower(text[:min(len(text), 4096)]), "values")
+	if i < 0 {
+		return false
+	}
+	rest := text[i:min(len(text), i+65536)]
+	depth, rows := 0, 0
+	for j := 0; j < len(rest); j++ {
+		switch rest[j] {
+		case '(':
+			if depth == 0 {
+				rows++
+				if rows > 1 {
+					return true
+				}
+			}
+			depth++
+		case ')':
+			depth--
+		case '\'':
+			// skip a quoted literal
+			for j++; j < len(rest) && rest[j] != '\''; j++ {
+			}
+		case ';':
+			return false
+		}
+	}
+	return false
+}
+
+// sweep ends the units of work keyed by request, trace or task that saw no
+// statement for a while: their key never comes back, and memory must stay
+// bounded.
+func (d *SQLDetector) sweep(now time.Time) {
+	if now.IsZero() {
+		return
+	}
+	idle := max(10*time.Second, 10*d.opt.WindowGap)
+	for k, w := range d.sessions {
+		if !w.session && !w.last.IsZero() && now.Sub(w.last) > idle {
+			d.closeWindow(k)
+		}
+	}
+}
+
+// UnitsOfWork is the time the units of work spanned and their number: the
+// fallback denominator where no request is known.
+func (d *SQLDetector) UnitsOfWork() (time.Duration, int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, n := d.unitTime, d.units
+	for _, w := range d.sessions {
+		if !w.first.IsZero() && w.last.After(w.first) {
+			t += w.last.Sub(w.first)
+			n++
+		}
+	}
+	return t, n
+}
+
 func paramSuffix(ps []string) string {
 	if len(ps) == 0 {
 		return ""
@@ -426,7 +678,9 @@ func traceIDOf(tp string) string {
 func (d *SQLDetector) source(src *parse.Source) *sourceAgg {
 	sa := d.sources[src]
 	if sa == nil {
-		sa = &sourceAgg{received: map[string]time.Time{}, stmts: map[string]int{}, openedAt: map[string]time.Time{}, sessRoute: map[string]string{}, shortRoutes: map[string]int64{}}
+		sa = &sourceAgg{received: map[string]time.Time{}, stmts: map[string]int{}, openedAt: map[string]time.Time{}, sessRoute: map[string]string{},
+			shortRoutes: map[string]int64{}, sessDB: map[string]string{}, shortDBs: map[string]int64{}, setupSess: map[string]bool{},
+			authAt: map[string]time.Time{}, authCost: map[string]time.Duration{}, firstStmt: map[string]time.Time{}}
 		if src != nil {
 			sa.format = src.Format()
 		}
@@ -442,6 +696,10 @@ func (d *SQLDetector) closeWindow(key sessionKey) {
 		return
 	}
 	delete(d.sessions, key)
+	if !w.first.IsZero() && w.last.After(w.first) {
+		d.unitTime += w.last.Sub(w.first)
+		d.units++
+	}
 	d.recordBursts(d.nplus, key.src, w)
 	if len(d.free) < 1024 { // reuse: a log has a unit of work per transaction
 		for i := range w.fps {
@@ -452,30 +710,44 @@ func (d *SQLDetector) closeWindow(key sessionKey) {
 	}
 }
 
-// recordBursts adds w's N+1 bursts to into.
+// maxInterleave is how many other statements may come between two
+// executions of one fingerprint in a loop (the loop body's other queries:
+// a customer and an item per order alternate).
+const maxInterleave = 3
+
+// endRun closes the fingerprint's current run: an N+1 burst when it ran at
+// least minRepeats times with differing parameters right after another
+// statement (the 1 of 1+N). A pooled connection that serves request after
+// request repeats every query, but not in one run.
+func (wf *windowFP) endRun(minRepeats int) {
+	// A loop repeats its body: most executions come at the same distance
+	// from the one before. Short requests served one after another on a
+	// pooled connection repeat a query too, at distances that vary.
+	regular := wf.runRegular*5 >= (wf.run-1)*4
+	if wf.run >= minRepeats && wf.runDistinct >= 2 && wf.runSource != 0 && wf.runSource != wf.id && regular {
+		wf.bursts++
+		wf.burstStmts += wf.run
+		wf.burstTime += wf.runTime
+		// One batched query replaces n: (n−1)/n of the burst's time goes.
+		wf.burstAvoid += wf.runTime * time.Duration(wf.run-1) / time.Duration(wf.run)
+		wf.burstMax = max(wf.burstMax, wf.run)
+		if wf.burstSource == 0 {
+			wf.burstSource = wf.runSource
+		}
+	}
+	wf.run, wf.runTime, wf.runDistinct, wf.runSource, wf.runGap, wf.runRegular = 0, 0, 0, 0, 0, 0
+}
+
+// recordBursts adds w's N+1 bursts to into, as if w ended now; w itself
+// is left as it was (a unit still open may go on).
 func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Source, w *window) {
 	for i := range w.fps {
-		wf := &w.fps[i]
-		id := wf.id
-		if wf.n < d.opt.MinRepeats || wf.distinct < 2 {
+		wf := w.fps[i] // a copy: ending its run must not end the real one
+		wf.endRun(d.opt.MinRepeats)
+		if wf.bursts == 0 {
 			continue
 		}
-		// The source query is the 1 of 1+N: of the statements seen before
-		// the loop began, the one run fewest times. A loop runs its query N
-		// times per run of its source; a unit of work that merely repeats
-		// several requests' statements (a pooled connection without
-		// transaction boundaries) does not, and one without any earlier
-		// statement shows no source at all.
-		source, sn := uint64(0), 0
-		for _, e := range w.fps[:i] {
-			if source == 0 || e.n < sn {
-				source, sn = e.id, e.n
-			}
-		}
-		if source == 0 || wf.n < d.opt.MinRepeats*sn {
-			continue
-		}
-		k := nplusKey{fp: id, source: source, src: src}
+		k := nplusKey{fp: wf.id, source: wf.burstSource, src: src}
 		a := into[k]
 		if a == nil {
 			if len(into) >= maxFPs {
@@ -484,12 +756,14 @@ func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Sourc
 			a = &nplusAgg{routes: map[string]int64{}}
 			into[k] = a
 		}
-		a.bursts++
-		a.statements += int64(wf.n)
-		a.time += wf.time
-		// One batched query replaces n: (n−1)/n of the burst's time goes.
-		a.avoidable += wf.time * time.Duration(wf.n-1) / time.Duration(wf.n)
-		a.maxBurst = max(a.maxBurst, wf.n)
+		if a.site == (Location{}) {
+			a.site = wf.site
+		}
+		a.bursts += int64(wf.bursts)
+		a.statements += int64(wf.burstStmts)
+		a.time += wf.burstTime
+		a.avoidable += wf.burstAvoid
+		a.maxBurst = max(a.maxBurst, wf.burstMax)
 		if len(a.examples) < 3 {
 			a.examples = append(a.examples, wf.example...)
 			if len(a.examples) > 3 {
@@ -497,7 +771,7 @@ func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Sourc
 			}
 		}
 		if w.route != "" && len(a.routes) < 16 {
-			a.routes[w.route]++
+			a.routes[w.route] += int64(wf.bursts)
 		}
 		if w.trace != "" && len(a.traces) < 5 {
 			a.traces = append(a.traces, w.trace)
@@ -520,11 +794,24 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 		if ev.Session != "" && !ev.Time.IsZero() && len(sa.openedAt) < d.opt.MaxSessions {
 			sa.openedAt[strings.Clone(ev.Session)] = ev.Time
 		}
+		if ev.Session != "" && ev.Database != "" && len(sa.sessDB) < d.opt.MaxSessions {
+			sa.sessDB[strings.Clone(ev.Session)] = strings.Clone(ev.Database)
+		}
 		if t, ok := sa.received[ev.Session]; ok {
 			delete(sa.received, ev.Session)
 			if !t.IsZero() && !ev.Time.IsZero() && ev.Time.After(t) && ev.Time.Sub(t) < time.Minute {
-				sa.setup += ev.Time.Sub(t)
+				c := ev.Time.Sub(t)
+				sa.setup += c
 				sa.setupN++
+				if ev.Session != "" && len(sa.authAt) < d.opt.MaxSessions {
+					sa.authAt[strings.Clone(ev.Session)] = ev.Time
+					sa.authCost[strings.Clone(ev.Session)] = c
+				}
+				if len(sa.setupHist) < 1024 {
+					sa.setupHist = append(sa.setupHist, c)
+				} else {
+					sa.setupHist[sa.setupN%1024] = c
+				}
 			}
 		}
 	case parse.ConnClosed:
@@ -547,8 +834,32 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 			if r := sa.sessRoute[ev.Session]; r != "" && len(sa.shortRoutes) < 64 {
 				sa.shortRoutes[r]++
 			}
+			// What the connection cost the unit of work: connecting,
+			// authenticating and the driver's set-up statements, up to
+			// the application's first statement.
+			if at, ok := sa.authAt[ev.Session]; ok {
+				if fs, ok := sa.firstStmt[ev.Session]; ok && fs.After(at) && fs.Sub(at) < 10*time.Second {
+					o := sa.authCost[ev.Session] + fs.Sub(at)
+					sa.overheadN++
+					if len(sa.overhead) < 1024 {
+						sa.overhead = append(sa.overhead, o)
+					} else {
+						sa.overhead[sa.overheadN%1024] = o
+					}
+				}
+			}
+			if db := sa.sessDB[ev.Session]; db != "" && len(sa.shortDBs) < 64 {
+				sa.shortDBs[db]++
+			} else if ev.Database != "" && len(sa.shortDBs) < 64 {
+				sa.shortDBs[strings.Clone(ev.Database)]++
+			}
 		}
 		delete(sa.sessRoute, ev.Session)
+		delete(sa.sessDB, ev.Session)
+		delete(sa.setupSess, ev.Session)
+		delete(sa.authAt, ev.Session)
+		delete(sa.authCost, ev.Session)
+		delete(sa.firstStmt, ev.Session)
 		d.closeWindow(sessionKey{src, ev.Session})
 	}
 }
@@ -575,7 +886,7 @@ func (d *SQLDetector) Findings() []*Finding {
 	}
 	var out []*Finding
 	out = append(out, d.nplusFindings(nplus)...)
-	out = append(out, d.duplicateFindings()...)
+	out = append(out, d.duplicateFindings(nplus)...)
 	out = append(out, d.poolFindings()...)
 	out = append(out, d.slowFindings()...)
 	return out
@@ -606,35 +917,70 @@ func topRoute(m map[string]int64) string {
 	return best
 }
 
+// quality is how well a SQL log measures a cost the application pays: the
+// server's time where it logs durations (round trips are not in it), else
+// nothing measured.
+func (sa *sourceAgg) quality() Quality {
+	if sa != nil && sa.hasDuration {
+		return Indirect
+	}
+	return Assumed
+}
+
+// roundTrip is the median silence between consecutive statements of a
+// unit of work: what one more statement costs the application beyond the
+// server's time.
+func (sa *sourceAgg) roundTrip() time.Duration {
+	if sa == nil {
+		return 0
+	}
+	return percentile(sa.gaps, 0.5)
+}
+
+// routeCosts spreads avoid over routes in proportion to their counts.
+func routeCosts(counts map[string]int64, avoid time.Duration) map[string]time.Duration {
+	var n int64
+	for _, c := range counts {
+		n += c
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make(map[string]time.Duration, len(counts))
+	for r, c := range counts {
+		out[r] = time.Duration(float64(avoid) * float64(c) / float64(n))
+	}
+	return out
+}
+
 func (d *SQLDetector) nplusFindings(nplus map[nplusKey]*nplusAgg) []*Finding {
 	var out []*Finding
 	for k, a := range nplus {
 		fp := d.fpText(k.fp)
-		loc := Location{Route: topRoute(a.routes)}
-		if info := d.fps[k.fp]; info != nil && info.file != "" {
-			loc.File = info.file
-		}
+		sa := d.sources[k.src]
 		f := &Finding{
 			Kind:        NPlusOne,
 			Title:       fmt.Sprintf("N+1: %d bursts of up to %d × %s after %s", a.bursts, a.maxBurst, short(fp, 60), short(d.fpText(k.source), 40)),
 			Fingerprint: fp, QueryID: fingerprint.IDString(k.fp), Count: a.statements,
-			TraceIDs:  a.traces,
-			Avoidable: a.avoidable, Observed: d.observed(k.src),
-			Formula: fmt.Sprintf("avoidable = Σ over %d bursts of (n−1)/n × burst time = %s of %s in %d statements (one batched query per burst instead of n)",
+			SourceQuery: d.fpText(k.source),
+			TraceIDs:    a.traces,
+			Avoidable:   a.avoidable, Observed: d.observed(k.src),
+			Formula: fmt.Sprintf("avoidable = Σ over %d bursts of (n−1)/n × burst time (statement time + the round trip before each) = %s of %s in %d statements (one batched query per burst instead of n)",
 				a.bursts, units.Duration(a.avoidable), units.Duration(a.time), a.statements),
 			Evidence: []Evidence{{Source: sourceFormat(k.src), Count: a.statements, Time: a.time, Examples: a.examples,
 				What: fmt.Sprintf("%d units of work each ran ≥ %d statements of this fingerprint with differing parameters (up to %d) after %q", a.bursts, d.opt.MinRepeats, a.maxBurst, short(d.fpText(k.source), 60))}},
 			Recommendation: "Fetch the rows in one query: eager-load the relationship (SQLAlchemy selectinload/joinedload, Django select_related/prefetch_related, Rails includes, GORM Preload) or batch the ids into one WHERE id IN (…).",
+			Quality:        sa.quality(), RouteCosts: routeCosts(a.routes, a.avoidable), Origin: sourcePath(k.src),
 		}
-		if loc != (Location{}) {
-			f.Locations = []Location{loc}
+		if a.site != (Location{}) {
+			f.Locations = []Location{a.site}
 		}
 		out = append(out, f)
 	}
 	return out
 }
 
-func (d *SQLDetector) duplicateFindings() []*Finding {
+func (d *SQLDetector) duplicateFindings(nplus map[nplusKey]*nplusAgg) []*Finding {
 	type agg struct {
 		count, pairs int64
 		time         time.Duration
@@ -643,9 +989,18 @@ func (d *SQLDetector) duplicateFindings() []*Finding {
 		routes       map[string]int64
 		src          *parse.Source
 	}
+	// The reads of an N+1 loop are the N+1, not a duplicate: a page of
+	// orders lists the same customers again in every request.
+	loops := map[uint64]bool{}
+	for k := range nplus {
+		loops[k.fp] = true
+	}
 	byFP := map[uint64]*agg{}
 	for k, p := range d.pairs {
-		if p.count < int64(d.opt.MinDuplicates) {
+		if p.count < int64(d.opt.MinDuplicates) || loops[k.fp] {
+			continue
+		}
+		if info := d.fps[k.fp]; info != nil && info.noise {
 			continue
 		}
 		a := byFP[k.fp]
@@ -656,33 +1011,46 @@ func (d *SQLDetector) duplicateFindings() []*Finding {
 		for r, n := range p.routes {
 			a.routes[r] += n
 		}
+		// A cache saves the statement and its round trip (the source's
+		// median silence between a unit's statements).
+		t := p.time + d.sources[k.src].roundTrip()*time.Duration(p.count)
 		a.count += p.count
 		a.pairs++
-		a.time += p.time
+		a.time += t
 		// A cache serves every repeat but the first.
-		a.avoid += p.time * time.Duration(p.count-1) / time.Duration(p.count)
+		a.avoid += t * time.Duration(p.count-1) / time.Duration(p.count)
 	}
 	var out []*Finding
 	for id, a := range byFP {
 		fp := d.fpText(id)
-		f := &Finding{
+		rec := "Cache the result across requests (in-process with a TTL, or Redis) and invalidate it on write; settings and profiles rarely change between requests."
+		what := fmt.Sprintf("%d executions with identical parameters (≥ %d each)", a.count, d.opt.MinDuplicates)
+		if info := d.fps[id]; info != nil && info.withinUnit > 0 {
+			what += fmt.Sprintf("; %d of them repeat an earlier execution in the same unit of work", info.withinUnit)
+			if info.withinUnit*2 >= a.count-a.pairs {
+				rec = "Read it once per request and pass the result down (or memoize it for the request), then consider a cache across requests with a TTL."
+			}
+		}
+		out = append(out, &Finding{
 			Kind:        CacheableDuplicate,
 			Title:       fmt.Sprintf("the same read repeats: %d executions of %s with %d parameter set(s)", a.count, short(fp, 60), a.pairs),
 			Fingerprint: fp, QueryID: fingerprint.IDString(id), Count: a.count,
 			Avoidable: a.avoid, Observed: d.observed(a.src),
-			Formula: fmt.Sprintf("avoidable = Σ over %d parameter set(s) of (count−1)/count × their time = %s of %s (a cache answers all but the first)",
-				a.pairs, units.Duration(a.avoid), units.Duration(a.time)),
-			Evidence: []Evidence{{Source: sourceFormat(a.src), Count: a.count, Time: a.time, Examples: []string{a.example},
-				What: fmt.Sprintf("%d executions with identical parameters (≥ %d each)", a.count, d.opt.MinDuplicates)}},
-			Recommendation: "Cache the result (per request, or in-process with a TTL, or Redis) and invalidate it on write; settings and profiles rarely change between requests.",
-		}
-		if r := topRoute(a.routes); r != "" {
-			f.Locations = []Location{{Route: r}}
-		}
-		out = append(out, f)
+			Formula: fmt.Sprintf("avoidable = Σ over %d parameter set(s) of (count−1)/count × their time (statement time + a %s round trip each, the log's median silence between statements) = %s of %s (a cache answers all but the first)",
+				a.pairs, units.Duration(d.sources[a.src].roundTrip()), units.Duration(a.avoid), units.Duration(a.time)),
+			Evidence:       []Evidence{{Source: sourceFormat(a.src), Count: a.count, Time: a.time, Examples: []string{a.example}, What: what}},
+			Recommendation: rec,
+			Quality:        d.sources[a.src].quality(), RouteCosts: routeCosts(a.routes, a.avoid), Origin: sourcePath(a.src),
+		})
 	}
 	return out
 }
+
+// minConnectSamples is how many timed connections a mean connect time
+// needs before it is multiplied by the count of connections: two
+// connections timed at the database's start-up say nothing about the
+// thousands after.
+const minConnectSamples = 10
 
 func (d *SQLDetector) poolFindings() []*Finding {
 	var out []*Finding
@@ -700,13 +1068,28 @@ func (d *SQLDetector) poolFindings() []*Finding {
 		}
 		var avoid time.Duration
 		var formula string
-		if sa.setupN > 0 {
-			mean := sa.setup / time.Duration(sa.setupN)
-			avoid = mean * time.Duration(churn)
-			formula = fmt.Sprintf("avoidable = %d short-lived connections × %s mean connect time (received → authorized, measured on %d) = %s", churn, units.Duration(mean), sa.setupN, units.Duration(avoid))
-		} else {
+		quality := Assumed
+		switch {
+		case sa.overheadN >= max(minConnectSamples, churn/10):
+			med := percentile(sa.overhead, 0.5)
+			avoid = med * time.Duration(churn)
+			quality = Indirect
+			formula = fmt.Sprintf("avoidable = %d short-lived connections × %s median set-up time (connection received → the application's first statement: connecting, authenticating, the driver's set-up statements; measured on %d) = %s", churn, units.Duration(med), sa.overheadN, units.Duration(avoid))
+		case sa.setupN >= max(minConnectSamples, churn/10):
+			// The median: one slow connection (the first after start-up,
+			// a DNS hiccup) must not speak for all of them.
+			med := percentile(sa.setupHist, 0.5)
+			avoid = med * time.Duration(churn)
+			quality = Indirect
+			formula = fmt.Sprintf("avoidable = %d short-lived connections × %s median connect time (received → authorized, measured on %d) = %s", churn, units.Duration(med), sa.setupN, units.Duration(avoid))
+		case sa.setupN > 0:
 			avoid = d.opt.AssumedConnectCost * time.Duration(churn)
-			formula = fmt.Sprintf("avoidable = %d short-lived connections × %s assumed connect cost (the log does not time connecting) = %s", churn, units.Duration(d.opt.AssumedConnectCost), units.Duration(avoid))
+			quality = Weak
+			formula = fmt.Sprintf("avoidable ≈ %d short-lived connections × %s assumed connect cost = %s (weak: the log times only %d connections, %s in all, too few to extrapolate)",
+				churn, units.Duration(d.opt.AssumedConnectCost), units.Duration(avoid), sa.setupN, units.Duration(sa.setup))
+		default:
+			avoid = d.opt.AssumedConnectCost * time.Duration(churn)
+			formula = fmt.Sprintf("avoidable ≈ %d short-lived connections × %s assumed connect cost (the log does not time connecting) = %s", churn, units.Duration(d.opt.AssumedConnectCost), units.Duration(avoid))
 		}
 		// Observed: what the database spent for the workload (statements
 		// plus connecting), or the log's span when it has no durations.
@@ -718,23 +1101,35 @@ func (d *SQLDetector) poolFindings() []*Finding {
 		if sa.closed > 0 && sa.sessionTime > 0 {
 			what += fmt.Sprintf("; sessions last %s on average", units.Duration(sa.sessionTime/time.Duration(sa.closed)))
 		}
-		var locs []Location
 		if r := topRoute(sa.shortRoutes); r != "" {
-			locs = []Location{{Route: r}}
 			what += fmt.Sprintf("; most served %s (%d)", r, sa.shortRoutes[r])
+		}
+		db := topRoute(sa.shortDBs)
+		if db != "" {
+			what += fmt.Sprintf("; database %s", db)
 		}
 		out = append(out, &Finding{
 			Kind:      NoConnectionPool,
-			Locations: locs,
 			Title:     fmt.Sprintf("a new database connection per unit of work: %d short-lived connections", churn),
 			Count:     churn,
 			Avoidable: avoid, Observed: max(observed, avoid), Formula: formula,
 			Evidence:       []Evidence{{Source: sourceFormat(src), Count: churn, Time: avoid, What: what}},
-			Recommendation: "Keep connections open in a pool (pgxpool, database/sql's pool, SQLAlchemy QueuePool instead of NullPool, PgBouncer in front of the database) and reuse them across requests.",
+			Recommendation: "Keep connections open in a pool (pgxpool, database/sql's pool, SQLAlchemy QueuePool instead of NullPool, Django CONN_MAX_AGE, PgBouncer in front of the database) and reuse them across requests.",
+			Quality:        quality, Resource: strings.ToLower(db), RouteCosts: routeCosts(sa.shortRoutes, avoid), Origin: sourcePath(src),
 		})
 	}
 	return out
 }
+
+// Relative slow-query rule: a fingerprint holding at least relShare of
+// statement time whose mean is at least relFactor × the run's typical
+// statement is slow even under the absolute threshold (a 95 ms query
+// holding 80 % of statement time), as long as its mean reaches relFloor.
+const (
+	relShare  = 0.25
+	relFactor = 20
+	relFloor  = 5 * time.Millisecond
+)
 
 func (d *SQLDetector) slowFindings() []*Finding {
 	var out []*Finding
@@ -749,40 +1144,87 @@ func (d *SQLDetector) slowFindings() []*Finding {
 	if total == 0 {
 		return nil
 	}
+	typical := d.typicalStatement()
 	for id, info := range d.fps {
-		if info.timed == 0 || !isQuery(info.text) {
+		if info.timed == 0 || !isQuery(info.text) || info.noise {
 			continue
 		}
 		mean := info.time / time.Duration(info.timed)
 		p95 := percentile(info.hist, 0.95)
 		share := float64(info.time) / float64(total)
-		if share < d.opt.SlowShare || (mean < d.opt.SlowMean && p95 < d.opt.SlowP95) {
+		target, why, ok := slowTarget(mean, p95, share, typical, d.opt)
+		if !ok {
 			continue
 		}
-		// An index or rewrite that brings every execution down to the
-		// slow-query threshold's tenth is the estimate.
-		target := d.opt.SlowMean / 10
 		avoid := info.time - target*time.Duration(info.timed)
 		if avoid <= 0 {
 			continue
 		}
-		f := &Finding{
+		out = append(out, &Finding{
 			Kind:        SlowQuery,
 			Title:       fmt.Sprintf("slow query: %s (mean %s, p95 %s, %.0f%% of statement time)", short(info.text, 60), units.Duration(mean), units.Duration(p95), share*100),
 			Fingerprint: info.text, QueryID: fingerprint.IDString(id), Count: info.count,
 			Avoidable: avoid, Observed: total,
-			Formula: fmt.Sprintf("avoidable = %s total − %d executions × %s (a tenth of the %s slow threshold, what an index typically leaves) = %s",
-				units.Duration(info.time), info.timed, units.Duration(target), units.Duration(d.opt.SlowMean), units.Duration(avoid)),
+			Formula: fmt.Sprintf("avoidable = %s total − %d executions × %s (%s) = %s",
+				units.Duration(info.time), info.timed, units.Duration(target), why, units.Duration(avoid)),
 			Evidence: []Evidence{{Source: sourceFormat(src), Count: info.count, Time: info.time,
 				What: fmt.Sprintf("%d executions, %s in all, mean %s, p95 %s", info.count, units.Duration(info.time), units.Duration(mean), units.Duration(p95))}},
 			Recommendation: "EXPLAIN ANALYZE it: add the index its WHERE/ORDER BY needs, select fewer columns, or paginate; if it cannot be fast, cache it or move it off the request path.",
-		}
-		if r := topRoute(info.routes); r != "" {
-			f.Locations = []Location{{Route: r}}
-		}
-		out = append(out, f)
+			Quality:        Measured, RouteCosts: routeCosts(info.routes, avoid), Origin: "sql-logs",
+		})
 	}
 	return out
+}
+
+// typicalStatement is the median duration of the run's timed statements
+// (counted per execution, approximated per fingerprint by its mean).
+func (d *SQLDetector) typicalStatement() time.Duration {
+	var ms []meanCount
+	for _, info := range d.fps {
+		if info.timed == 0 || info.noise {
+			continue
+		}
+		ms = append(ms, meanCount{info.time / time.Duration(info.timed), info.timed})
+	}
+	return medianOfMeans(ms)
+}
+
+type meanCount struct {
+	mean time.Duration
+	n    int64
+}
+
+// medianOfMeans is the execution-weighted median of per-fingerprint means.
+func medianOfMeans(ms []meanCount) time.Duration {
+	var n int64
+	for _, m := range ms {
+		n += m.n
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].mean < ms[j].mean })
+	var acc int64
+	for _, m := range ms {
+		acc += m.n
+		if acc*2 >= n {
+			return m.mean
+		}
+	}
+	return 0
+}
+
+// slowTarget decides whether a fingerprint is slow — absolutely (mean or
+// p95 over the thresholds, holding SlowShare of statement time) or
+// relative to the run — and what a fix brings each execution down to: a
+// tenth of the threshold, or of its own mean under the relative rule.
+func slowTarget(mean, p95 time.Duration, share float64, typical time.Duration, opt SQLOptions) (target time.Duration, why string, ok bool) {
+	absolute := share >= opt.SlowShare && (mean >= opt.SlowMean || p95 >= opt.SlowP95)
+	relative := share >= relShare && mean >= relFloor && typical > 0 && mean >= relFactor*typical
+	switch {
+	case absolute:
+		return opt.SlowMean / 10, fmt.Sprintf("a tenth of the %s slow threshold, what an index typically leaves", units.Duration(opt.SlowMean)), true
+	case relative:
+		return mean / 10, fmt.Sprintf("a tenth of its mean; it is slow relative to the run: %.0f%% of statement time at %.0f× the typical statement's %s", share*100, float64(mean)/float64(typical), units.Duration(typical)), true
+	}
+	return 0, "", false
 }
 
 // isQuery tells the statements an index or rewrite can speed up (reads
@@ -804,6 +1246,13 @@ func percentile(xs []time.Duration, q float64) time.Duration {
 	s := append([]time.Duration(nil), xs...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[min(int(q*float64(len(s))), len(s)-1)]
+}
+
+func sourcePath(src *parse.Source) string {
+	if src == nil {
+		return "sql-log"
+	}
+	return src.Path
 }
 
 func sourceFormat(src *parse.Source) string {

@@ -124,6 +124,9 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 		}
 		switch g.kind {
 		case parse.StallSlowCallback:
+			if g.n < minStalls {
+				continue // a stall now and then is the loop's weather, not a cause
+			}
 			f := &Finding{
 				Kind:      BlockingIOInAsync,
 				Title:     fmt.Sprintf("the event loop was blocked %d times for %s in all (longest %s) in %s", g.n, units.Duration(g.total), units.Duration(g.max), where),
@@ -133,6 +136,10 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 				Evidence: []Evidence{{Source: source, Count: g.n, Time: g.total, Examples: g.examples,
 					What: fmt.Sprintf("%d 'Executing … took' warnings, %s in all", g.n, units.Duration(g.total))}},
 				Recommendation: "Find the blocking call inside the coroutine (time.sleep, requests/urllib, open().read(), a sync DB driver) and use its async equivalent or asyncio.to_thread.",
+				Quality:        Measured, OwnBasis: "event-loop time (" + source + ")", Origin: source,
+			}
+			if g.loc.Route != "" {
+				f.RouteCosts = map[string]time.Duration{g.loc.Route: g.total}
 			}
 			if g.loc != (Location{}) {
 				f.Locations = []Location{g.loc}
@@ -150,6 +157,7 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 				Evidence: []Evidence{{Source: source, Count: g.n + g.unclosedC, Examples: g.examples,
 					What: fmt.Sprintf("%d 'Unclosed client session' and %d 'Unclosed connector' errors", g.n, g.unclosedC)}},
 				Recommendation: "Create one aiohttp.ClientSession at start-up (app.cleanup_ctx / a lifespan handler), reuse it for every call, and close it at shutdown.",
+				Quality:        Assumed, OwnBasis: "event-loop time (" + source + ")", Origin: source,
 			}
 			if g.loc.Function != "" {
 				f.Locations = []Location{g.loc}
@@ -160,15 +168,21 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 	return out
 }
 
+// minStalls is how many slow callbacks of one task's coroutine make a
+// blocking_io_in_async finding.
+const minStalls = 3
+
 // creationSite is the innermost application frame of a traceback (where the
 // program created a leaked session), or nothing when every frame is library
-// code.
+// code. Frames of wrappers that patch a library (an instrumentation
+// module's replacement __init__) are the library's, not the program's.
 func creationSite(tb []parse.TraceFrame) Location {
 	for i := len(tb) - 1; i >= 0; i-- {
 		f := tb[i]
-		if !strings.HasPrefix(f.File, "<") && !pythonLibraryFile(f.File) {
-			return Location{Function: f.Function, File: f.File, Line: f.Line}
+		if strings.HasPrefix(f.File, "<") || pythonLibraryFile(f.File) || isWrapperFrame(f.Function, f.File) {
+			continue
 		}
+		return Location{Function: f.Function, File: f.File, Line: f.Line}
 	}
 	return Location{}
 }

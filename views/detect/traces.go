@@ -50,6 +50,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 		fn    string
 	}
 	type connAgg struct {
+		resource string
 		n        int
 		time     time.Duration
 		requests int
@@ -58,6 +59,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 		line     int
 		format   string
 	}
+	slow := map[uint64]*spanFP{}
 	nplus := map[dbKey]*dbAgg{}
 	dups := map[dbKey]*dbAgg{}
 	conns := map[connKey]*connAgg{}
@@ -98,18 +100,19 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 					g.unknown = true // placeholders: the values are not in the span
 				}
 				g.values[res.Values] = true
-				if g.fn == "" && sp.CodeFunc != "" {
-					g.fn, g.file, g.line = sp.CodeFunc, sp.CodeFile, sp.CodeLine
+				if g.fn == "" {
+					// The statement's own code location, else the nearest
+					// span above it that names one (the handler).
+					g.fn, g.file, g.line = codeOf(n, r.Node)
 				}
+				addSlow(slow, res.ID, string(res.Fingerprint), sp.Duration, r.Route)
 			case sp.Category == parse.CatConnect && (sp.ConnReused == nil || !*sp.ConnReused) && !isPoolCheckout(sp.Name):
 				if n.Parent != nil && n.Parent.Span.Category == parse.CatConnect {
 					return true // count the outermost connect span only
 				}
-				isHTTP, fn, file, line := false, "", "", 0
+				isHTTP, resource := connTarget(n, r.Node)
+				fn, file, line := "", "", 0
 				for a := n.Parent; a != nil; a = a.Parent {
-					if a.Span.Category == parse.CatHTTPClient {
-						isHTTP = true
-					}
 					if fn == "" && a.Span.CodeFunc != "" {
 						fn, file, line = a.Span.CodeFunc, a.Span.CodeFile, a.Span.CodeLine
 					}
@@ -123,7 +126,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 				k := connKey{route: r.Route, http: isHTTP, fn: fn}
 				a := conns[k]
 				if a == nil {
-					a = &connAgg{file: file, line: line}
+					a = &connAgg{file: file, line: line, resource: resource}
 					conns[k] = a
 				}
 				a.n++
@@ -187,6 +190,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Evidence: []Evidence{{Source: "spans", Count: int64(a.statements), Time: a.time, Examples: []string{a.example}, TraceID: first(a.traces),
 				What: fmt.Sprintf("%d of %d %s requests ran it ≥ %d times under one parent span (up to %d)", a.requests, routeRequests[k.route], k.route, opt.MinRepeats, a.maxN)}},
 			Recommendation: "Fetch the rows in one query: eager-load the relationship (SQLAlchemy selectinload/joinedload, GORM Preload) or batch the ids into one WHERE id IN (…).",
+			Quality:        Measured, RouteCosts: map[string]time.Duration{k.route: a.avoid}, OwnBasis: "request time (server spans)", Origin: "spans",
 		})
 	}
 	for k, a := range dups {
@@ -211,6 +215,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Evidence: []Evidence{{Source: "spans", Count: int64(count), Time: a.time, Examples: []string{a.example},
 				What: fmt.Sprintf("%d db spans in %d requests with identical values", count, a.requests)}},
 			Recommendation: "Cache the result (per request, or in-process with a TTL) and invalidate it on write.",
+			Quality:        Measured, RouteCosts: map[string]time.Duration{k.route: avoid}, OwnBasis: "request time (server spans)", Origin: "spans",
 		})
 	}
 	for k, a := range conns {
@@ -232,10 +237,181 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 			Evidence: []Evidence{{Source: "spans", Count: int64(a.n), Time: a.time, TraceID: first(a.traces),
 				What: fmt.Sprintf("%d new connections in %d of %d %s requests", a.n, a.requests, total, k.route)}},
 			Recommendation: rec,
+			Quality:        Measured, Resource: a.resource, RouteCosts: map[string]time.Duration{k.route: a.time}, OwnBasis: "request time (server spans)", Origin: "spans",
 		})
+	}
+	for _, f := range slowSpanFindings(slow, opt) {
+		f.Observed = observed
+		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Avoidable > out[j].Avoidable })
 	return out
+}
+
+// codeOf is the code location of a span or of its nearest ancestor (up to
+// the request's root) that has one.
+func codeOf(n, root *traces.Node) (fn, file string, line int) {
+	for a := n; a != nil; a = a.Parent {
+		if a.Span.CodeFunc != "" {
+			return a.Span.CodeFunc, a.Span.CodeFile, a.Span.CodeLine
+		}
+		if a == root {
+			break
+		}
+	}
+	return "", "", 0
+}
+
+// spanFP is one fingerprint's db spans, for the slow-query rule.
+type spanFP struct {
+	text   string
+	n      int
+	time   time.Duration
+	hist   []time.Duration
+	routes map[string]int64
+}
+
+func addSlow(m map[uint64]*spanFP, id uint64, text string, d time.Duration, route string) {
+	a := m[id]
+	if a == nil {
+		if len(m) >= maxFPs {
+			return
+		}
+		a = &spanFP{text: text, routes: map[string]int64{}}
+		m[id] = a
+	}
+	a.n++
+	a.time += d
+	if len(a.hist) < 1024 {
+		a.hist = append(a.hist, d)
+	}
+	if route != "" && len(a.routes) < 16 {
+		a.routes[route]++
+	}
+}
+
+// slowSpanFindings applies the slow-query rule of the SQL logs to the
+// client-side time of db spans (the time the application waited).
+func slowSpanFindings(m map[uint64]*spanFP, opt SQLOptions) []*Finding {
+	var total time.Duration
+	var means []meanCount
+	for _, a := range m {
+		if isHousekeeping(a.text) {
+			continue
+		}
+		total += a.time
+		means = append(means, meanCount{a.time / time.Duration(a.n), int64(a.n)})
+	}
+	if total == 0 {
+		return nil
+	}
+	typical := medianOfMeans(means)
+	var out []*Finding
+	for id, a := range m {
+		if !isQuery(a.text) || isHousekeeping(a.text) || isSetupStatement(a.text) {
+			continue
+		}
+		mean := a.time / time.Duration(a.n)
+		p95 := percentile(a.hist, 0.95)
+		share := float64(a.time) / float64(total)
+		target, why, ok := slowTarget(mean, p95, share, typical, opt)
+		if !ok {
+			continue
+		}
+		avoid := a.time - target*time.Duration(a.n)
+		if avoid <= 0 {
+			continue
+		}
+		out = append(out, &Finding{
+			Kind:        SlowQuery,
+			Title:       fmt.Sprintf("slow query: %s (mean %s, p95 %s, %.0f%% of db span time)", short(a.text, 60), units.Duration(mean), units.Duration(p95), share*100),
+			Fingerprint: a.text, QueryID: fingerprint.IDString(id), Count: int64(a.n),
+			Avoidable: avoid,
+			Formula: fmt.Sprintf("avoidable = %s in %d db spans − %d × %s (%s) = %s",
+				units.Duration(a.time), a.n, a.n, units.Duration(target), why, units.Duration(avoid)),
+			Evidence: []Evidence{{Source: "spans", Count: int64(a.n), Time: a.time,
+				What: fmt.Sprintf("%d db spans, %s in all, mean %s, p95 %s", a.n, units.Duration(a.time), units.Duration(mean), units.Duration(p95))}},
+			Recommendation: "EXPLAIN ANALYZE it: add the index its WHERE/ORDER BY needs, select fewer columns, or paginate; if it cannot be fast, cache it or move it off the request path.",
+			Quality:        Measured, RouteCosts: routeCosts(a.routes, avoid), Origin: "spans", OwnBasis: "request time (server spans)",
+		})
+	}
+	return out
+}
+
+// connTarget says whether a connection-setup span connects to an HTTP
+// upstream or to a database, and to which one: by its own attributes
+// first, then by the client span it sits under (aiohttp's
+// connection_create under an HTTP client span is an HTTP connection), then
+// by the spans beside it.
+func connTarget(n, root *traces.Node) (isHTTP bool, resource string) {
+	sp := n.Span
+	if r := dbResource(sp); r != "" {
+		return false, r
+	}
+	if sp.HTTPURL != "" || sp.HTTPMethod != "" {
+		return true, hostOf(sp)
+	}
+	for a := n.Parent; a != nil; a = a.Parent {
+		switch a.Span.Category {
+		case parse.CatHTTPClient:
+			return true, hostOf(a.Span)
+		case parse.CatDB:
+			return false, dbResource(a.Span)
+		}
+		if a == root {
+			break
+		}
+	}
+	name := strings.ToLower(sp.Name)
+	if strings.Contains(name, "http") {
+		return true, hostOf(sp)
+	}
+	// A database connect span usually precedes the statement it serves.
+	if p := n.Parent; p != nil {
+		for _, c := range p.Children {
+			if c.Span.Category == parse.CatDB {
+				return false, dbResource(c.Span)
+			}
+			if c.Span.Category == parse.CatHTTPClient && c.Span.Start.After(sp.Start) {
+				return true, hostOf(c.Span)
+			}
+		}
+	}
+	return false, ""
+}
+
+// dbResource names the database a span talks to: its name, else its
+// system; "" when the span says nothing about a database.
+func dbResource(sp *parse.Span) string {
+	for _, k := range []string{"db.namespace", "db.name"} {
+		if v := sp.Attrs[k]; v != "" {
+			return strings.ToLower(v)
+		}
+	}
+	if sp.DBSystem != "" {
+		return ""
+	}
+	return ""
+}
+
+// hostOf names the upstream of an HTTP client span: host:port of its URL,
+// else its server address.
+func hostOf(sp *parse.Span) string {
+	u := sp.HTTPURL
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		if j := strings.IndexAny(u, "/?#"); j >= 0 {
+			u = u[:j]
+		}
+		if at := strings.LastIndex(u, "@"); at >= 0 {
+			u = u[at+1:]
+		}
+		return strings.ToLower(u)
+	}
+	if sp.ServerAddr != "" {
+		return strings.ToLower(sp.ServerAddr)
+	}
+	return ""
 }
 
 // hasPlaceholder reports bind placeholders ($1, ?, %s, %(name)s, :name):
@@ -281,102 +457,8 @@ func first(xs []string) string {
 	return xs[0]
 }
 
-// LocateByFingerprint gives findings that know only a query (a slow query
-// or a duplicate read from a SQL log) the code location and route of the
-// spans that ran the same fingerprint: the join DESIGN.md calls correlation
-// by fingerprint. It adds the spans as evidence.
-func LocateByFingerprint(fs []*Finding, reqs []*traces.Request) {
-	need := map[string]bool{}
-	for _, f := range fs {
-		if f.Fingerprint != "" && (!hasFunction(f) || f.Kind == CacheableDuplicate) {
-			need[looseFingerprint(f.Fingerprint)] = true
-		}
-	}
-	if len(need) == 0 {
-		return
-	}
-	type site struct {
-		loc  Location
-		n    int
-		time time.Duration
-	}
-	sites := map[string]map[Location]*site{}
-	var fp fingerprint.Fingerprinter
-	for _, r := range reqs {
-		traces.Walk(r.Node, func(n *traces.Node) bool {
-			sp := n.Span
-			if sp.Category != parse.CatDB || sp.DBStatement == "" || sp.CodeFunc == "" {
-				return true
-			}
-			text := looseFingerprint(string(fp.Fingerprint(sp.DBStatement).Fingerprint))
-			if !need[text] {
-				return true
-			}
-			loc := Location{Function: sp.CodeFunc, File: sp.CodeFile, Line: sp.CodeLine, Route: r.Route}
-			if sites[text] == nil {
-				sites[text] = map[Location]*site{}
-			}
-			s := sites[text][loc]
-			if s == nil {
-				s = &site{loc: loc}
-				sites[text][loc] = s
-			}
-			s.n++
-			s.time += sp.Duration
-			return true
-		})
-	}
-	for _, f := range fs {
-		loose := looseFingerprint(f.Fingerprint)
-		if f.Fingerprint == "" || !need[loose] {
-			continue
-		}
-		var best *site
-		var spans int
-		var spanTime time.Duration
-		for _, s := range sites[loose] {
-			spans += s.n
-			spanTime += s.time
-			if best == nil || s.n > best.n || s.n == best.n && s.loc.String() < best.loc.String() {
-				best = s
-			}
-		}
-		if best == nil {
-			continue
-		}
-		if f.Kind == CacheableDuplicate && len(f.Evidence) > 0 && f.Evidence[0].Time > 0 && f.Count > 0 {
-			// A database log times the server's work only; the spans time
-			// what the application waited, round trip included. A cache
-			// saves the latter: re-estimate with the spans' mean.
-			mean := spanTime / time.Duration(spans)
-			fraction := float64(f.Avoidable) / float64(f.Evidence[0].Time)
-			client := time.Duration(float64(mean) * float64(f.Count) * fraction)
-			if client > f.Avoidable {
-				f.Formula += fmt.Sprintf("; with the %s mean client-side span time of %d spans of this fingerprint: %d executions × %s × %.0f%% = %s",
-					units.Duration(mean), spans, f.Count, units.Duration(mean), fraction*100, units.Duration(client))
-				f.Avoidable = client
-			}
-		}
-		if hasFunction(f) {
-			continue
-		}
-		f.Locations = mergeLocation(f.Locations, best.loc)
-		f.Evidence = append(f.Evidence, Evidence{Source: "spans", Count: int64(best.n), Time: best.time,
-			What: fmt.Sprintf("%d db spans of the same fingerprint, %s in all, ran at %s", best.n, units.Duration(best.time), best.loc)})
-	}
-}
-
-func hasFunction(f *Finding) bool {
-	for _, l := range f.Locations {
-		if l.Function != "" {
-			return true
-		}
-	}
-	return false
-}
-
 // castRE matches a cast on a placeholder, "?::varchar", "? :: integer[]".
-var castRE = regexp.MustCompile(`\?\s*::\s*[a-z_][a-z_0-9 ]*(\[\])?`)
+var castRE = regexp.MustCompile(`\?\s*::\s*[a-z_][a-z_0-9]*(?:\s+(?:precision|varying|with(?:out)?\s+time\s+zone))*(?:\[\])?`)
 
 // looseFingerprint drops casts on placeholders, which drivers add (asyncpg
 // binds "$1::VARCHAR" where SQLAlchemy's own text has "%s"): the same query

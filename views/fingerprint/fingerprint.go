@@ -739,6 +739,18 @@ func ShapeOf(sql string) Shape {
 	for i := 0; i < n; {
 		c := s[i]
 		switch {
+		// Before identifiers: '$' may start one ("a$b"), but "$1" is a
+		// parameter the normaliser replaces.
+		case c == '$' && i+1 < n && class[s[i+1]] == cDigit:
+			start := i
+			i++
+			for i < n && class[s[i]] == cDigit {
+				i++
+			}
+			flush(start, 0x9c)
+			vals = (vals ^ 0xfe) * fnvPrime
+			lits++
+			seg = i
 		case identChar[c] && class[c] != cDigit:
 			for i < n && identChar[s[i]] {
 				i++
@@ -786,16 +798,6 @@ func ShapeOf(sql string) Shape {
 			vals = (vals ^ 0xfe) * fnvPrime
 			lits++
 			i++
-			seg = i
-		case c == '$' && i+1 < n && class[s[i+1]] == cDigit:
-			start := i
-			i++
-			for i < n && class[s[i]] == cDigit {
-				i++
-			}
-			flush(start, 0x9c)
-			vals = (vals ^ 0xfe) * fnvPrime
-			lits++
 			seg = i
 		case c == '"' || c == '`':
 			// quoted identifiers may hold digits and quotes: skip whole

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"hotpath/parse"
+	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 )
 
@@ -58,7 +59,7 @@ func digestBytes(tb testing.TB, name string, data []byte, opt Options) (*Aggrega
 	in := parse.NewInput(name, int64(len(data)), func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(data)), nil
 	})
-	if err := parse.Load(context.Background(), in, sqllog.Formats(), agg.Sink(), parse.Options{}); err != nil {
+	if err := parse.Load(context.Background(), in, append(sqllog.Formats(), applog.Formats()...), agg.Sink(), parse.Options{}); err != nil {
 		tb.Fatal(err)
 	}
 	return agg, in.Src

@@ -36,6 +36,10 @@ type Source struct {
 	Compression string       `json:"compression,omitempty"`
 	SkipReasons []SkipReason `json:"skip_reasons,omitempty"`
 	Error       string       `json:"error,omitempty"`
+	// Notes say how the source was used ("same events as …: used once");
+	// SameAs names the input whose events this one repeats.
+	Notes  []string `json:"notes,omitempty"`
+	SameAs string   `json:"same_as,omitempty"`
 }
 
 // SkipReason counts records skipped for one reason.
@@ -73,6 +77,21 @@ type Finding struct {
 	ObservedMS    float64    `json:"observed_ms"`
 	ObservedBasis string     `json:"observed_basis,omitempty"`
 	Evidence      []Evidence `json:"evidence,omitempty"`
+	// Cause is what the finding is keyed by (one finding per cause);
+	// Estimate says how its avoidable time was measured (measured,
+	// indirect, weak, assumed); Routes the share of each affected route's
+	// request time.
+	Cause    string       `json:"cause,omitempty"`
+	Estimate string       `json:"estimate,omitempty"`
+	Routes   []RouteShare `json:"routes,omitempty"`
+}
+
+// RouteShare is what a fix saves on one route.
+type RouteShare struct {
+	Route       string  `json:"route"`
+	AvoidableMS float64 `json:"avoidable_ms"`
+	RequestMS   float64 `json:"request_ms,omitempty"`
+	Share       float64 `json:"share,omitempty"`
 }
 
 // Evidence is one source's testimony for a finding.
@@ -147,7 +166,8 @@ func Build(v *views.Views) *Report {
 		Routes: append([]traces.RouteJSON{}, ts.Routes...), Slowest: append([]traces.RequestRef{}, ts.Slowest...)}
 	for _, s := range v.Sources {
 		rs := Source{Path: s.Path, Format: s.Format, Events: s.Events, Bytes: s.Bytes,
-			Skipped: s.SkippedAll, Warnings: append([]string{}, s.Warnings...), Compression: s.Compression}
+			Skipped: s.SkippedAll, Warnings: append([]string{}, s.Warnings...), Compression: s.Compression,
+			Notes: s.Notes, SameAs: s.SameAs}
 		for _, sk := range s.Skipped {
 			rs.SkipReasons = append(rs.SkipReasons, SkipReason{Reason: sk.Reason, Count: sk.Count, FirstLine: sk.FirstLine})
 		}
@@ -178,6 +198,10 @@ func finding(f *detect.Finding) Finding {
 	}
 	for _, l := range f.Locations {
 		out.Locations = append(out.Locations, Location{Function: l.Function, File: l.File, Line: l.Line, Route: l.Route})
+	}
+	out.Cause, out.Estimate = f.Cause, f.Quality.String()
+	for _, r := range f.Routes {
+		out.Routes = append(out.Routes, RouteShare{Route: r.Route, AvoidableMS: ms(r.Avoidable), RequestMS: ms(r.Time), Share: r.Share})
 	}
 	for _, e := range f.Evidence {
 		ev := Evidence{Source: e.Source, What: e.What, Count: e.Count, TimeMS: ms(e.Time), Examples: e.Examples, TraceID: e.TraceID}

@@ -34,6 +34,9 @@ func writeText(w io.Writer, v *views.Views) error {
 		for _, wn := range s.Warnings {
 			fmt.Fprintf(ew, "  %s: warning: %s\n", termsafe.String(s.Path), termsafe.String(wn))
 		}
+		for _, n := range s.Notes {
+			fmt.Fprintf(ew, "  %s: %s\n", termsafe.String(s.Path), termsafe.String(n))
+		}
 	}
 	for _, wn := range v.Warnings {
 		fmt.Fprintf(ew, "  warning: %s\n", termsafe.String(wn))
@@ -45,6 +48,9 @@ func writeText(w io.Writer, v *views.Views) error {
 				units.Duration(f.Avoidable), units.Share(f.Share), f.Confidence)
 			for _, l := range f.Locations {
 				fmt.Fprintf(ew, "     at %s\n", termsafe.String(l.String()))
+			}
+			if rs := detect.RouteShares(f); rs != "" {
+				fmt.Fprintf(ew, "     on %s\n", termsafe.String(rs))
 			}
 			fmt.Fprintf(ew, "     %s\n     fix: %s\n", termsafe.String(f.Formula), termsafe.String(f.Recommendation))
 		}
@@ -160,6 +166,8 @@ func sourceStatus(s views.SourceView) string {
 		return "error: " + termsafe.String(s.Err.Error())
 	case !s.Done:
 		return "loading"
+	case s.SameAs != "":
+		return "same events as " + termsafe.String(s.SameAs)
 	}
 	return "ok"
 }

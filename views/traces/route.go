@@ -45,6 +45,21 @@ func RouteOf(sp *parse.Span) string {
 	return sp.Name
 }
 
+// MethodOf is a request root's HTTP method: the span's, else the one its
+// http.route or name starts with ("GET /orders/{id}", as Go's ServeMux
+// patterns and runtime/trace task names write it).
+func MethodOf(sp *parse.Span) string {
+	if sp.HTTPMethod != "" {
+		return strings.ToUpper(sp.HTTPMethod)
+	}
+	for _, s := range []string{sp.HTTPRoute, sp.Name} {
+		if m, rest := splitMethod(s); m != "" && strings.HasPrefix(rest, "/") {
+			return m
+		}
+	}
+	return ""
+}
+
 // splitMethod splits "GET /orders" into its method and the rest; method is
 // "" when s does not start with an upper-case word and a space.
 func splitMethod(s string) (method, rest string) {

@@ -178,3 +178,21 @@ func TestRoutesAcrossSources(t *testing.T) {
 		t.Fatalf("/orders/{id}: %+v", orders)
 	}
 }
+
+// The method a route no longer carries is the request's.
+func TestMethodOf(t *testing.T) {
+	for _, tc := range []struct {
+		sp   parse.Span
+		want string
+	}{
+		{parse.Span{HTTPMethod: "post", Name: "x"}, "POST"},
+		{parse.Span{HTTPRoute: "GET /orders/{id}"}, "GET"},
+		{parse.Span{Name: "DELETE /orders/7"}, "DELETE"}, // a runtime/trace task, an access-log span
+		{parse.Span{Name: "SELECT orders"}, ""},
+		{parse.Span{Name: "nightly-report"}, ""},
+	} {
+		if got := MethodOf(&tc.sp); got != tc.want {
+			t.Errorf("MethodOf(%+v) = %q, want %q", tc.sp, got, tc.want)
+		}
+	}
+}
