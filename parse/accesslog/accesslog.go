@@ -223,8 +223,10 @@ const maxLine = 256 << 10
 const sniffLines = 200
 
 // Sniff accepts a head whose complete lines are access records by their
-// structure — at least one, and more than the lines that are neither
-// records nor a server's own messages (uvicorn's, gunicorn's, tracebacks).
+// structure: at least one, and at most one line in ten that is neither a
+// record nor a server's own message (uvicorn's, gunicorn's, tracebacks).
+// A log that mixes access records with other kinds (a Python application
+// log) is left to the reader of mixed logs.
 func Sniff(head []byte) bool {
 	if len(head) == parse.SniffSize {
 		if i := lastNL(head); i >= 0 {
@@ -251,7 +253,7 @@ func Sniff(head []byte) bool {
 			foreign++
 		}
 	}
-	return rec > 0 && rec > foreign
+	return rec > 0 && foreign*10 <= rec+foreign
 }
 
 func indexNL(b []byte) int {

@@ -255,7 +255,8 @@ func analyze(a *analysis, line []byte) {
 	toks := a.toks[:0]
 	*a = analysis{toks: toks, req: -1, used: a.used[:0]}
 	l := stripANSI(bytes.TrimSpace(line))
-	if len(l) == 0 {
+	if len(l) == 0 || line[0] == ' ' || line[0] == '\t' {
+		// Blank, or the continuation of a record (a traceback's frames).
 		a.class = lineNeutral
 		return
 	}
@@ -496,7 +497,7 @@ func looksLikeAddr(b []byte) bool {
 // and a colon, then spaces), gunicorn's "[2026-… +0000] [123] [INFO] …",
 // Python tracebacks.
 func serverMessage(l []byte) bool {
-	if l[0] == ' ' || l[0] == '\t' || bytes.HasPrefix(l, []byte("Traceback (most recent call last):")) {
+	if bytes.HasPrefix(l, []byte("Traceback (most recent call last):")) || exceptionLine(l) {
 		return true
 	}
 	if i := bytes.IndexByte(l, ':'); i >= 4 && i <= 8 && i+2 < len(l) && l[i+1] == ' ' && l[i+2] == ' ' {
@@ -509,6 +510,27 @@ func serverMessage(l []byte) bool {
 		if i := bytes.Index(l, []byte("] [")); i > 0 && bytes.Contains(l[i:min(len(l), i+32)], []byte("] [INFO]")) ||
 			bytes.Contains(l[:min(len(l), 64)], []byte("] [ERROR]")) || bytes.Contains(l[:min(len(l), 64)], []byte("] [WARNING]")) ||
 			bytes.Contains(l[:min(len(l), 64)], []byte("] [DEBUG]")) || bytes.Contains(l[:min(len(l), 64)], []byte("] [CRITICAL]")) {
+			return true
+		}
+	}
+	return false
+}
+
+// exceptionLine: the last line of a Python traceback,
+// "h11._util.RemoteProtocolError: no request line received".
+func exceptionLine(l []byte) bool {
+	i := bytes.IndexByte(l, ':')
+	if i <= 0 || i > 128 {
+		return false
+	}
+	name := l[:i]
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	for _, suf := range []string{"Error", "Exception", "Warning", "Exit", "Interrupt"} {
+		if bytes.HasSuffix(name, []byte(suf)) {
 			return true
 		}
 	}

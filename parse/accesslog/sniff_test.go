@@ -153,3 +153,23 @@ func TestJSONLinesWithFormatWords(t *testing.T) {
 		t.Fatalf("err %v, format %q, %d spans", err, src.Format(), len(s.spans))
 	}
 }
+
+// A Python log whose records are mostly gunicorn.access lines, with some
+// SQL among them, is not an access log: the application-log reader takes
+// it, statements and requests.
+func TestMixedLogIsNotAnAccessLog(t *testing.T) {
+	var b strings.Builder
+	for i := range 40 {
+		if i%5 == 4 {
+			b.WriteString("INFO:sqlalchemy.engine.Engine:SELECT orders.id FROM orders WHERE orders.id = %(id)s\n")
+			continue
+		}
+		b.WriteString(`INFO:gunicorn.access:127.0.0.1 - - [01/Dec/2026:15:38:14 +0000] "GET /user/1 HTTP/1.1" 200 17 "-" "curl/7.88.1"` + "\n")
+	}
+	if accesslog.Sniff([]byte(b.String())) {
+		t.Error("a log with 20% SQLAlchemy records sniffed as an access log")
+	}
+	if !accesslog.Sniff([]byte(strings.ReplaceAll(b.String(), "INFO:sqlalchemy.engine.Engine:SELECT orders.id FROM orders WHERE orders.id = %(id)s\n", ""))) {
+		t.Error("the access records alone are an access log")
+	}
+}
