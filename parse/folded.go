@@ -12,38 +12,69 @@ import (
 const maxFoldedLine = 1 << 20
 
 // sniffFolded accepts "frame;frame;frame 42" lines as py-spy (raw),
-// async-profiler (collapsed) and stackcollapse-perf write them: the first
-// non-blank line and most of the next ones end in a count, and one has a ';'.
-// Comment lines ("# …", "// …", which people and some converters put at
-// the top) are neither.
+// async-profiler (collapsed) and stackcollapse-perf write them, by their
+// structure: the complete lines of the head, blank lines and comments
+// ("# …", "// …", which people and some converters put at the top) aside,
+// are "stack SP count" (one in twenty may be broken), none has the marks of
+// a log line (see logLike), and one stack has a ';'. A web server's access
+// log with the duration last ("… \"Mozilla/5.0 (X11; Linux x86_64)\" 1659")
+// resembles that, and is not it.
 func sniffFolded(head []byte) bool {
 	lines := bytes.Split(head, []byte{'\n'})
 	if len(lines) > 1 && len(head) == SniffSize {
 		lines = lines[:len(lines)-1] // the last may be cut by the sniff window
 	}
-	valid, invalid, semis := 0, 0, 0
+	valid, broken, semis := 0, 0, 0
 	for _, l := range lines {
 		l = bytes.TrimRight(l, "\r")
 		if len(bytes.TrimSpace(l)) == 0 || isFoldedComment(l) {
 			continue
 		}
-		if _, _, ok := splitFolded(l); !ok {
-			if valid == 0 {
-				return false // the first line must be a stack
-			}
-			invalid++
-		} else {
-			valid++
-			if bytes.IndexByte(l, ';') >= 0 {
-				semis++
-			}
+		if logLike(l) {
+			return false
 		}
-		if valid+invalid == 20 {
+		if _, _, ok := splitFolded(l); !ok {
+			broken++
+			continue
+		}
+		valid++
+		if bytes.IndexByte(l, ';') >= 0 {
+			semis++
+		}
+		if valid == 200 {
 			break
 		}
 	}
-	return valid > 0 && semis > 0 && valid >= invalid
+	return valid > 0 && semis > 0 && broken*20 <= valid
 }
+
+// logLike reports the marks of a log line that no stack frame has: a
+// quoted string with a space in it ("GET /x HTTP/1.1", a user agent), an
+// HTTP version, a bracketed common-log time ([01/Dec/2026:15:28:51 +0000]).
+func logLike(l []byte) bool {
+	if q := bytes.IndexByte(l, '"'); q >= 0 {
+		if e := bytes.IndexByte(l[q+1:], '"'); e > 0 && bytes.IndexByte(l[q+1:q+1+e], ' ') >= 0 {
+			return true
+		}
+	}
+	if bytes.Contains(l, []byte(" HTTP/1.")) || bytes.Contains(l, []byte(" HTTP/2")) {
+		return true
+	}
+	for i := bytes.IndexByte(l, '['); i >= 0 && i+12 <= len(l); {
+		t := l[i+1:]
+		if isDigit(t[0]) && isDigit(t[1]) && t[2] == '/' && t[6] == '/' && isDigit(t[7]) {
+			return true
+		}
+		j := bytes.IndexByte(l[i+1:], '[')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // isFoldedComment reports a "#" or "//" comment line: no profiler writes a
 // frame that starts so, and speedscope's importer passes over them too.
@@ -73,6 +104,7 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 	b := newProfileBuilder("samples", "count")
 	sc := NewLineScanner(r, maxFoldedLine)
 	var frames []frameKey
+	verdict := LineVerdict{Format: "folded", Want: `folded stacks ("frame;frame;… count")`}
 	for {
 		l, ok, err := sc.Next()
 		if err != nil {
@@ -86,6 +118,9 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 		}
 		if sc.TooLong() {
 			src.SkipLine(sc.Line(), fmt.Sprintf("line longer than %d bytes", maxFoldedLine))
+			if err := verdict.Bad(sc.Line(), sc.Offset(), l); err != nil {
+				return err
+			}
 			continue
 		}
 		if len(bytes.TrimSpace(l)) == 0 {
@@ -96,9 +131,15 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 			continue
 		}
 		stack, n, ok := splitFolded(l)
-		if !ok {
+		if !ok || logLike(l) {
 			src.SkipLine(sc.Line(), "not a folded stack (want \"frame;frame;… count\")")
+			if err := verdict.Bad(sc.Line(), sc.Offset(), l); err != nil {
+				return err
+			}
 			continue
+		}
+		if err := verdict.Good(sc.Offset()); err != nil {
+			return err
 		}
 		if n == 0 {
 			continue
@@ -115,6 +156,9 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 			continue
 		}
 		b.add(frames, n, nil)
+	}
+	if err := verdict.End(); err != nil {
+		return err
 	}
 	if len(b.p.Sample) == 0 {
 		return fmt.Errorf("no stacks found")

@@ -26,7 +26,7 @@ const SniffSize = 64 << 10
 // Format is one input format: it recognises its content and decodes it.
 type Format struct {
 	Name   string // as reported in the JSON report: "pprof", "postgres-stderr" …
-	Family string // "profile", "sql", "trace", "eventloop" or "applog" (records of several)
+	Family string // "profile", "sql", "trace", "eventloop", "access" or "applog" (records of several)
 	// Sniff reports whether head (the first SniffSize decompressed bytes, or
 	// fewer for a short input) is this format.
 	Sniff func(head []byte) bool
@@ -34,6 +34,11 @@ type Format struct {
 	// an error only when nothing useful could be read; recoverable problems
 	// are counted with src.SkipLine or src.Warnf.
 	Decode func(ctx context.Context, r io.Reader, src *Source, sink Sink, opt Options) error
+	// GivesBack says Decode may return ErrNotThisFormat: Load then keeps
+	// the first ReplayLimit bytes Decode reads, to hand them to the next
+	// format. (A decoder without it that gives an input back costs a
+	// reopen, or an error for a stream.)
+	GivesBack bool
 }
 
 // Options tune decoding. The zero value is usable.
@@ -48,6 +53,10 @@ type Options struct {
 	MaxHTTPBody int64
 	// LogLinePrefix is PostgreSQL's log_line_prefix; "" means infer it.
 	LogLinePrefix string
+	// AccessLogDurationUnit is the unit of an access log's durations when
+	// the numbers carry none (Apache %D is µs, %{ms}T ms, %T s); 0 means
+	// infer it from the first lines.
+	AccessLogDurationUnit time.Duration
 }
 
 func (o Options) maxWhole() int64 {
@@ -78,7 +87,8 @@ type Input struct {
 	Src  *Source
 	open func(ctx context.Context, opt Options) (io.ReadCloser, error)
 	// reopenable inputs (files, in-memory data) can be read twice: once
-	// by Peek, once by Load. Stdin and URLs cannot.
+	// by Peek, once by Load, or again after a give-back. Stdin and URLs
+	// cannot.
 	reopenable bool
 }
 
@@ -282,8 +292,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // Load reads one input: opens it, undoes gzip/zstd/bzip2, sniffs the format among
-// formats (first match wins) and decodes it into sink. The returned error
-// (also kept in in.Src.Err) names the input; it is nil when the input loaded.
+// formats (first match wins) and decodes it into sink. A decoder that finds
+// the structure of its format broken on most of the first lines gives the
+// input back (ErrNotThisFormat) and the next format whose sniffer accepts
+// the head decodes the same bytes. The returned error (also kept in
+// in.Src.Err) names the input; it is nil when the input loaded.
 func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Options) (err error) {
 	src := in.Src
 	defer func() {
@@ -301,41 +314,102 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 		src.SetNote("same-events", "same events as "+other+": used once")
 		return nil
 	}
-	rc, err := in.open(ctx, opt)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	r, err := decompress(&countingReader{r: rc, counter: &src.bytesRead}, src)
-	if err != nil {
-		return err
-	}
-	r = undoBOM(r)
-	if c, ok := r.(io.Closer); ok {
-		defer c.Close() // the zstd decoder's goroutines
-	}
-	br := bufio.NewReaderSize(&countingReader{r: r, counter: &src.decoded}, SniffSize)
-	head, perr := br.Peek(SniffSize)
-	if len(head) == 0 {
-		if perr != nil && perr != io.EOF {
-			return fmt.Errorf("reading: %w", perr)
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			c.Close()
 		}
-		return errors.New("input is empty")
+	}()
+	open := func() (*bufio.Reader, []byte, error) {
+		rc, err := in.open(ctx, opt)
+		if err != nil {
+			return nil, nil, err
+		}
+		closers = append(closers, rc)
+		r, err := decompress(&countingReader{r: rc, counter: &src.bytesRead}, src)
+		if err != nil {
+			return nil, nil, err
+		}
+		r = undoBOM(r)
+		if c, ok := r.(io.Closer); ok {
+			closers = append(closers, c) // the zstd decoder's goroutines
+		}
+		br := bufio.NewReaderSize(&countingReader{r: r, counter: &src.decoded}, SniffSize)
+		head, perr := br.Peek(SniffSize)
+		if len(head) == 0 {
+			if perr != nil && perr != io.EOF {
+				return nil, nil, fmt.Errorf("reading: %w", perr)
+			}
+			return nil, nil, errors.New("input is empty")
+		}
+		if perr != nil && perr != io.EOF && perr != bufio.ErrBufferFull {
+			return nil, nil, fmt.Errorf("reading the first %d bytes: %w", len(head), perr)
+		}
+		return br, head, nil
 	}
-	if perr != nil && perr != io.EOF && perr != bufio.ErrBufferFull {
-		return fmt.Errorf("reading the first %d bytes: %w", len(head), perr)
+	br, head, err := open()
+	if err != nil {
+		return err
 	}
+	// head is the reader's buffer, overwritten as a decoder reads on: the
+	// formats tried after a give-back must sniff the same bytes.
+	head = append([]byte(nil), head...)
+	var r io.Reader = br
+	var gaveBack []string
+	var firstBack error
+	notesBefore := src.noteCount()
 	for _, f := range formats {
-		if f.Sniff(head) {
-			src.SetFormat(f.Name)
-			if err := f.Decode(ctx, br, src, sink, opt); err != nil {
-				return fmt.Errorf("%s: %w", f.Name, err)
-			}
-			if src.Events() == 0 && src.ConnEvents() == 0 {
-				return fmt.Errorf("%s: no events found%s", f.Name, skipSummary(src))
-			}
-			return nil
+		if !f.Sniff(head) {
+			continue
 		}
+		src.SetFormat(f.Name)
+		rp := &replay{r: r, limit: ReplayLimit, overflow: !f.GivesBack}
+		var dr io.Reader = r
+		if f.GivesBack {
+			// Decoders peek at what they read (bufio.Reader): keep that.
+			dr = bufio.NewReaderSize(rp, SniffSize)
+		}
+		err := f.Decode(ctx, dr, src, sink, opt)
+		if errors.Is(err, ErrNotThisFormat) && src.Events() == 0 && src.ConnEvents() == 0 {
+			gaveBack = append(gaveBack, err.Error())
+			if firstBack == nil {
+				firstBack = err
+			}
+			src.resetForRetry(notesBefore)
+			if !rp.overflow {
+				r = rp.again()
+				continue
+			}
+			if !in.reopenable {
+				return fmt.Errorf("%w; the next format would have to re-read more than the %d bytes hotpath keeps of a stream: save the input to a file and load that", err, ReplayLimit)
+			}
+			src.bytesRead.Store(0)
+			src.decoded.Store(0)
+			br2, _, err := open()
+			if err != nil {
+				return fmt.Errorf("reopening after %s gave the input back: %w", f.Name, err)
+			}
+			r = br2
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
+		if src.Events() == 0 && src.ConnEvents() == 0 {
+			return fmt.Errorf("%s: no events found%s", f.Name, skipSummary(src))
+		}
+		if len(gaveBack) > 0 {
+			src.SetNote("gave-back", fmt.Sprintf("read as %s after %s", f.Name, strings.Join(gaveBack, "; ")))
+		}
+		return nil
+	}
+	if firstBack != nil {
+		more := ""
+		if len(gaveBack) > 1 {
+			more = "; " + strings.Join(gaveBack[1:], "; ")
+		}
+		return fmt.Errorf("unrecognised format: %w%s; no other format recognised it (first bytes %q; hotpath reads %s)",
+			firstBack, more, preview(head), formatNames(formats))
 	}
 	return fmt.Errorf("unrecognised format (first bytes %q); hotpath reads %s", preview(head), formatNames(formats))
 }

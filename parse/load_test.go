@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// lineFormat counts the lines it is given: a format that accepts anything,
+// countingFormat counts the lines it is given: a format that accepts anything,
 // to see what Load hands the decoders.
-func lineFormat(lines *int64) Format {
+func countingFormat(lines *int64) Format {
 	return Format{Name: "lines", Family: "sql", Sniff: func([]byte) bool { return true },
 		Decode: func(_ context.Context, r io.Reader, src *Source, _ Sink, _ Options) error {
 			sc := NewLineScanner(r, 1<<20)
@@ -50,7 +50,7 @@ func TestBzip2(t *testing.T) {
 	want := int64(bytes.Count(plain, []byte{'\n'}))
 	var lines int64
 	in := bytesInput("pg.log.bz2", bz)
-	if err := Load(context.Background(), in, []Format{lineFormat(&lines)}, &memSink{}, Options{}); err != nil {
+	if err := Load(context.Background(), in, []Format{countingFormat(&lines)}, &memSink{}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if lines != want || in.Src.Compression() != "bzip2" {
@@ -59,7 +59,7 @@ func TestBzip2(t *testing.T) {
 	for _, cut := range []int{len(bz) / 2, len(bz) - 4, 11} {
 		lines = 0
 		in := bytesInput("cut.bz2", bz[:cut])
-		err := Load(context.Background(), in, []Format{lineFormat(&lines)}, &memSink{}, Options{})
+		err := Load(context.Background(), in, []Format{countingFormat(&lines)}, &memSink{}, Options{})
 		var le *LoadError
 		if !errors.As(err, &le) || !strings.Contains(err.Error(), "bzip2 stream broken") || !strings.Contains(err.Error(), "truncated") ||
 			!strings.Contains(err.Error(), "cut.bz2") {

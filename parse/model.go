@@ -132,9 +132,14 @@ const (
 // the logged request or trace id, else empty (each such span is then its own
 // request). Access logs are the request-time record of services without
 // tracing.
+//
+// AttrNoDuration, "true" on such a span, says its layout logs no duration:
+// Duration is 0 because nothing was measured, not because the request was
+// instant.
 const (
 	AttrRecord      = "hotpath.record"
 	RecordAccessLog = "access-log"
+	AttrNoDuration  = "hotpath.no_duration"
 )
 
 // Span is one timed operation of a trace, from any trace format.

@@ -16,7 +16,7 @@ func ProfileFormats() []Format {
 	return []Format{
 		{Name: "pprof", Family: "profile", Sniff: sniffPprof, Decode: decodePprof},
 		{Name: "speedscope", Family: "profile", Sniff: sniffSpeedscope, Decode: decodeSpeedscope},
-		{Name: "folded", Family: "profile", Sniff: sniffFolded, Decode: decodeFolded},
+		{Name: "folded", Family: "profile", Sniff: sniffFolded, Decode: decodeFolded, GivesBack: true},
 	}
 }
 

@@ -228,7 +228,8 @@ func TestBadProfileInputs(t *testing.T) {
 		{"random", string(random), "unrecognised format"},
 		{"truncated-gzip", string(gz.Bytes()[:gz.Len()/2]), "truncated file?"},
 		{"no-samples", emptyBuf.String(), "no samples"},
-		{"folded-garbage", "a;b 1\nnot a stack line\n", ""},
+		{"folded-garbage", strings.Repeat("a;b 1\n", 20) + "not a stack line\n", ""},
+		{"folded-mostly-garbage", "a;b 1\nnot a stack line\n", "unrecognised format"},
 		{"speedscope-syntax", `{"$schema":"speedscope","shared":{"frames":[]},"profiles":[`, "byte"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -166,6 +166,23 @@ func (s *Source) Err() error { s.mu.Lock(); defer s.mu.Unlock(); return s.err }
 // Done reports whether loading finished (successfully or not).
 func (s *Source) Done() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.done }
 
+// noteCount is how many notes the source has (those set before Load
+// survive a give-back).
+func (s *Source) noteCount() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.notes) }
+
+// resetForRetry forgets what a decoder that gave the input back reported,
+// before the next format reads it; the first keepNotes notes were there
+// before decoding and stay.
+func (s *Source) resetForRetry(keepNotes int) {
+	s.mu.Lock()
+	s.format = ""
+	s.skipped = map[string]*Skip{}
+	s.warnings = nil
+	s.notes = s.notes[:min(keepNotes, len(s.notes))]
+	s.first, s.last = time.Time{}, time.Time{}
+	s.mu.Unlock()
+}
+
 // SetSameAs marks the source as carrying the same events as the input at
 // path (one server's log written in several formats): Load then reads it
 // no further, so that each event counts once.

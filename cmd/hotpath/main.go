@@ -26,6 +26,7 @@ import (
 
 	"hotpath/cmd/hotpath/demo"
 	"hotpath/parse"
+	"hotpath/parse/accesslog"
 	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
@@ -65,6 +66,7 @@ type config struct {
 	focus, ignore string
 	nodecount     int
 	logLinePrefix string
+	accessUnit    string
 	maxInput      int64
 	timeout       float64
 	theme         string
@@ -94,6 +96,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.ignore, "ignore", "", "drop samples with a frame matching this regexp")
 	fs.IntVar(&cfg.nodecount, "nodecount", 0, "show at most this many functions (0: all)")
 	fs.StringVar(&cfg.logLinePrefix, "log-line-prefix", "", "PostgreSQL log_line_prefix of stderr logs (default: inferred)")
+	fs.StringVar(&cfg.accessUnit, "access-duration-unit", "", "access logs: unit of durations logged as bare numbers — s, ms, us or ns (default: inferred; Apache %D is us, %{ms}T ms, %T s)")
 	fs.Int64Var(&cfg.maxInput, "max-input", 1<<30, "largest input, in bytes, that a whole-document format (pprof, JSON) may read into memory")
 	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60)")
 	fs.StringVar(&cfg.theme, "theme", "auto", "TUI colours: dark, light, or auto (from the terminal's background); NO_COLOR turns colour off")
@@ -171,6 +174,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
 		HTTPTimeout: secondsToDuration(cfg.timeout)}
+	if popt.AccessLogDurationUnit, err = durationUnit(cfg.accessUnit); err != nil {
+		fmt.Fprintln(stderr, "hotpath:", err)
+		return 2
+	}
 	// Inputs that carry the same events as another (one server's log in
 	// several formats) are matched before anything is counted.
 	views.MatchSameEvents(context.Background(), inputs, formats(), popt)
@@ -211,11 +218,30 @@ func (c config) viewOptions() (views.Options, error) {
 	return opt, nil
 }
 
-// formats is every format hotpath reads, in sniffing order. Python
-// application logs come last: their sniffing only claims what the SQL and
-// trace formats did not.
+// durationUnit reads -access-duration-unit.
+func durationUnit(s string) (time.Duration, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case "s":
+		return time.Second, nil
+	case "ms":
+		return time.Millisecond, nil
+	case "us", "µs":
+		return time.Microsecond, nil
+	case "ns":
+		return time.Nanosecond, nil
+	}
+	return 0, fmt.Errorf("-access-duration-unit %q: want s, ms, us or ns", s)
+}
+
+// formats is every format hotpath reads, in sniffing order. Access logs
+// and Python application logs come last: their sniffing only claims what
+// the SQL and trace formats did not; an access log's sniffer wants a log of
+// access records alone, a Python log that mixes them with other loggers'
+// records is the application-log reader's.
 func formats() []parse.Format {
-	return append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), applog.Formats()...)
+	return append(append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...), applog.Formats()...)
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.

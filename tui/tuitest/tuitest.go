@@ -19,6 +19,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"hotpath/parse"
+	"hotpath/parse/accesslog"
 	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
@@ -73,7 +74,7 @@ func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "\x00INVALID") =
 
 // Formats are every format hotpath reads, as cmd/hotpath wires them.
 func Formats() []parse.Format {
-	return append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), applog.Formats()...)
+	return append(append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...), applog.Formats()...)
 }
 
 // HostileZipkin is a Zipkin v2 JSON trace of one request whose span names

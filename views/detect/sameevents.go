@@ -342,10 +342,7 @@ func resolution(rs []*traces.Request) time.Duration {
 // "/orders" with http.method GET from a span).
 func RouteKey(r *traces.Request) string {
 	route := r.Route
-	method := ""
-	if r.Root != nil {
-		method = strings.ToUpper(r.Root.HTTPMethod)
-	}
+	method := r.Method // routes carry no method (traces.RouteOf): it is the request's
 	if m, rest, ok := strings.Cut(route, " "); ok && isHTTPMethod(m) {
 		method, route = m, rest
 	}

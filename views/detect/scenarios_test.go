@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"hotpath/parse"
+	"hotpath/parse/accesslog"
 	"hotpath/parse/applog"
 	"hotpath/parse/sqllog"
 	"hotpath/parse/trace"
@@ -20,7 +21,7 @@ func load(t *testing.T, paths ...string) []*detect.Finding {
 	t.Helper()
 	opt := views.DefaultOptions()
 	c := views.NewStandardCollector(opt)
-	formats := append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), applog.Formats()...)
+	formats := append(append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...), applog.Formats()...)
 	inputs := parse.Expand(paths, strings.NewReader(""))
 	views.MatchSameEvents(context.Background(), inputs, formats, parse.Options{})
 	for _, in := range inputs {

@@ -43,10 +43,14 @@ type Trace struct {
 // Request is one request: an outermost server span, or the root of a
 // tree that has none.
 type Request struct {
-	Trace      *Trace
-	Node       *Node
-	Root       *parse.Span
-	Route      string // http.route, else the span name
+	Trace *Trace
+	Node  *Node
+	Root  *parse.Span
+	Route string // RouteOf the root span: http.route, else the templated path, else the name
+	// Method is the root's HTTP method: http.request.method, else the
+	// method its http.route or name starts with ("GET /orders"); "" for
+	// requests that are not HTTP.
+	Method     string
 	Service    string
 	Start      time.Time
 	Duration   time.Duration
@@ -250,11 +254,8 @@ func findRequests(t *Trace) []*Request {
 
 func newRequest(t *Trace, n *Node) *Request {
 	sp := n.Span
-	r := &Request{Trace: t, Node: n, Root: sp, Route: sp.HTTPRoute, Service: sp.Service, Start: sp.Start,
+	r := &Request{Trace: t, Node: n, Root: sp, Route: RouteOf(sp), Method: MethodOf(sp), Service: sp.Service, Start: sp.Start,
 		Duration: sp.Duration, Status: sp.Status, HTTPStatus: sp.HTTPStatus}
-	if r.Route == "" {
-		r.Route = sp.Name
-	}
 	Walk(n, func(x *Node) bool {
 		r.Spans++
 		s := x.Span
