@@ -509,6 +509,10 @@ func (m *Model) statusLine() string {
 		} else {
 			left += fmt.Sprintf(" · loading %d…", m.pending)
 		}
+	} else if m.building {
+		// Everything is read; the findings are being computed and the
+		// lists may still change.
+		left += " · computing…"
 	}
 	style := st.Status
 	if failed > 0 {

@@ -81,6 +81,22 @@ func (s *tmuxSession) waitFor(want string) string {
 	return ""
 }
 
+// waitGone waits until the screen no longer shows gone.
+func (s *tmuxSession) waitGone(gone string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var screen string
+	for time.Now().Before(deadline) {
+		screen = s.capture(false)
+		if !strings.Contains(screen, gone) {
+			return screen
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("screen kept showing %q; last screen:\n%s", gone, screen)
+	return ""
+}
+
 func (s *tmuxSession) alive() bool {
 	return exec.Command("tmux", "-L", s.socket, "has-session", "-t", s.name).Run() == nil
 }
@@ -180,6 +196,7 @@ func TestE2EFindingLinks(t *testing.T) {
 	bin := buildBinary(t)
 	s := startTmux(t, 100, 30, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo")
 	s.waitFor("6/6 sources")
+	s.waitGone("computing…") // the lists settle before keys act on them
 	s.waitFor("slow query: select id, kind from events where ref = ?")
 	s.send("Q")
 	s.waitFor("fingerprint ")

@@ -26,10 +26,7 @@ import (
 
 	"hotpath/cmd/hotpath/demo"
 	"hotpath/parse"
-	"hotpath/parse/accesslog"
-	"hotpath/parse/applog"
-	"hotpath/parse/sqllog"
-	"hotpath/parse/trace"
+	everyformat "hotpath/parse/formats"
 	"hotpath/tui"
 	"hotpath/tui/clipboard"
 	"hotpath/tui/keys"
@@ -241,7 +238,7 @@ func durationUnit(s string) (time.Duration, error) {
 // access records alone, a Python log that mixes them with other loggers'
 // records is the application-log reader's.
 func formats() []parse.Format {
-	return append(append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...), applog.Formats()...)
+	return everyformat.All()
 }
 
 // loadAll loads inputs in parallel and reports each failure on one line.

@@ -19,10 +19,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"hotpath/parse"
-	"hotpath/parse/accesslog"
-	"hotpath/parse/applog"
-	"hotpath/parse/sqllog"
-	"hotpath/parse/trace"
+	"hotpath/parse/formats"
 	"hotpath/tui"
 	"hotpath/tui/keys"
 	"hotpath/tui/theme"
@@ -74,7 +71,7 @@ func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "\x00INVALID") =
 
 // Formats are every format hotpath reads, as cmd/hotpath wires them.
 func Formats() []parse.Format {
-	return append(append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), accesslog.Formats()...), applog.Formats()...)
+	return formats.All()
 }
 
 // HostileZipkin is a Zipkin v2 JSON trace of one request whose span names

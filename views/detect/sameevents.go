@@ -279,6 +279,20 @@ func matchRequests(a, b []*traces.Request, taken map[*traces.Request]*traces.Req
 	res := resolution(a) + resolution(b)
 	used := map[*traces.Request]bool{}
 	out := map[*traces.Request]*traces.Request{}
+	if res >= time.Second {
+		// Whole-second timestamps (an access log's %t): the second says
+		// where to look, the duration which request it was.
+		for _, r := range b {
+			if m := byDuration(byRoute[RouteKey(r)], r, res, used); m != nil {
+				used[m] = true
+				out[r] = m
+			}
+		}
+		if len(out)*2 < least {
+			return nil
+		}
+		return out
+	}
 	for _, r := range b {
 		m, d := nearest(r, off)
 		if m == nil || used[m] {
@@ -310,6 +324,36 @@ func matchRequests(a, b []*traces.Request, taken map[*traces.Request]*traces.Req
 	return out
 }
 
+// byDuration finds the unused request of rs (sorted by start) that starts
+// within the second r's coarse timestamp names and whose duration is
+// closest to r's, within 10 ms or a fifth.
+func byDuration(rs []*traces.Request, r *traces.Request, res time.Duration, used map[*traces.Request]bool) *traces.Request {
+	const slack = 50 * time.Millisecond
+	// The timestamp may be the request's start (truncated) or its end.
+	lo := r.Start.Add(-res - slack)
+	hi := r.Start.Add(r.Duration + res + slack)
+	i := sort.Search(len(rs), func(i int) bool { return !rs[i].Start.Before(lo) })
+	var best *traces.Request
+	var bd time.Duration
+	for ; i < len(rs) && !rs[i].Start.After(hi); i++ {
+		m := rs[i]
+		if used[m] {
+			continue
+		}
+		d := m.Duration - r.Duration
+		if d < 0 {
+			d = -d
+		}
+		if best == nil || d < bd {
+			best, bd = m, d
+		}
+	}
+	if best == nil || bd > max(10*time.Millisecond, r.Duration/5) {
+		return nil
+	}
+	return best
+}
+
 // cut reports a request whose recording began or ended mid-request.
 func cut(r *traces.Request) bool {
 	return r.Root.Attrs["go.unfinished"] != "" || r.Root.Attrs["go.started_before_trace"] != ""
@@ -326,11 +370,15 @@ func containing(rs []*traces.Request, r *traces.Request, off, tol time.Duration,
 	return nil
 }
 
-// resolution is the coarsest timestamp unit a source's request ends are
-// written in: a second for access logs' %t, else none.
+// resolution is the coarsest timestamp unit a source's requests are
+// written in: a second for access logs' %t (a request's start, as aiohttp
+// and Apache write it, or its end, as nginx does), else none.
 func resolution(rs []*traces.Request) time.Duration {
+	starts, ends := true, true
 	for _, r := range rs {
-		if r.Start.Add(r.Duration).Nanosecond()%int(time.Second) != 0 {
+		starts = starts && r.Start.Nanosecond() == 0
+		ends = ends && r.Start.Add(r.Duration).Nanosecond() == 0
+		if !starts && !ends {
 			return 0
 		}
 	}

@@ -9,9 +9,7 @@ import (
 	"testing"
 
 	"hotpath/parse"
-	"hotpath/parse/applog"
-	"hotpath/parse/sqllog"
-	"hotpath/parse/trace"
+	"hotpath/parse/formats"
 	"hotpath/views"
 )
 
@@ -21,12 +19,12 @@ func build(t *testing.T, paths ...string) *views.Views {
 	t.Helper()
 	opt := views.DefaultOptions()
 	c := views.NewStandardCollector(opt)
-	formats := append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), applog.Formats()...)
+	all := formats.All()
 	inputs := parse.Expand(paths, strings.NewReader(""))
-	views.MatchSameEvents(context.Background(), inputs, formats, parse.Options{})
+	views.MatchSameEvents(context.Background(), inputs, all, parse.Options{})
 	for _, in := range inputs {
 		c.AddSource(in.Src)
-		if err := parse.Load(context.Background(), in, formats, c, parse.Options{}); err != nil {
+		if err := parse.Load(context.Background(), in, all, c, parse.Options{}); err != nil {
 			t.Fatalf("%v", err)
 		}
 	}

@@ -12,9 +12,7 @@ import (
 	"text/tabwriter"
 
 	"hotpath/parse"
-	"hotpath/parse/applog"
-	"hotpath/parse/sqllog"
-	"hotpath/parse/trace"
+	"hotpath/parse/formats"
 	"hotpath/views"
 	"hotpath/views/detect"
 )
@@ -51,12 +49,12 @@ func loadDir(t *testing.T, paths ...string) *views.Views {
 	t.Helper()
 	opt := views.DefaultOptions()
 	c := views.NewStandardCollector(opt)
-	formats := append(append(append(parse.ProfileFormats(), trace.Formats()...), sqllog.Formats()...), applog.Formats()...)
+	all := formats.All()
 	inputs := parse.Expand(paths, strings.NewReader(""))
-	views.MatchSameEvents(context.Background(), inputs, formats, parse.Options{})
+	views.MatchSameEvents(context.Background(), inputs, all, parse.Options{})
 	for _, in := range inputs {
 		c.AddSource(in.Src)
-		_ = parse.Load(context.Background(), in, formats, c, parse.Options{})
+		_ = parse.Load(context.Background(), in, all, c, parse.Options{})
 	}
 	return views.Build(c, opt)
 }
