@@ -299,6 +299,13 @@ var commonPrefixes = []string{
 	"%m [%p-%l] %q%u@%d ",
 	"%t [%p-%l] %q%u@%d ",
 	"%m [%c] ",
+	"%m %c %l ",
+	"%t %c %l ",
+	"%m %p %l ",
+	"%m [%p] %l ",
+	"%n [%c:%l] %q%u@%d/%a ",
+	"%m [%c:%l] %q%u@%d/%a ",
+	"%m [%p-%l] %q[%a] %u@%d ",
 }
 
 // inferPrefix picks the log_line_prefix that matches the most prefixed

@@ -236,6 +236,30 @@ type zipkinSpan struct {
 	LocalEndpoint  *zipkinEndpoint   `json:"localEndpoint"`
 	RemoteEndpoint *zipkinEndpoint   `json:"remoteEndpoint"`
 	Tags           map[string]string `json:"tags"`
+	Annotations    []zipkinNote      `json:"annotations"`
+}
+
+type zipkinNote struct {
+	Timestamp float64 `json:"timestamp"`
+	Value     string  `json:"value"`
+}
+
+// zipkinTags maps the tag names Zipkin and OpenTracing instrumentations
+// use (zipkin-go's sql.query, OpenTracing's db.type and peer.*) to the
+// OpenTelemetry names the model reads, when the span has no OTel name.
+var zipkinTags = [][2]string{
+	{"sql.query", "db.statement"}, {"db.query", "db.statement"}, {"db.type", "db.system"},
+	{"http.path", "http.target"}, {"peer.hostname", "net.peer.name"},
+}
+
+// zipkinPhases are the annotations zipkin-go's httptrace writes on a
+// client span: each pair is a phase of getting a connection, and becomes
+// the child span OpenTelemetry's otelhttptrace writes for it.
+var zipkinPhases = []struct{ start, done, name string }{
+	{"Connecting", "Connected", "http.getconn"},
+	{"DNS Start", "DNS Done", "http.dns"},
+	{"Connect Start", "Connect Done", "http.connect"},
+	{"TLS Handshake Start", "TLS Handshake Done", "http.tls"},
 }
 
 func decodeZipkin(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
@@ -257,8 +281,26 @@ func decodeZipkin(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 		return err
 	}
 	var i int64
+	// A collector that stores each report as it came writes one list per
+	// line: the lists follow each other.
+	for {
+		if err := zipkinList(ctx, s, src, sink, &i); err != nil {
+			return err
+		}
+		if !s.dec.More() {
+			return nil
+		}
+		if err := s.delim('['); err != nil {
+			return err
+		}
+	}
+}
+
+// zipkinList reads the spans (or traces) of one top-level list, after its
+// '[', up to its ']'.
+func zipkinList(ctx context.Context, s *jsonStream, src *parse.Source, sink parse.Sink, i *int64) error {
 	for s.dec.More() {
-		i++
+		*i++
 		var raw json.RawMessage
 		if err := s.dec.Decode(&raw); err != nil {
 			return tolerateTruncation(s.wrap(err), src)
@@ -267,7 +309,7 @@ func decodeZipkin(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 		if len(raw) > 0 && raw[0] == '[' { // one trace of a list of traces
 			var trace []zipkinSpan
 			if err := json.Unmarshal(raw, &trace); err != nil {
-				src.SkipLine(i, "malformed zipkin trace (a list of spans)")
+				src.SkipLine(*i, "malformed zipkin trace (a list of spans)")
 				continue
 			}
 			for j := range trace {
@@ -276,12 +318,12 @@ func decodeZipkin(ctx context.Context, r io.Reader, src *parse.Source, sink pars
 		} else {
 			var z zipkinSpan
 			if err := json.Unmarshal(raw, &z); err != nil {
-				src.SkipLine(i, "malformed zipkin span")
+				src.SkipLine(*i, "malformed zipkin span")
 				continue
 			}
 			emitZipkin(&z, src, sink)
 		}
-		if i&1023 == 0 {
+		if *i&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -335,7 +377,54 @@ func emitZipkin(z *zipkinSpan, src *parse.Source, sink parse.Sink) {
 	if sp.Kind == "" {
 		sp.Kind = "internal"
 	}
+	for _, m := range zipkinTags {
+		if v := sp.Attrs[m[0]]; v != "" && sp.Attrs[m[1]] == "" {
+			sp.Attrs[m[1]] = v
+		}
+	}
+	if sp.Attrs["db.statement"] != "" && sp.Attrs["db.system"] == "" && z.RemoteEndpoint != nil && z.RemoteEndpoint.ServiceName != "" {
+		sp.Attrs["db.system"] = z.RemoteEndpoint.ServiceName // zipkin-go names the database by its service
+	}
+	if r := sp.Attrs["httptrace.got_connection.reused"]; r != "" && sp.Attrs["http.conn.reused"] == "" {
+		sp.Attrs["http.conn.reused"] = r
+	}
 	emitSpan(src, sink, sp)
+	emitZipkinPhases(z, sp, src, sink)
+}
+
+// emitZipkinPhases turns httptrace annotations into the connection-phase
+// child spans of the client span: getting a connection (with whether it
+// was reused), DNS, dialling and the TLS handshake nested in it.
+func emitZipkinPhases(z *zipkinSpan, parent *parse.Span, src *parse.Source, sink parse.Sink) {
+	if len(z.Annotations) < 2 {
+		return
+	}
+	at := map[string]float64{}
+	for _, a := range z.Annotations {
+		if _, ok := at[a.Value]; !ok {
+			at[a.Value] = a.Timestamp
+		}
+	}
+	var getconn string
+	for _, ph := range zipkinPhases {
+		s, ok1 := at[ph.start]
+		e, ok2 := at[ph.done]
+		if !ok1 || !ok2 || e < s {
+			continue
+		}
+		c := &parse.Span{TraceID: parent.TraceID, SpanID: parent.SpanID + "." + ph.name, ParentID: parent.SpanID,
+			Name: ph.name, Kind: "internal", Service: parent.Service, Start: micros(s), Duration: microDur(e - s),
+			Attrs: map[string]string{}}
+		if ph.name == "http.getconn" {
+			getconn = c.SpanID
+			if r := parent.Attrs["http.conn.reused"]; r != "" {
+				c.Attrs["http.conn.reused"] = r
+			}
+		} else if getconn != "" {
+			c.ParentID = getconn
+		}
+		emitSpan(src, sink, c)
+	}
 }
 
 // ---- Jaeger JSON ----

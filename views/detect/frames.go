@@ -29,7 +29,6 @@ type classRule struct {
 var classRules = []classRule{
 	// ORM lazy loading.
 	{classLazyLoad, regexp.MustCompile(`(_load_for_state|_emit_lazyload|LazyLoader)`), regexp.MustCompile(`sqlalchemy/orm/`)},
-	{classLazyLoad, regexp.MustCompile(`^gorm\.io/gorm.*[Pp]reload`), nil},
 	{classLazyLoad, regexp.MustCompile(`^(__get__|get_object|get_queryset)$`), regexp.MustCompile(`django/db/models/fields/related_descriptors\.py`)},
 	// Database connection setup.
 	{classConnect, regexp.MustCompile(`^github\.com/jackc/pgx/v\d+(/pgconn)?\.(Connect|ConnectConfig|connect|ConnectWithOptions)`), nil},

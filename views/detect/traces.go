@@ -19,12 +19,15 @@ import (
 // upstreams). Observed time is the sum of the requests' durations.
 func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 	opt = opt.withDefaults()
+	reqs = withoutSetup(reqs)
 	if len(reqs) == 0 {
 		return nil
 	}
 	var observed time.Duration
 	for _, r := range reqs {
-		observed += r.Duration
+		if r.Root != nil && IsRequestRoot(r.Root) {
+			observed += r.Duration
+		}
 	}
 	type dbKey struct {
 		route string
@@ -96,7 +99,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 				}
 				g.n++
 				g.time += sp.Duration
-				if res.Literals == 0 || hasPlaceholder(sp.DBStatement) {
+				if hasPlaceholder(sp.DBStatement) {
 					g.unknown = true // placeholders: the values are not in the span
 				}
 				g.values[res.Values] = true
@@ -245,6 +248,29 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Avoidable > out[j].Avoidable })
+	return out
+}
+
+// withoutSetup drops the traces that are no request and began before the
+// first request: a service's migrations and seed loads at start-up are
+// context, not findings (rule 7).
+func withoutSetup(reqs []*traces.Request) []*traces.Request {
+	var first time.Time
+	for _, r := range reqs {
+		if r.Root != nil && IsRequestRoot(r.Root) && (first.IsZero() || r.Start.Before(first)) {
+			first = r.Start
+		}
+	}
+	if first.IsZero() {
+		return reqs
+	}
+	out := reqs[:0:0]
+	for _, r := range reqs {
+		if r.Root != nil && !IsRequestRoot(r.Root) && r.Start.Before(first) {
+			continue
+		}
+		out = append(out, r)
+	}
 	return out
 }
 

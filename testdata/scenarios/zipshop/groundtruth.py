@@ -178,7 +178,8 @@ planted.append({"id": "book-flag-reread", "kind": "cacheable_duplicate", "functi
                 "fingerprint": 'from "flags" where key = ?',
                 "avoidable_ms": round((len(reads) - distinct) * statistics.mean(s["ms"] for s in reads), 1),
                 "avoidable_how": "(flag SELECT spans under /book − distinct parameter sets in the log) × their mean span time",
-                "sources": ["zipkin-spans.jsonl.gz", "postgres.log.gz"]})
+                # the spans' sql.query binds $1: they show the repeats, not that the values are equal
+                "sources": ["postgres.log.gz"]})
 notes.append(("cacheable_duplicate /book", [
     f"{len(reads)} flag reads under {len(reqs['/book'])} /book requests at {fn} {file}:{line}, mean span {statistics.mean(s['ms'] for s in reads):.3f} ms",
     f"PostgreSQL: {len(pg_flag)} executions during traffic, {distinct} distinct parameter set(s): {pg_flag[0]['params']}; the twin /book/cached loads all flags once (SELECT * FROM \"flags\")"]))
