@@ -115,12 +115,25 @@ type SQLDetector struct {
 	unitTime  time.Duration
 	units     int
 	stmtsSeen int64 // statements, for the periodic sweep of idle units
+	lastSrc   *parse.Source
+	lastAgg   *sourceAgg
 }
 
 type sessionKey struct {
 	src     *parse.Source
+	unit    unitKind
 	session string
 }
+
+// unitKind says what names a unit of work.
+type unitKind uint8
+
+const (
+	unitSession unitKind = iota
+	unitTrace
+	unitRequest
+	unitTask
+)
 
 // window is one unit of work: a request or trace's statements where the
 // log names it, else a session's statements between transaction
@@ -208,6 +221,33 @@ type pairAgg struct {
 	routes  map[string]int64 // up to 4 routes that ran it
 }
 
+// sessState is what the detector knows of one live session.
+type sessState struct {
+	stmts     int    // statements so far
+	route     string // the first route tag
+	db        string
+	setup     bool // ran DDL or COPY: a migration or a load
+	openedAt  time.Time
+	authAt    time.Time     // when it was authorized
+	authCost  time.Duration // received → authorized
+	firstStmt time.Time     // its first application statement
+	win       *window       // its open unit of work, as d.sessions has it
+}
+
+// sess is the state of a live session, made on first sight while fewer
+// than max are live (memory stays bounded; nil past that).
+func (sa *sourceAgg) sess(name string, max int) *sessState {
+	if ss := sa.live[name]; ss != nil {
+		return ss
+	}
+	if len(sa.live) >= max {
+		return nil
+	}
+	ss := &sessState{}
+	sa.live[strings.Clone(name)] = ss
+	return ss
+}
+
 // fpStat is one fingerprint's timings in one source.
 type fpStat struct {
 	count  int64
@@ -240,21 +280,14 @@ type sourceAgg struct {
 	setup       time.Duration // measured connect time (received → authorized)
 	setupN      int64
 	received    map[string]time.Time
-	stmts       map[string]int // statements per live session
-	openedAt    map[string]time.Time
-	sessRoute   map[string]string // first route tag per live session
-	shortRoutes map[string]int64  // routes of the short sessions
-	short       int64             // sessions closed after ≤ ShortSession statements
+	shortRoutes map[string]int64 // routes of the short sessions
+	short       int64            // sessions closed after ≤ ShortSession statements
 	first, last time.Time
-	setupHist   []time.Duration   // measured connect times, a bounded reservoir
-	sessDB      map[string]string // database of each live session
-	shortDBs    map[string]int64  // databases of the short sessions
-	setupSess   map[string]bool   // sessions that ran DDL or COPY: migrations and loads
+	setupHist   []time.Duration       // measured connect times, a bounded reservoir
+	shortDBs    map[string]int64      // databases of the short sessions
+	live        map[string]*sessState // the live sessions (connections, threads)
 	fps         map[uint64]*fpStat
-	authAt      map[string]time.Time     // when each live session was authorized
-	authCost    map[string]time.Duration // received → authorized of each live session
-	firstStmt   map[string]time.Time     // the first application statement of each live session
-	overhead    []time.Duration          // connect → first application statement of short sessions, a bounded reservoir
+	overhead    []time.Duration // connect → first application statement of short sessions, a bounded reservoir
 	overheadN   int64
 	gaps        []time.Duration // silences between a unit's statements: round trips, a bounded reservoir
 	gapN        int64
@@ -302,7 +335,7 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	}
 	fpb := unsafe.Slice(unsafe.StringData(fp), len(fp))
 	boundary := isTxBoundary(fpb)
-	if t := bytes.TrimSpace(bytes.Trim(fpb, ";")); len(t) == 0 || bytes.HasPrefix(t, []byte("--")) || bytes.HasPrefix(t, []byte("/*")) {
+	if emptyOrComment(fpb) {
 		return // an empty statement or a lone comment (a driver's ping): nothing to learn
 	}
 
@@ -333,11 +366,15 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	// Set-up: a session that runs DDL or COPY is a migration or a load;
 	// its statements, and bulk multi-row INSERTs, are context (rule 7).
 	setup := false
+	var ss *sessState
 	if st.Session != "" {
-		if isSetupStatement(fp) && len(sa.setupSess) < d.opt.MaxSessions {
-			sa.setupSess[strings.Clone(st.Session)] = true
+		ss = sa.sess(st.Session, d.opt.MaxSessions)
+	}
+	if ss != nil {
+		if isSetupStatement(fp) {
+			ss.setup = true
 		}
-		setup = sa.setupSess[st.Session]
+		setup = ss.setup
 	}
 	if !setup && strings.HasPrefix(fp, "insert") && isBulkInsert(st.Text) {
 		setup = true
@@ -373,27 +410,17 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 			}
 		}
 	}
-	if st.Session != "" {
-		if n, ok := sa.stmts[st.Session]; ok {
-			sa.stmts[st.Session] = n + 1
-		} else if len(sa.stmts) < d.opt.MaxSessions {
-			sa.stmts[strings.Clone(st.Session)] = 1
-		}
-		if route != "" {
-			if _, ok := sa.sessRoute[st.Session]; !ok && len(sa.sessRoute) < d.opt.MaxSessions {
-				sa.sessRoute[strings.Clone(st.Session)] = strings.Clone(route)
-			}
+	if ss != nil {
+		ss.stmts++
+		if route != "" && ss.route == "" {
+			ss.route = strings.Clone(route)
 		}
 	}
 	if setup || info != nil && info.noise {
 		return // housekeeping and set-up neither start nor join a loop
 	}
-	if st.Session != "" && !st.Start.IsZero() {
-		if _, ok := sa.authAt[st.Session]; ok {
-			if _, seen := sa.firstStmt[st.Session]; !seen && len(sa.firstStmt) < d.opt.MaxSessions {
-				sa.firstStmt[strings.Clone(st.Session)] = st.Start
-			}
-		}
+	if ss != nil && !st.Start.IsZero() && !ss.authAt.IsZero() && ss.firstStmt.IsZero() {
+		ss.firstStmt = st.Start
 	}
 	key, isSession := unitOf(src, st)
 	if key.session == "" {
@@ -408,7 +435,12 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 		}
 		return
 	}
-	w := d.sessions[key]
+	var w *window
+	if isSession && ss != nil && ss.win != nil {
+		w = ss.win // the session's unit, without hashing its key
+	} else {
+		w = d.sessions[key]
+	}
 	if w != nil && isSession && !st.Start.IsZero() && !w.last.IsZero() && st.Start.Sub(w.last) > d.opt.WindowGap {
 		d.closeWindow(key)
 		w = nil
@@ -426,6 +458,9 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 		w.session = isSession
 		w.first = st.Start
 		d.sessions[key] = w
+		if isSession && ss != nil {
+			ss.win = w
+		}
 	}
 	// A statement's cost to the unit of work is its duration plus the
 	// round trip before it: the silence since the unit's previous
@@ -487,7 +522,7 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	}
 	wf.n++
 	wf.time += cost
-	if wf.site == (Location{}) {
+	if wf.site == (Location{}) && (st.CodeFunc != "" || st.CodeFile != "" || len(st.Tags) > 0) {
 		wf.site = loggedSite(st)
 	}
 	if wf.run > 0 && w.n-wf.last > maxInterleave+1 {
@@ -566,6 +601,21 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	}
 }
 
+// emptyOrComment reports a fingerprint of nothing but ';' and spaces, or
+// one that starts with a comment.
+func emptyOrComment(fp []byte) bool {
+	for i, c := range fp {
+		switch c {
+		case ' ', '\t', '\n', '\r', ';':
+			continue
+		case '-', '/':
+			return i+1 < len(fp) && (fp[i+1] == '-' || fp[i+1] == '*')
+		}
+		return false
+	}
+	return true
+}
+
 // unitOf places a statement in the strongest unit of work its log names
 // (rule 2 of the detection model): the trace of a sqlcommenter
 // traceparent, a logged request id, an asyncio task, else the session
@@ -574,16 +624,16 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 func unitOf(src *parse.Source, st *parse.Statement) (key sessionKey, isSession bool) {
 	if tp := st.Tags["traceparent"]; tp != "" {
 		if id := traceIDOf(tp); id != "" {
-			return sessionKey{src, "trace:" + id}, false
+			return sessionKey{src, unitTrace, id}, false
 		}
 	}
 	if st.RequestID != "" {
-		return sessionKey{src, "req:" + st.RequestID}, false
+		return sessionKey{src, unitRequest, st.RequestID}, false
 	}
 	if st.Task != "" && st.Session == "" {
-		return sessionKey{src, "task:" + st.Task}, false
+		return sessionKey{src, unitTask, st.Task}, false
 	}
-	return sessionKey{src, st.Session}, true
+	return sessionKey{src, unitSession, st.Session}, true
 }
 
 // loggedSite is the code location a log wrote for a statement: Rails'
@@ -607,7 +657,7 @@ func loggedSite(st *parse.Statement) Location {
 // isBulkInsert reports a multi-row INSERT … VALUES (…), (…): a load, not a
 // request's write.
 func isBulkInsert(text string) bool {
-	i := strings.Index(strings.ToLower(text[:min(len(text), 4096)]), "values")
+	i := indexFold(text[:min(len(text), 4096)], "values")
 	if i < 0 {
 		return false
 	}
@@ -634,6 +684,27 @@ func isBulkInsert(text string) bool {
 		}
 	}
 	return false
+}
+
+// indexFold is strings.Index for an ASCII lower-case needle, ignoring
+// case, without allocating.
+func indexFold(s, lower string) int {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for ; j < len(lower); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != lower[j] {
+				break
+			}
+		}
+		if j == len(lower) {
+			return i
+		}
+	}
+	return -1
 }
 
 // sweep ends the units of work keyed by request, trace or task that saw no
@@ -680,21 +751,33 @@ func clip(s string, n int) string {
 	return strings.Clone(s[:n]) + "…"
 }
 
-// traceIDOf extracts the trace id of a W3C traceparent.
+// traceIDOf extracts the trace id of a W3C traceparent
+// ("00-<32 hex>-<16 hex>-01"), without allocating.
 func traceIDOf(tp string) string {
-	parts := strings.Split(tp, "-")
-	if len(parts) >= 2 && len(parts[1]) == 32 {
-		return parts[1]
+	i := strings.IndexByte(tp, '-')
+	if i < 0 {
+		return ""
 	}
-	return ""
+	rest := tp[i+1:]
+	j := strings.IndexByte(rest, '-')
+	if j < 0 {
+		j = len(rest)
+	}
+	if j != 32 {
+		return ""
+	}
+	return rest[:j]
 }
 
 func (d *SQLDetector) source(src *parse.Source) *sourceAgg {
+	if d.lastAgg != nil && d.lastSrc == src {
+		return d.lastAgg // a source's statements come in runs
+	}
+	defer func() { d.lastSrc, d.lastAgg = src, d.sources[src] }()
 	sa := d.sources[src]
 	if sa == nil {
-		sa = &sourceAgg{received: map[string]time.Time{}, stmts: map[string]int{}, openedAt: map[string]time.Time{}, sessRoute: map[string]string{},
-			shortRoutes: map[string]int64{}, sessDB: map[string]string{}, shortDBs: map[string]int64{}, setupSess: map[string]bool{}, fps: map[uint64]*fpStat{},
-			authAt: map[string]time.Time{}, authCost: map[string]time.Duration{}, firstStmt: map[string]time.Time{}}
+		sa = &sourceAgg{received: map[string]time.Time{}, live: map[string]*sessState{},
+			shortRoutes: map[string]int64{}, shortDBs: map[string]int64{}, fps: map[uint64]*fpStat{}}
 		if src != nil {
 			sa.format = src.Format()
 		}
@@ -710,6 +793,13 @@ func (d *SQLDetector) closeWindow(key sessionKey) {
 		return
 	}
 	delete(d.sessions, key)
+	if key.unit == unitSession {
+		if sa := d.sources[key.src]; sa != nil {
+			if ss := sa.live[key.session]; ss != nil && ss.win == w {
+				ss.win = nil
+			}
+		}
+	}
 	if !w.first.IsZero() && w.last.After(w.first) {
 		d.unitTime += w.last.Sub(w.first)
 		d.units++
@@ -805,11 +895,15 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 		}
 	case parse.ConnOpened:
 		sa.opened++
-		if ev.Session != "" && !ev.Time.IsZero() && len(sa.openedAt) < d.opt.MaxSessions {
-			sa.openedAt[strings.Clone(ev.Session)] = ev.Time
+		var ss *sessState
+		if ev.Session != "" {
+			ss = sa.sess(ev.Session, d.opt.MaxSessions)
 		}
-		if ev.Session != "" && ev.Database != "" && len(sa.sessDB) < d.opt.MaxSessions {
-			sa.sessDB[strings.Clone(ev.Session)] = strings.Clone(ev.Database)
+		if ss != nil && !ev.Time.IsZero() {
+			ss.openedAt = ev.Time
+		}
+		if ss != nil && ev.Database != "" && ss.db == "" {
+			ss.db = strings.Clone(ev.Database)
 		}
 		if t, ok := sa.received[ev.Session]; ok {
 			delete(sa.received, ev.Session)
@@ -817,9 +911,8 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 				c := ev.Time.Sub(t)
 				sa.setup += c
 				sa.setupN++
-				if ev.Session != "" && len(sa.authAt) < d.opt.MaxSessions {
-					sa.authAt[strings.Clone(ev.Session)] = ev.Time
-					sa.authCost[strings.Clone(ev.Session)] = c
+				if ss != nil {
+					ss.authAt, ss.authCost = ev.Time, c
 				}
 				if len(sa.setupHist) < 1024 {
 					sa.setupHist = append(sa.setupHist, c)
@@ -832,49 +925,42 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 		sa.closed++
 		sa.sessionTime += ev.SessionTime
 		lifetime := ev.SessionTime
-		if t, ok := sa.openedAt[ev.Session]; ok {
-			delete(sa.openedAt, ev.Session)
-			if lifetime == 0 && !ev.Time.IsZero() && ev.Time.After(t) {
-				lifetime = ev.Time.Sub(t)
-			}
+		ss := sa.live[ev.Session]
+		if ss == nil {
+			ss = &sessState{}
 		}
-		n, counted := sa.stmts[ev.Session]
-		delete(sa.stmts, ev.Session)
+		delete(sa.live, ev.Session)
+		if lifetime == 0 && !ss.openedAt.IsZero() && !ev.Time.IsZero() && ev.Time.After(ss.openedAt) {
+			lifetime = ev.Time.Sub(ss.openedAt)
+		}
+		n, counted := ss.stmts, ss.stmts > 0
 		// Short-lived: few statements, or — when the log's sessions do not
 		// carry statements (an application log keyed by task, not by
 		// connection) — closed within a second of opening.
 		if counted && n <= d.opt.ShortSession || !counted && lifetime > 0 && lifetime < time.Second {
 			sa.short++
-			if r := sa.sessRoute[ev.Session]; r != "" && len(sa.shortRoutes) < 64 {
+			if r := ss.route; r != "" && len(sa.shortRoutes) < 64 {
 				sa.shortRoutes[r]++
 			}
 			// What the connection cost the unit of work: connecting,
 			// authenticating and the driver's set-up statements, up to
 			// the application's first statement.
-			if at, ok := sa.authAt[ev.Session]; ok {
-				if fs, ok := sa.firstStmt[ev.Session]; ok && fs.After(at) && fs.Sub(at) < 10*time.Second {
-					o := sa.authCost[ev.Session] + fs.Sub(at)
-					sa.overheadN++
-					if len(sa.overhead) < 1024 {
-						sa.overhead = append(sa.overhead, o)
-					} else {
-						sa.overhead[sa.overheadN%1024] = o
-					}
+			if at, fs := ss.authAt, ss.firstStmt; !at.IsZero() && fs.After(at) && fs.Sub(at) < 10*time.Second {
+				o := ss.authCost + fs.Sub(at)
+				sa.overheadN++
+				if len(sa.overhead) < 1024 {
+					sa.overhead = append(sa.overhead, o)
+				} else {
+					sa.overhead[sa.overheadN%1024] = o
 				}
 			}
-			if db := sa.sessDB[ev.Session]; db != "" && len(sa.shortDBs) < 64 {
+			if db := ss.db; db != "" && len(sa.shortDBs) < 64 {
 				sa.shortDBs[db]++
 			} else if ev.Database != "" && len(sa.shortDBs) < 64 {
 				sa.shortDBs[strings.Clone(ev.Database)]++
 			}
 		}
-		delete(sa.sessRoute, ev.Session)
-		delete(sa.sessDB, ev.Session)
-		delete(sa.setupSess, ev.Session)
-		delete(sa.authAt, ev.Session)
-		delete(sa.authCost, ev.Session)
-		delete(sa.firstStmt, ev.Session)
-		d.closeWindow(sessionKey{src, ev.Session})
+		d.closeWindow(sessionKey{src, unitSession, ev.Session})
 	}
 }
 
