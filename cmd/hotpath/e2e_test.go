@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func startTmux(t *testing.T, w, h int, env []string, command string) *tmuxSessio
 	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	t.Cleanup(func() { killTmux(s.socket) })
 	return s
 }
 
@@ -95,6 +96,20 @@ func (s *tmuxSession) waitGone(gone string) string {
 	}
 	s.t.Fatalf("screen kept showing %q; last screen:\n%s", gone, screen)
 	return ""
+}
+
+// killTmux ends a test's tmux server and the programs in its panes: a
+// program that ignores the hang-up must not outlive the test.
+func killTmux(socket string) {
+	out, _ := exec.Command("tmux", "-L", socket, "list-panes", "-a", "-F", "#{pane_pid}").Output()
+	_ = exec.Command("tmux", "-L", socket, "kill-server").Run()
+	for _, f := range strings.Fields(string(out)) {
+		if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
+			if p, err := os.FindProcess(pid); err == nil {
+				_ = p.Kill()
+			}
+		}
+	}
 }
 
 func (s *tmuxSession) alive() bool {

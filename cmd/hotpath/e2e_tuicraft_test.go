@@ -77,7 +77,7 @@ func startShell(t *testing.T, w, h int, dir string, argv ...string) *term {
 	tm := &term{t: t, socket: fmt.Sprintf("hotpath-craft-%d-%d", os.Getpid(), time.Now().UnixNano())}
 	tm.tmux(append([]string{"-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
 		"env", "-u", "CI", "TERM=xterm-256color", "COLORTERM=truecolor", "XDG_CONFIG_HOME=" + dir}, argv...)...)
-	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	t.Cleanup(func() { killTmux(tm.socket) })
 	return tm
 }
 
