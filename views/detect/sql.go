@@ -243,9 +243,26 @@ func (sa *sourceAgg) sess(name string, max int) *sessState {
 	if len(sa.live) >= max {
 		return nil
 	}
-	ss := &sessState{}
+	var ss *sessState
+	if n := len(sa.freeSess); n > 0 {
+		ss, sa.freeSess = sa.freeSess[n-1], sa.freeSess[:n-1]
+	} else {
+		ss = &sessState{}
+	}
 	sa.live[strings.Clone(name)] = ss
 	return ss
+}
+
+// endSess forgets a closed session, keeping its state for the next one:
+// a log of a connection per transaction opens thousands.
+func (sa *sourceAgg) endSess(name string) {
+	if ss := sa.live[name]; ss != nil {
+		delete(sa.live, name)
+		if len(sa.freeSess) < 1024 {
+			*ss = sessState{}
+			sa.freeSess = append(sa.freeSess, ss)
+		}
+	}
 }
 
 // fpStat is one fingerprint's timings in one source.
@@ -286,6 +303,7 @@ type sourceAgg struct {
 	setupHist   []time.Duration       // measured connect times, a bounded reservoir
 	shortDBs    map[string]int64      // databases of the short sessions
 	live        map[string]*sessState // the live sessions (connections, threads)
+	freeSess    []*sessState
 	fps         map[uint64]*fpStat
 	overhead    []time.Duration // connect → first application statement of short sessions, a bounded reservoir
 	overheadN   int64
@@ -925,11 +943,11 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 		sa.closed++
 		sa.sessionTime += ev.SessionTime
 		lifetime := ev.SessionTime
-		ss := sa.live[ev.Session]
-		if ss == nil {
-			ss = &sessState{}
+		var ss sessState
+		if p := sa.live[ev.Session]; p != nil {
+			ss = *p
 		}
-		delete(sa.live, ev.Session)
+		defer sa.endSess(ev.Session)
 		if lifetime == 0 && !ss.openedAt.IsZero() && !ev.Time.IsZero() && ev.Time.After(ss.openedAt) {
 			lifetime = ev.Time.Sub(ss.openedAt)
 		}
