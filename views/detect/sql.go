@@ -675,6 +675,9 @@ func loggedSite(st *parse.Statement) Location {
 // isBulkInsert reports a multi-row INSERT … VALUES (…), (…): a load, not a
 // request's write.
 func isBulkInsert(text string) bool {
+	if !strings.Contains(text, "),") && !strings.Contains(text, ") ,") {
+		return false // one row: no ")," between row tuples (a cheap test first)
+	}
 	i := indexFold(text[:min(len(text), 4096)], "values")
 	if i < 0 {
 		return false
@@ -1113,6 +1116,10 @@ func (d *SQLDetector) duplicateFindings(nplus map[nplusKey]*nplusAgg) []*Finding
 	for k := range nplus {
 		loops[k.fp] = true
 	}
+	rtt := map[*parse.Source]time.Duration{}
+	for src, sa := range d.sources {
+		rtt[src] = sa.roundTrip()
+	}
 	byFP := map[uint64]*agg{}
 	for k, p := range d.pairs {
 		if p.count < int64(d.opt.MinDuplicates) || loops[k.fp] {
@@ -1131,7 +1138,7 @@ func (d *SQLDetector) duplicateFindings(nplus map[nplusKey]*nplusAgg) []*Finding
 		}
 		// A cache saves the statement and its round trip (the source's
 		// median silence between a unit's statements).
-		t := p.time + d.sources[k.src].roundTrip()*time.Duration(p.count)
+		t := p.time + rtt[k.src]*time.Duration(p.count)
 		a.count += p.count
 		a.pairs++
 		a.time += t
