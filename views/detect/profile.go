@@ -193,6 +193,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 	var onPath int64
 	sites := map[siteKey]*siteValue{}
 	appFlat := map[funcFrame]*siteValue{} // CPU under the nearest application frame
+	served := kind == "delay" && servesRequests(p)
 	var frames []funcFrame
 	for _, s := range p.Sample {
 		v := s.Value[idx]
@@ -208,7 +209,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 				}
 			}
 		}
-		if kind == "delay" && onRequestPath(frames) {
+		if kind == "delay" && onRequestPath(frames, served) {
 			onPath += v
 		}
 		loop := onEventLoop(frames)
@@ -451,10 +452,38 @@ func heavyLine(stack []funcFrame) int {
 	return stack[0].line
 }
 
-// onRequestPath reports a wait under an application frame other than the
-// program's entry point: a request (or a job) waiting, not a parked
-// goroutine of the runtime or a library.
-func onRequestPath(frames []funcFrame) bool {
+// requestFrames are the frames a request's goroutine runs under: Go's
+// net/http server and gRPC's.
+var requestFrames = map[string]bool{
+	"net/http.(*conn).serve": true, "net/http.serverHandler.ServeHTTP": true,
+	"google.golang.org/grpc.(*Server).handleStream": true, "google.golang.org/grpc.(*Server).processUnaryRPC": true,
+}
+
+// servesRequests reports a profile of a program whose requests show in its
+// stacks (a Go HTTP or gRPC server).
+func servesRequests(p *profile.Profile) bool {
+	for _, fn := range p.Function {
+		if requestFrames[fn.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// onRequestPath reports a wait on a request's path: in a server whose
+// request goroutines show (served), a wait under one of them; otherwise a
+// wait under an application frame other than the entry point. A parked
+// goroutine of the runtime, a library or the program's own background
+// loops (a flusher waiting for its ticker) is idle, not request time.
+func onRequestPath(frames []funcFrame, served bool) bool {
+	if served {
+		for _, f := range frames {
+			if requestFrames[f.name] {
+				return true
+			}
+		}
+		return false
+	}
 	for _, f := range frames {
 		if isEntryPoint(f) {
 			return false
