@@ -22,7 +22,7 @@ func TestRequestMarkers(t *testing.T) {
 	head := regexp.MustCompile(`^\S+ \S+ \[([^\]]+)\] (\w+) (\S+): (.*)$`)
 	marker := regexp.MustCompile(`^(start|done) (\w+) (/[^ ?]*)\S* .*rid=(\S+)$`)
 	open := map[string][2]string{}
-	want := map[string]int{}    // request id → statements
+	want := map[string]int{} // request id → statements
 	wantRoute := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(raw(t, path)))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
