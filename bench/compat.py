@@ -440,6 +440,24 @@ JUSTIFIED = {
         'total_ms 688786.283 vs 1377572.566',
         'pgBadger 12.0 gives the statement-only record the duration of the record before it; '
         'its own test t/07_csv_statement_duration.t asserts it must not (fixed after 12.0)'),
+    'jaeger_internal_extension_jaegerquery_internal_fixture_otlp2jaeger-in.json': (
+        'spans 1 vs 2',
+        'the file holds one span twice (same trace and span id, name and start): exported twice, it counts once'),
+    'jaeger_internal_extension_jaegerquery_internal_fixture_otlp2jaeger-out.json': (
+        'spans 1 vs 2',
+        'the same span twice, as above'),
+    'anonymizer_app_uiconv_fixtures_trace_wrong_format.json': (
+        'spans 1 vs 0',
+        "a bare Jaeger span object: hotpath reads it as one span; the anonymizer expects a trace list and reads none"),
+    'anonymizer_app_uiconv_fixtures_trace_scan_error.json': (
+        'peer rejects',
+        'the spans before the syntax error are kept, with a warning; the anonymizer also reads them, then fails'),
+    'storage_v2_cassandra_tracestore_fixtures_cas_01.json': (
+        'hotpath rejects',
+        "a Cassandra storage row, not an interchange format: rejected with an error that names it"),
+    'simple-with-samples.json': (
+        'samples 4 vs 7',
+        'samples whose stack is only the root frame (the thread ran no code) are left out with a warning, as DevTools leaves idle samples out'),
 }
 
 

@@ -45,7 +45,9 @@ func sniffFolded(head []byte) bool {
 			break
 		}
 	}
-	return valid > 0 && semis > 0 && broken*20 <= valid
+	// One broken line in twenty, or one in a short file (speedscope's
+	// importer skips an invalid line too).
+	return valid > 0 && semis > 0 && broken <= max(1, valid/20) && broken*2 < valid
 }
 
 // logLike reports the marks of a log line that no stack frame has: a

@@ -74,16 +74,20 @@ func (*sampleSink) Span(*parse.Source, *parse.Span)                  {}
 func (*sampleSink) Stall(*parse.Source, *parse.Stall)                {}
 func (*sampleSink) Goroutines(*parse.Source, []parse.GoroutineStat)  {}
 
-// uniqueSpans drops spans exported twice (the same trace and span id in
-// two files, or twice in one), keeping the first: each counts once.
+// uniqueSpans drops spans exported twice (the same trace and span id, name
+// and start in two files, or twice in one), keeping the first: each counts
+// once. Two different spans a buggy tracer gave one id are both kept.
 func uniqueSpans(spans []*parse.Span, src map[*parse.Span]*parse.Source) []*parse.Span {
-	type id struct{ trace, span string }
+	type id struct {
+		trace, span, name string
+		start             int64
+	}
 	seen := make(map[id]bool, len(spans))
 	out := spans[:0:0]
 	dups := map[*parse.Source]int{}
 	for _, sp := range spans {
 		if sp.SpanID != "" && sp.TraceID != "" {
-			k := id{sp.TraceID, sp.SpanID}
+			k := id{sp.TraceID, sp.SpanID, sp.Name, sp.Start.UnixNano()}
 			if seen[k] {
 				dups[src[sp]]++
 				continue
