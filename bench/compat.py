@@ -454,7 +454,7 @@ JUSTIFIED = {
         'the spans before the syntax error are kept, with a warning; the anonymizer also reads them, then fails'),
     'storage_v2_cassandra_tracestore_fixtures_cas_01.json': (
         'hotpath rejects',
-        "a Cassandra storage row, not an interchange format: rejected with an error that names it"),
+        "a Cassandra storage row, not an interchange format: rejected, as no trace tool reads it"),
     'simple-with-samples.json': (
         'samples 4 vs 7',
         'samples whose stack is only the root frame (the thread ran no code) are left out with a warning, as DevTools leaves idle samples out'),
