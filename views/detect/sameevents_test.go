@@ -3,32 +3,17 @@ package detect_test
 import (
 	"bufio"
 	"compress/gzip"
-	"context"
 	"os"
 	"strings"
 	"testing"
 
-	"hotpath/parse"
-	"hotpath/parse/formats"
 	"hotpath/views"
 )
 
-// build loads paths as hotpath does (same-event matching first) and
-// returns the views.
+// build loads paths as hotpath does; every file must load.
 func build(t *testing.T, paths ...string) *views.Views {
 	t.Helper()
-	opt := views.DefaultOptions()
-	c := views.NewStandardCollector(opt)
-	all := formats.All()
-	inputs := parse.Expand(paths, strings.NewReader(""))
-	views.MatchSameEvents(context.Background(), inputs, all, parse.Options{})
-	for _, in := range inputs {
-		c.AddSource(in.Src)
-		if err := parse.Load(context.Background(), in, all, c, parse.Options{}); err != nil {
-			t.Fatalf("%v", err)
-		}
-	}
-	return views.Build(c, opt)
+	return loadViews(t, true, paths...)
 }
 
 // grepCount counts the lines of a gzipped file that contain sub.

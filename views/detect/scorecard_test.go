@@ -1,7 +1,6 @@
 package detect_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,8 +10,6 @@ import (
 	"testing"
 	"text/tabwriter"
 
-	"hotpath/parse"
-	"hotpath/parse/formats"
 	"hotpath/views"
 	"hotpath/views/detect"
 )
@@ -42,21 +39,10 @@ type planted struct {
 	} `json:"context"`
 }
 
-// loadDir loads what a user would point hotpath at, as the command does:
-// files that are not artifacts (a README, the service's code) fail on
-// their own and the rest loads.
+// loadDir loads what a user would point hotpath at, as the command does.
 func loadDir(t *testing.T, paths ...string) *views.Views {
 	t.Helper()
-	opt := views.DefaultOptions()
-	c := views.NewStandardCollector(opt)
-	all := formats.All()
-	inputs := parse.Expand(paths, strings.NewReader(""))
-	views.MatchSameEvents(context.Background(), inputs, all, parse.Options{})
-	for _, in := range inputs {
-		c.AddSource(in.Src)
-		_ = parse.Load(context.Background(), in, all, c, parse.Options{})
-	}
-	return views.Build(c, opt)
+	return loadViews(t, false, paths...)
 }
 
 // mentions reports whether a finding names fn (a function's name, Go's
