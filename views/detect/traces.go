@@ -247,7 +247,141 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 		f.Observed = observed
 		out = append(out, f)
 	}
+	for _, f := range loopSilenceFindings(reqs) {
+		f.Observed = observed
+		out = append(out, f)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Avoidable > out[j].Avoidable })
+	return out
+}
+
+// loopSilenceFindings finds I/O that held an event loop, from spans alone:
+// on one thread's loop, while a call awaits, other requests go on — their
+// spans begin and end. A call during which the other requests in flight
+// did nothing at all, time after time, ran synchronously on the loop
+// (requests, urllib, a sync driver). A threaded service never goes silent:
+// its other threads go on.
+func loopSilenceFindings(reqs []*traces.Request) []*Finding {
+	type event struct {
+		t     time.Time
+		trace string
+	}
+	var events []event
+	type call struct {
+		sp    *parse.Span
+		trace string
+		route string
+		fn    string
+		file  string
+		line  int
+	}
+	var calls []call
+	type span struct{ start, end time.Time }
+	var inflight []struct {
+		span
+		trace string
+	}
+	for _, r := range reqs {
+		if r.Root == nil || !IsRequestRoot(r.Root) {
+			continue
+		}
+		id := r.Trace.ID
+		inflight = append(inflight, struct {
+			span
+			trace string
+		}{span{r.Start, r.Start.Add(r.Duration)}, id})
+		traces.Walk(r.Node, func(n *traces.Node) bool {
+			sp := n.Span
+			events = append(events, event{sp.Start, id}, event{sp.Start.Add(sp.Duration), id})
+			switch sp.Category {
+			case parse.CatHTTPClient, parse.CatDB, parse.CatFileIO:
+				if n != r.Node && sp.Duration >= 5*time.Millisecond {
+					// The cause is the handler that holds the loop (as a
+					// slow callback names it), not each call it makes.
+					fn, file, line := codeOf(r.Node, r.Node)
+					if fn == "" {
+						fn, file, line = codeOf(n, r.Node)
+					}
+					calls = append(calls, call{sp, id, r.Route, fn, file, line})
+				}
+				return false // its own children are part of it
+			}
+			return true
+		})
+	}
+	if len(calls) == 0 || len(inflight) < 2 {
+		return nil
+	}
+	sort.Slice(events, func(i, j int) bool { return events[i].t.Before(events[j].t) })
+	sort.Slice(inflight, func(i, j int) bool { return inflight[i].start.Before(inflight[j].start) })
+	type key struct{ route, fn string }
+	type agg struct {
+		judged, silent int
+		time           time.Duration
+		file           string
+		line           int
+	}
+	groups := map[key]*agg{}
+	for _, c := range calls {
+		start, end := c.sp.Start, c.sp.Start.Add(c.sp.Duration)
+		// Company: another request in flight for the whole call.
+		company := false
+		for _, r := range inflight {
+			if !r.start.Before(start) {
+				break
+			}
+			if r.trace != c.trace && r.end.After(end) {
+				company = true
+				break
+			}
+		}
+		if !company {
+			continue
+		}
+		silent := true
+		i := sort.Search(len(events), func(i int) bool { return events[i].t.After(start) })
+		for ; i < len(events) && events[i].t.Before(end); i++ {
+			if events[i].trace != c.trace {
+				silent = false
+				break
+			}
+		}
+		k := key{c.route, c.fn}
+		a := groups[k]
+		if a == nil {
+			a = &agg{file: c.file, line: c.line}
+			groups[k] = a
+		}
+		a.judged++
+		if silent {
+			a.silent++
+			a.time += c.sp.Duration
+		}
+	}
+	var out []*Finding
+	for k, a := range groups {
+		if a.judged < 5 || a.silent*5 < a.judged*4 {
+			continue
+		}
+		f := &Finding{
+			Kind:  BlockingIOInAsync,
+			Title: fmt.Sprintf("%s calls out synchronously on the event loop: %d calls held it for %s", k.route, a.silent, units.Duration(a.time)),
+			Count: int64(a.silent), Avoidable: a.time,
+			Formula: fmt.Sprintf("avoidable = %s: the time of %d of %d calls during which no other request in flight moved (the loop was held)", units.Duration(a.time), a.silent, a.judged),
+			Evidence: []Evidence{{Source: "spans", Count: int64(a.silent), Time: a.time,
+				What: fmt.Sprintf("%d of %d I/O spans of %s ran while the other requests in flight began and ended nothing", a.silent, a.judged, k.route)}},
+			Recommendation: "Use the async client (aiohttp, an async driver) or run the call in a thread with asyncio.to_thread / loop.run_in_executor.",
+			// Inferred from the others' silence, and only the instrumented
+			// calls: an event-loop log's blocked time is the measurement.
+			Quality: Indirect, RouteCosts: map[string]time.Duration{k.route: a.time}, Origin: "spans", OwnBasis: "request time (server spans)",
+		}
+		if k.fn != "" {
+			f.Locations = []Location{{Function: k.fn, File: a.file, Line: a.line, Route: k.route}}
+		} else {
+			f.Locations = []Location{{Route: k.route}}
+		}
+		out = append(out, f)
+	}
 	return out
 }
 
