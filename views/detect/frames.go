@@ -46,6 +46,8 @@ var classRules = []classRule{
 	{classBlocking, regexp.MustCompile(`^(sleep|time\.sleep)$`), nil},
 	{classBlocking, nil, regexp.MustCompile(`(^|/)(requests/|urllib/request\.py|urllib3/|http/client\.py|socket\.py$)`)},
 	{classBlocking, regexp.MustCompile(`^(execute|executemany|fetchall|fetchone)$`), regexp.MustCompile(`(^|/)(psycopg2|pymysql|MySQLdb|sqlite3)/`)},
+	{classBlocking, regexp.MustCompile(`^(_execute|execute|executemany|_execute_with_wrappers)$`), regexp.MustCompile(`django/db/backends/utils\.py$`)},
+	{classBlocking, regexp.MustCompile(`^(do_execute|do_executemany)$`), regexp.MustCompile(`sqlalchemy/engine/default\.py$`)},
 	{classBlocking, regexp.MustCompile(`^(read|readline|readlines|open)$`), regexp.MustCompile(`(^|/)(_pyio|codecs)\.py$`)},
 	{classBlocking, regexp.MustCompile(`^(os\.\(\*File\)\.(Read|Write|Sync)|syscall\.(Read|Write|Fsync)|time\.Sleep)$`), nil},
 	// Locks (block and mutex profiles).

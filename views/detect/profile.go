@@ -215,11 +215,16 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		loop := onEventLoop(frames)
 		// Walk from the leaf up: the first classified library frame, then
 		// the nearest application frame above it.
+		waiting := false
 		for i, f := range frames {
 			c := classify(f)
 			// A blocking call matters off an event loop only as a wait in a
 			// block/mutex profile; a thread may block without stalling others.
-			if c == classNone || (c == classBlocking && !loop && kind != "delay") {
+			if c == classBlocking && !loop && kind != "delay" {
+				waiting = true // a thread waiting on I/O is not busy
+				continue
+			}
+			if c == classNone {
 				continue
 			}
 			if kind == "delay" && c != classLock {
@@ -258,6 +263,11 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 			k := siteKey{classBlocking, frames[0].key(), "its own code or a C call"}
 			addSite(sites, k, v, frames)
 			sites[k].addRoute(routeLabel(s), v)
+			continue
+		}
+		// In a wall-clock profile, time a thread spent waiting on a query, a
+		// socket or a file is no hotspot of the function that waits.
+		if waiting && kind != "cpu" {
 			continue
 		}
 		if (kind == "cpu" || kind == "samples" || kind == "wall") && len(frames) > 0 && !isIdle(frames[0]) {
