@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"hotpath/views"
+	"hotpath/views/detect"
 )
 
 // build loads paths as hotpath does; every file must load.
@@ -109,5 +110,29 @@ func TestSameRequestsCountOnce(t *testing.T) {
 	f0, g0 := spans.Findings[0], both.Findings[0]
 	if g0.Observed > f0.Observed+f0.Observed/100 {
 		t.Errorf("denominator with the execution trace %v, spans alone %v: the tasks were counted again", g0.Observed, f0.Observed)
+	}
+}
+
+// TestCoarseTimestampsTimeNoRoundTrip: a MariaDB slow log writes each
+// statement's start in whole seconds (SET timestamp=…), so the silence
+// between statements is no round trip: a repeated read saves at most the
+// statements' own time, which the log's Query_time lines sum to.
+func TestCoarseTimestampsTimeNoRoundTrip(t *testing.T) {
+	v := build(t, "../../testdata/sql/mariadb-slow.log.gz")
+	n := 0
+	for _, f := range v.Findings {
+		if f.Kind != detect.CacheableDuplicate {
+			continue
+		}
+		n++
+		if f.Avoidable > f.Evidence[0].Time {
+			t.Errorf("%s: avoidable %v exceeds the statements' own time %v: %s", f.Title, f.Avoidable, f.Evidence[0].Time, f.Formula)
+		}
+		if !strings.Contains(f.Formula, "no round trip") {
+			t.Errorf("formula does not say the log times no round trip: %s", f.Formula)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no repeated read in the sysbench slow log sample")
 	}
 }

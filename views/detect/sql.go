@@ -232,6 +232,7 @@ type sessState struct {
 	authCost  time.Duration // received → authorized
 	firstStmt time.Time     // its first application statement
 	win       *window       // its open unit of work, as d.sessions has it
+	unitTime  time.Duration // its closed units of work
 }
 
 // sess is the state of a live session, made on first sight while fewer
@@ -307,6 +308,7 @@ type sourceAgg struct {
 	fps         map[uint64]*fpStat
 	overhead    []time.Duration // connect → first application statement of short sessions, a bounded reservoir
 	overheadN   int64
+	fineTime    bool            // its timestamps have sub-second digits
 	gaps        []time.Duration // silences between a unit's statements: round trips, a bounded reservoir
 	gapN        int64
 	bulk        int64 // statements of set-up sessions and bulk loads, kept out of findings
@@ -485,7 +487,14 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	// statement ended, while the application sent it (the server's
 	// duration alone misses what batching or caching saves).
 	cost := st.Duration
-	if w.n > 0 && !st.Start.IsZero() && st.Start.After(w.last) {
+	// A log that writes whole seconds (PostgreSQL's %t, the MySQL slow
+	// log's SET timestamp, a general log) has one of a statement's start
+	// and end on a second: it cannot time a round trip, so no gap is
+	// charged.
+	if st.Start.Nanosecond() != 0 && end.Nanosecond() != 0 {
+		sa.fineTime = true
+	}
+	if w.n > 0 && sa.fineTime && !st.Start.IsZero() && st.Start.After(w.last) {
 		gap := min(st.Start.Sub(w.last), d.opt.WindowGap)
 		cost += gap
 		if sa.gapN++; len(sa.gaps) < 1024 {
@@ -816,8 +825,13 @@ func (d *SQLDetector) closeWindow(key sessionKey) {
 	delete(d.sessions, key)
 	if key.unit == unitSession {
 		if sa := d.sources[key.src]; sa != nil {
-			if ss := sa.live[key.session]; ss != nil && ss.win == w {
-				ss.win = nil
+			if ss := sa.live[key.session]; ss != nil {
+				if ss.win == w {
+					ss.win = nil
+				}
+				if !w.first.IsZero() && w.last.After(w.first) {
+					ss.unitTime += w.last.Sub(w.first)
+				}
 			}
 		}
 	}
@@ -946,6 +960,8 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 		sa.closed++
 		sa.sessionTime += ev.SessionTime
 		lifetime := ev.SessionTime
+		// Its last unit of work ends with it (before the state is read).
+		d.closeWindow(sessionKey{src, unitSession, ev.Session})
 		var ss sessState
 		if p := sa.live[ev.Session]; p != nil {
 			ss = *p
@@ -960,6 +976,11 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 		// connection) — closed within a second of opening.
 		if counted && n <= d.opt.ShortSession || !counted && lifetime > 0 && lifetime < time.Second {
 			sa.short++
+			// A connection made for one unit of work is part of it: the
+			// unit lasted the connection's lifetime, set-up included.
+			if lifetime > ss.unitTime && ss.unitTime > 0 && lifetime < time.Minute {
+				d.unitTime += lifetime - ss.unitTime
+			}
 			if r := ss.route; r != "" && len(sa.shortRoutes) < 64 {
 				sa.shortRoutes[r]++
 			}
@@ -981,7 +1002,6 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 				sa.shortDBs[strings.Clone(ev.Database)]++
 			}
 		}
-		d.closeWindow(sessionKey{src, unitSession, ev.Session})
 	}
 }
 
@@ -1149,6 +1169,10 @@ func (d *SQLDetector) duplicateFindings(nplus map[nplusKey]*nplusAgg) []*Finding
 	for id, a := range byFP {
 		fp := d.fpText(id)
 		rec := "Cache the result across requests (in-process with a TTL, or Redis) and invalidate it on write; settings and profiles rarely change between requests."
+		trip := fmt.Sprintf("a %s round trip each, the log's median silence between statements", units.Duration(rtt[a.src]))
+		if rtt[a.src] == 0 {
+			trip = "no round trip: the log's timestamps cannot time one"
+		}
 		what := fmt.Sprintf("%d executions with identical parameters (≥ %d each)", a.count, d.opt.MinDuplicates)
 		if info := d.fps[id]; info != nil && info.withinUnit > 0 {
 			what += fmt.Sprintf("; %d of them repeat an earlier execution in the same unit of work", info.withinUnit)
@@ -1161,8 +1185,8 @@ func (d *SQLDetector) duplicateFindings(nplus map[nplusKey]*nplusAgg) []*Finding
 			Title:       fmt.Sprintf("the same read repeats: %d executions of %s with %d parameter set(s)", a.count, short(fp, 60), a.pairs),
 			Fingerprint: fp, QueryID: fingerprint.IDString(id), Count: a.count,
 			Avoidable: a.avoid, Observed: d.observed(a.src),
-			Formula: fmt.Sprintf("avoidable = Σ over %d parameter set(s) of (count−1)/count × their time (statement time + a %s round trip each, the log's median silence between statements) = %s of %s (a cache answers all but the first)",
-				a.pairs, units.Duration(d.sources[a.src].roundTrip()), units.Duration(a.avoid), units.Duration(a.time)),
+			Formula: fmt.Sprintf("avoidable = Σ over %d parameter set(s) of (count−1)/count × their time (statement time + %s) = %s of %s (a cache answers all but the first)",
+				a.pairs, trip, units.Duration(a.avoid), units.Duration(a.time)),
 			Evidence:       []Evidence{{Source: sourceFormat(a.src), Count: a.count, Time: a.time, Examples: []string{a.example}, What: what}},
 			Recommendation: rec,
 			Quality:        d.sources[a.src].quality(), RouteCosts: routeCosts(a.routes, a.avoid), Origin: sourcePath(a.src),
