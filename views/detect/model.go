@@ -512,28 +512,38 @@ func joinHandlerByRoute(cands []*Finding, reqs []*traces.Request) {
 // route of the request handler its stack passes through: the server spans
 // name their handler (code.function), the profile's stack holds it.
 func joinRoutesByHandler(cands []*Finding, reqs []*traces.Request) {
+	// Every function the spans of a request name (the handler, the call
+	// sites of its statements) says which route runs it.
 	counts := map[string]map[string]int{}
 	for _, r := range reqs {
-		if r.Root == nil || r.Root.CodeFunc == "" || !IsRequestRoot(r.Root) {
+		if r.Root == nil || !IsRequestRoot(r.Root) {
 			continue
 		}
-		if counts[r.Root.CodeFunc] == nil {
-			counts[r.Root.CodeFunc] = map[string]int{}
-		}
-		counts[r.Root.CodeFunc][r.Route]++
+		traces.Walk(r.Node, func(n *traces.Node) bool {
+			if fn := n.Span.CodeFunc; fn != "" {
+				if counts[fn] == nil {
+					counts[fn] = map[string]int{}
+				}
+				counts[fn][r.Route]++
+			}
+			return true
+		})
 	}
 	if len(counts) == 0 {
 		return
 	}
 	handler := map[string]string{}
 	for fn, rs := range counts {
-		best, n := "", 0
+		best, n, total := "", 0, 0
 		for r, c := range rs {
+			total += c
 			if c > n || c == n && r < best {
 				best, n = r, c
 			}
 		}
-		handler[fn] = best
+		if n*5 >= total*4 { // a function most of whose spans run on one route
+			handler[fn] = best
+		}
 	}
 	for _, f := range cands {
 		st := f.stack()
