@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/google/pprof/profile"
+	"github.com/ianlancetaylor/demangle"
 )
 
 // ProfileFormats are the profile formats, in sniffing order.
@@ -126,7 +128,31 @@ func decodePprof(_ context.Context, r io.Reader, src *Source, sink Sink, opt Opt
 	if len(p.Sample) == 0 {
 		return errors.New("profile has no samples (" + emptyProfileHint(p) + ")")
 	}
+	demangleNames(p)
 	return emitProfile(p, src, sink)
+}
+
+// demangleNames gives C++ functions (a C library, the race detector's
+// runtime) the names go tool pprof shows by default: demangled, without
+// parameters or template arguments. The mangled name stays the system name.
+func demangleNames(p *profile.Profile) {
+	opts := []demangle.Option{demangle.NoParams, demangle.NoEnclosingParams, demangle.NoTemplateParams}
+	for _, fn := range p.Function {
+		name := fn.SystemName
+		if name == "" {
+			name = fn.Name
+		}
+		if fn.Name != name || !strings.HasPrefix(name, "_Z") && !strings.HasPrefix(name, "__Z") {
+			continue // already demangled, or not a C++ name
+		}
+		d := demangle.Filter(name, opts...)
+		if d == name && strings.HasPrefix(name, "_") {
+			d = demangle.Filter(name[1:], opts...) // macOS prefixes another '_'
+		}
+		if d != name && d != name[1:] {
+			fn.SystemName, fn.Name = name, d
+		}
+	}
 }
 
 // emptyProfileHint says the likeliest reason a profile of p's type is empty.
