@@ -280,6 +280,9 @@ type fpInfo struct {
 	isRead bool
 	// noise: driver housekeeping, never a finding (rule 7)
 	noise bool
+	// What the fingerprint is, decided once: nothing (empty or a lone
+	// comment), a transaction boundary, DDL/COPY.
+	empty, boundary, setup bool
 	// withinUnit counts executions that repeated an earlier one with the
 	// same values in the same unit of work (a per-request memo fixes
 	// those; a cache across requests the rest).
@@ -353,20 +356,25 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 			values = fingerprint.MixString(values, p)
 		}
 	}
-	fpb := unsafe.Slice(unsafe.StringData(fp), len(fp))
-	boundary := isTxBoundary(fpb)
-	if emptyOrComment(fpb) {
-		return // an empty statement or a lone comment (a driver's ping): nothing to learn
-	}
-
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// What the fingerprint is (empty, a transaction boundary, DDL, a read,
+	// housekeeping) is decided once per fingerprint.
 	info := d.fps[id]
-	if info == nil && len(d.fps) < maxFPs {
-		text := strings.Clone(fp)
-		info = &fpInfo{text: text, isRead: strings.HasPrefix(text, "select") && !strings.Contains(text, " for update"),
-			noise: isHousekeeping(text)}
-		d.fps[id] = info
+	var empty, boundary, isSetup bool
+	if info != nil {
+		empty, boundary, isSetup = info.empty, info.boundary, info.setup
+	} else {
+		fpb := unsafe.Slice(unsafe.StringData(fp), len(fp))
+		empty, boundary, isSetup = emptyOrComment(fpb), isTxBoundary(fpb), isSetupStatement(fp)
+		if len(d.fps) < maxFPs {
+			info = &fpInfo{text: strings.Clone(fp), empty: empty, boundary: boundary, setup: isSetup,
+				isRead: strings.HasPrefix(fp, "select") && !strings.Contains(fp, " for update"), noise: isHousekeeping(fp)}
+			d.fps[id] = info
+		}
+	}
+	if empty {
+		return // an empty statement or a lone comment (a driver's ping): nothing to learn
 	}
 	sa := d.source(src)
 	sa.statements++
@@ -391,7 +399,7 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 		ss = sa.sess(st.Session, d.opt.MaxSessions)
 	}
 	if ss != nil {
-		if isSetupStatement(fp) {
+		if isSetup {
 			ss.setup = true
 		}
 		setup = ss.setup
