@@ -334,9 +334,17 @@ func runTUI(cmd string, cfg config, opt views.Options, inputs []*parse.Input, co
 		printErr(stderr, err)
 		return 1
 	}
-	// Failures stay visible after the alternate screen is gone; loads the
-	// user cancelled by quitting are not failures.
-	loaded, cancelled := 0, 0
+	loaded, cancelled := printLoadFailures(inputs, stderr)
+	if loaded == 0 && len(inputs) > 0 && allDone(inputs) && cancelled == 0 {
+		return 1
+	}
+	return 0
+}
+
+// printLoadFailures prints, once the TUI is gone, each input that failed
+// (failures stay visible after the alternate screen; loads the user
+// cancelled by quitting are not failures) and how many were cancelled.
+func printLoadFailures(inputs []*parse.Input, stderr io.Writer) (loaded, cancelled int) {
 	for _, in := range inputs {
 		if err := in.Src.Err(); err != nil && !errors.Is(err, context.Canceled) {
 			printErr(stderr, err)
@@ -349,10 +357,7 @@ func runTUI(cmd string, cfg config, opt views.Options, inputs []*parse.Input, co
 	if cancelled > 0 {
 		fmt.Fprintf(stderr, "hotpath: loading cancelled (%d of %d inputs unfinished)\n", cancelled, len(inputs))
 	}
-	if loaded == 0 && len(inputs) > 0 && allDone(inputs) && cancelled == 0 {
-		return 1
-	}
-	return 0
+	return loaded, cancelled
 }
 
 // loadKeys reads --keys FILE, or the config file when it exists.
