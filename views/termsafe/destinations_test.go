@@ -266,3 +266,22 @@ func FuzzDestinations(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFrame is the cost Frame adds to every TUI frame: a clean 140×40
+// frame of styled cells (the fast path).
+func BenchmarkFrame(b *testing.B) {
+	var s strings.Builder
+	for range 40 {
+		for range 14 {
+			s.WriteString("\x1b[38;2;200;120;80mmain.(*srv)\x1b[0m │ ")
+		}
+		s.WriteString("日本 ▇▇\n")
+	}
+	frame := s.String()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		if Frame(frame) != frame {
+			b.Fatal("clean frame changed")
+		}
+	}
+}

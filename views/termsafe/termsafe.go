@@ -148,13 +148,20 @@ func isFrameClean(s string) bool {
 			return false
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if (r == utf8.RuneError && size <= 1) || !Safe(r) {
+			if (r == utf8.RuneError && size <= 1) || !(commonGraphic(r) || Safe(r)) {
 				return false
 			}
 			i += size
 		}
 	}
 	return true
+}
+
+// commonGraphic is a quick yes for what TUI frames are full of: box
+// drawing, block elements, geometric shapes, arrows and punctuation such as
+// "…", "·", "—" (all graphic), before the Unicode tables are asked.
+func commonGraphic(r rune) bool {
+	return (r >= 0x2500 && r <= 0x25ff) || (r >= 0x2190 && r <= 0x21ff) || (r >= 0x2010 && r <= 0x2027) || r == 0xb7
 }
 
 // isSGR reports whether seq (one whole escape sequence) is Select Graphic
