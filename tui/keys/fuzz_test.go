@@ -20,6 +20,8 @@ func FuzzParse(f *testing.F) {
 		`{"down": []}`, `{"down": 3}`, `{"fliter": "/"}`, `{"copy": "c", "quit": ["c"]}`,
 		`{"down": {"a": "` + "\xc2\x9b\xe2\x80\xae" + `"}}`, `[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]`,
 		`{"down": "` + strings.Repeat("é", 30) + `"}`, "\xff\xfe{", `{"next_match": "f20", "prev_match": "f21"}`,
+		// past 1 MiB, and nested deeper than encoding/json allows
+		`{"down": "` + strings.Repeat("\u009b", 1<<19) + `"}`, `{"down": ` + strings.Repeat("[", 200000) + strings.Repeat("]", 200000) + `}`,
 	} {
 		f.Add([]byte(seed))
 	}

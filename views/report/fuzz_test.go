@@ -111,40 +111,56 @@ func fuzzReport(f *testing.F, load bool) {
 	f.Add(strings.Repeat("x", 300), strings.Repeat("é", 200), strings.Repeat("\x1b[", 50))
 	f.Fuzz(func(t *testing.T, stmt, fn, file string) {
 		if len(stmt)+len(fn)+len(file) > 2000 {
-			return
+			return // TestReportWritersLargeText takes the large ones
 		}
-		v := fuzzViews(stmt, fn, file, load)
-		for _, format := range report.Formats {
-			var out bytes.Buffer
-			if err := report.Write(&out, v, format); err != nil {
-				t.Fatalf("%s: %v", format, err)
-			}
-			if c := rawControl(out.Bytes()); c != "" {
-				t.Fatalf("%s report holds raw %s:\n%q", format, c, out.Bytes())
-			}
-			switch format {
-			case "json":
-				var r report.Report
-				if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-					t.Fatalf("JSON report does not decode: %v\n%s", err, out.Bytes())
-				}
-				if utf8.ValidString(stmt) && r.Findings[len(r.Findings)-1].Title != stmt {
-					t.Fatalf("JSON changed the title %q to %q", stmt, r.Findings[len(r.Findings)-1].Title)
-				}
-				if utf8.ValidString(file) && r.Sources[0].Path != file+".log" {
-					t.Fatalf("JSON changed the path %q to %q", file+".log", r.Sources[0].Path)
-				}
-			case "md":
-				var html bytes.Buffer
-				if err := gm.Convert(out.Bytes(), &html); err != nil {
-					t.Fatal(err)
-				}
-				for _, m := range tagRE.FindAllStringSubmatch(html.String(), -1) {
-					if !ownTags[strings.ToLower(m[2])] {
-						t.Fatalf("Markdown renders the input's <%s>:\n%s\n%s", m[2], out.Bytes(), html.String())
-					}
-				}
-			}
-		}
+		checkWriters(t, fuzzViews(stmt, fn, file, load), stmt, file)
 	})
+}
+
+// TestReportWritersLargeText is the fuzz check on text past 1 MiB (a
+// statement, a function name, a file name), too slow for the fuzzer's loop.
+func TestReportWritersLargeText(t *testing.T) {
+	big := strings.Repeat("x\x1b[2J\u009b\u202e<b>|`*", 1<<20/12)
+	for _, load := range []bool{false, true} {
+		checkWriters(t, fuzzViews(big, big, big[:4000], load), big, big[:4000])
+	}
+}
+
+// checkWriters writes v in every format and checks the bytes: no raw
+// control, C1 or bidi character; JSON that decodes to the input's values;
+// Markdown that renders no element of the input's making.
+func checkWriters(t *testing.T, v *views.Views, stmt, file string) {
+	t.Helper()
+	for _, format := range report.Formats {
+		var out bytes.Buffer
+		if err := report.Write(&out, v, format); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if c := rawControl(out.Bytes()); c != "" {
+			t.Fatalf("%s report holds raw %s:\n%q", format, c, out.Bytes())
+		}
+		switch format {
+		case "json":
+			var r report.Report
+			if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+				t.Fatalf("JSON report does not decode: %v\n%s", err, out.Bytes())
+			}
+			if utf8.ValidString(stmt) && r.Findings[len(r.Findings)-1].Title != stmt {
+				t.Fatalf("JSON changed the title %q to %q", stmt, r.Findings[len(r.Findings)-1].Title)
+			}
+			if utf8.ValidString(file) && r.Sources[0].Path != file+".log" {
+				t.Fatalf("JSON changed the path %q to %q", file+".log", r.Sources[0].Path)
+			}
+		case "md":
+			var html bytes.Buffer
+			if err := gm.Convert(out.Bytes(), &html); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range tagRE.FindAllStringSubmatch(html.String(), -1) {
+				if !ownTags[strings.ToLower(m[2])] {
+					t.Fatalf("Markdown renders the input's <%s>:\n%s\n%s", m[2], out.Bytes(), html.String())
+				}
+			}
+		}
+	}
 }
