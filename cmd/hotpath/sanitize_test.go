@@ -402,3 +402,17 @@ func readAll(r interface{ Read([]byte) (int, error) }) ([]byte, error) {
 	_, err := b.ReadFrom(r)
 	return b.Bytes(), err
 }
+
+// The files -pprof-out writes are named after their inputs: a planted name
+// must not put an escape sequence into whoever lists the directory.
+func TestPprofOutNamesAreClean(t *testing.T) {
+	for _, in := range []string{planted, "trace\u202e.out", "a/b\\c\x00d", "plain-name_1.trace"} {
+		got := sanitizeName(in)
+		if d := dirty([]byte(got)); d != "" || strings.ContainsAny(got, "/\\\x00") {
+			t.Errorf("sanitizeName(%q) = %q (%s)", in, got, d)
+		}
+		if in == "plain-name_1.trace" && got != in {
+			t.Errorf("a plain name changed: %q", got)
+		}
+	}
+}
