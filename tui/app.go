@@ -204,7 +204,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.setNotice("copied "+common.Fit(termsafe.String(msg.text), 40), false)
 	case common.Notice:
-		return m, m.setNotice(msg.Text, msg.IsErr)
+		return m, m.setNotice(termsafe.String(msg.Text), msg.IsErr)
 	case noticeMsg:
 		if msg.seq == m.noticeSeq {
 			m.notice = ""
@@ -404,7 +404,7 @@ func (m *Model) View() string {
 			m.width, m.height, minWidth, minHeight)
 	}
 	if m.help {
-		return m.helpView()
+		return termsafe.Frame(m.helpView())
 	}
 	var body string
 	if m.showProgress && m.pending > 0 {
@@ -412,7 +412,10 @@ func (m *Model) View() string {
 	} else {
 		body = m.panes[m.active].View()
 	}
-	return m.tabBar() + "\n" + fitLines(body, m.height-2, m.width) + "\n" + m.statusLine()
+	// Panes sanitise what they draw; Frame is the last pass, so a value one
+	// of them forgot still cannot act on the terminal (only the styles' SGR
+	// sequences pass). A clean frame is returned as it is.
+	return termsafe.Frame(m.tabBar() + "\n" + fitLines(body, m.height-2, m.width) + "\n" + m.statusLine())
 }
 
 // fitLines makes s exactly h lines, none wider than w cells: a pane that
@@ -527,7 +530,7 @@ func (m *Model) statusLine() string {
 		}
 		style = st.Renderer.NewStyle()
 	}
-	right := keys.Hint(m.ctx.Keys.Help, "help") + " · " + keys.Hint(m.ctx.Keys.Quit, "quit")
+	right := termsafe.String(keys.Hint(m.ctx.Keys.Help, "help") + " · " + keys.Hint(m.ctx.Keys.Quit, "quit"))
 	gap := m.width - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
 		return style.Render(common.Fit(left, m.width))

@@ -130,6 +130,10 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Errors quote file names, parse-error excerpts and HTTP bodies: every
+	// byte to stderr goes through the sanitiser, and each message is one
+	// line (printErr).
+	stderr = termsafe.NewWriter(stderr)
 	cmd := "tui"
 	if len(args) > 0 && (args[0] == "report" || args[0] == "demo") {
 		cmd, args = args[0], args[1:]
@@ -145,7 +149,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	opt, err := cfg.viewOptions()
 	if err != nil {
-		fmt.Fprintln(stderr, "hotpath:", err)
+		printErr(stderr, err)
 		return 2
 	}
 	var inputs []*parse.Input
@@ -160,7 +164,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			name = inputsArgs[0]
 		}
 		if inputs, err = demo.Inputs(name); err != nil {
-			fmt.Fprintln(stderr, "hotpath:", err)
+			printErr(stderr, err)
 			return 2
 		}
 	case len(inputsArgs) == 0:
@@ -172,7 +176,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
 		HTTPTimeout: secondsToDuration(cfg.timeout)}
 	if popt.AccessLogDurationUnit, err = durationUnit(cfg.accessUnit); err != nil {
-		fmt.Fprintln(stderr, "hotpath:", err)
+		printErr(stderr, err)
 		return 2
 	}
 	// Inputs that carry the same events as another (one server's log in
@@ -262,7 +266,7 @@ func loadAll(ctx context.Context, inputs []*parse.Input, collector *views.Collec
 	loaded := 0
 	for _, err := range errs {
 		if err != nil {
-			fmt.Fprintln(stderr, "hotpath:", err)
+			printErr(stderr, err)
 		} else {
 			loaded++
 		}
@@ -278,16 +282,16 @@ func runReport(cfg config, opt views.Options, inputs []*parse.Input, collector *
 	v := views.Build(collector, opt)
 	if cfg.pprofOut != "" {
 		if err := writeDerivedProfiles(cfg.pprofOut, collector.Profiles(), stderr); err != nil {
-			fmt.Fprintln(stderr, "hotpath:", err)
+			printErr(stderr, err)
 			return 1
 		}
 	}
 	if err := report.Write(stdout, v, cfg.format); err != nil {
-		fmt.Fprintln(stderr, "hotpath:", err)
+		printErr(stderr, err)
 		return 2
 	}
 	if v.HotspotsErr != nil {
-		fmt.Fprintln(stderr, "hotpath:", v.HotspotsErr)
+		printErr(stderr, v.HotspotsErr)
 	}
 	if loaded == 0 {
 		fmt.Fprintf(stderr, "hotpath: none of the %d inputs could be loaded\n", len(inputs))
@@ -297,7 +301,7 @@ func runReport(cfg config, opt views.Options, inputs []*parse.Input, collector *
 		gate, _ := detect.ParseSeverity(cfg.failOn)
 		for _, f := range v.Findings {
 			if f.Severity >= gate {
-				fmt.Fprintf(stderr, "hotpath: failing (-fail-on %s): finding %d is %s: %s\n", cfg.failOn, f.Rank, f.Severity, termsafe.String(f.Title))
+				fmt.Fprintf(stderr, "hotpath: failing (-fail-on %s): finding %d is %s: %s\n", cfg.failOn, f.Rank, f.Severity, termsafe.Line(f.Title))
 				return 3
 			}
 		}
@@ -309,14 +313,14 @@ func runTUI(cmd string, cfg config, opt views.Options, inputs []*parse.Input, co
 	load func(context.Context, *parse.Input) error, stderr io.Writer) int {
 	km, err := loadKeys(cfg.keysFile)
 	if err != nil {
-		fmt.Fprintln(stderr, "hotpath:", err)
+		printErr(stderr, err)
 		return 2
 	}
 	out := termenv.NewOutput(os.Stdout)
 	r := lipgloss.NewRenderer(os.Stdout)
 	r.SetColorProfile(theme.Profile(out))
 	if err := theme.Background(r, cfg.theme); err != nil {
-		fmt.Fprintln(stderr, "hotpath:", err)
+		printErr(stderr, err)
 		return 2
 	}
 	title := ""
@@ -327,15 +331,23 @@ func runTUI(cmd string, cfg config, opt views.Options, inputs []*parse.Input, co
 		Keys: km, Copy: clipboard.OSC52(os.Stdout)})
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion())
 	if _, err := p.Run(); err != nil {
-		fmt.Fprintln(stderr, "hotpath:", err)
+		printErr(stderr, err)
 		return 1
 	}
-	// Failures stay visible after the alternate screen is gone; loads the
-	// user cancelled by quitting are not failures.
-	loaded, cancelled := 0, 0
+	loaded, cancelled := printLoadFailures(inputs, stderr)
+	if loaded == 0 && len(inputs) > 0 && allDone(inputs) && cancelled == 0 {
+		return 1
+	}
+	return 0
+}
+
+// printLoadFailures prints, once the TUI is gone, each input that failed
+// (failures stay visible after the alternate screen; loads the user
+// cancelled by quitting are not failures) and how many were cancelled.
+func printLoadFailures(inputs []*parse.Input, stderr io.Writer) (loaded, cancelled int) {
 	for _, in := range inputs {
 		if err := in.Src.Err(); err != nil && !errors.Is(err, context.Canceled) {
-			fmt.Fprintln(stderr, "hotpath:", err)
+			printErr(stderr, err)
 		} else if err != nil || !in.Src.Done() {
 			cancelled++
 		} else {
@@ -345,10 +357,7 @@ func runTUI(cmd string, cfg config, opt views.Options, inputs []*parse.Input, co
 	if cancelled > 0 {
 		fmt.Fprintf(stderr, "hotpath: loading cancelled (%d of %d inputs unfinished)\n", cancelled, len(inputs))
 	}
-	if loaded == 0 && len(inputs) > 0 && allDone(inputs) && cancelled == 0 {
-		return 1
-	}
-	return 0
+	return loaded, cancelled
 }
 
 // loadKeys reads --keys FILE, or the config file when it exists.
@@ -369,4 +378,11 @@ func allDone(inputs []*parse.Input) bool {
 		}
 	}
 	return true
+}
+
+// printErr writes err as one "hotpath: …" line on stderr, sanitised: an
+// error's text can carry bytes of an input (a file name from a directory,
+// an excerpt of a broken record, an HTTP error body).
+func printErr(stderr io.Writer, err error) {
+	fmt.Fprintln(stderr, "hotpath:", termsafe.Line(err.Error()))
 }

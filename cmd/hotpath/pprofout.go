@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"hotpath/views"
+	"hotpath/views/termsafe"
 )
 
 // writeDerivedProfiles writes the profiles derived from Go execution
@@ -49,9 +50,12 @@ func writeDerivedProfiles(dir string, profiles []views.SourceProfile, stderr io.
 	return nil
 }
 
+// sanitizeName makes an input's base name a safe file name: no path
+// separators, and nothing termsafe would keep off a terminal (an ESC in a
+// file name lands in the listing of whoever opens the directory).
 func sanitizeName(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == 0 || r < ' ' {
+		if r == '/' || r == '\\' || !termsafe.Safe(r) {
 			return '_'
 		}
 		return r

@@ -29,5 +29,6 @@ func OSC52(w io.Writer) Func {
 }
 
 // Sanitize is what reaches the clipboard: text without escape sequences,
-// control characters (newlines and tabs kept) or bidi overrides.
-func Sanitize(text string) string { return termsafe.Block(text) }
+// control characters (newlines and tabs kept) or bidi overrides
+// (termsafe.Clipboard, the one rule for this destination).
+func Sanitize(text string) string { return termsafe.Clipboard(text) }

@@ -9,6 +9,7 @@ import (
 
 	"hotpath/tui/keys"
 	"hotpath/views/detect"
+	"hotpath/views/termsafe"
 	"hotpath/views/units"
 )
 
@@ -155,19 +156,22 @@ func (m *Model) Selection() (string, bool) {
 		return "", false
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s %s\n\n", f.Severity.Label(), f.Title)
-	fmt.Fprintf(&b, "- kind: `%s` · confidence %s (%s)\n", f.Kind, f.Confidence, strings.Join(f.Sources(), ", "))
+	// Markdown pasted into an issue or a chat: input text stays text
+	// (termsafe's Markdown forms), code spans cannot be closed early.
+	md, code := termsafe.Markdown, termsafe.MarkdownCode
+	fmt.Fprintf(&b, "### %s %s\n\n", f.Severity.Label(), md(f.Title))
+	fmt.Fprintf(&b, "- kind: %s · confidence %s (%s)\n", code(string(f.Kind)), md(f.Confidence), md(strings.Join(f.Sources(), ", ")))
 	for _, l := range f.Locations {
-		fmt.Fprintf(&b, "- where: `%s`\n", l.String())
+		fmt.Fprintf(&b, "- where: %s\n", code(l.String()))
 	}
 	if f.Fingerprint != "" {
-		fmt.Fprintf(&b, "- query: `%s`\n", f.Fingerprint)
+		fmt.Fprintf(&b, "- query: %s\n", code(f.Fingerprint))
 	}
 	fmt.Fprintf(&b, "- avoidable: %s = %s of %s %s\n", units.Duration(f.Avoidable),
-		units.Share(f.Share), units.Duration(f.Observed), observedLabel(f))
+		units.Share(f.Share), units.Duration(f.Observed), md(observedLabel(f)))
 	if f.Formula != "" {
-		fmt.Fprintf(&b, "- formula: %s\n", f.Formula)
+		fmt.Fprintf(&b, "- formula: %s\n", md(f.Formula))
 	}
-	fmt.Fprintf(&b, "\n**What to do:** %s\n", f.Recommendation)
+	fmt.Fprintf(&b, "\n**What to do:** %s\n", md(f.Recommendation))
 	return b.String(), true
 }

@@ -78,7 +78,7 @@ func TestValidKey(t *testing.T) {
 			t.Errorf("%q: %v", k, err)
 		}
 	}
-	for _, k := range []string{"", "ctrl+", "f0", "f99", "foo", "\x1b", "ctrl+ab", "alt+"} {
+	for _, k := range []string{"", "ctrl+", "f0", "f99", "foo", "\x1b", "ctrl+ab", "alt+", "\u009b", "\u202e", "alt+\u200f", "\u200b", "\ue000"} {
 		if ValidKey(k) == nil {
 			t.Errorf("%q should be invalid", k)
 		}

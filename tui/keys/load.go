@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"hotpath/views/termsafe"
 )
 
 // ConfigPath is where hotpath looks for key bindings when no --keys flag is
@@ -104,11 +106,17 @@ func Parse(b []byte) (*KeyMap, error) {
 	return k, nil
 }
 
+// truncate shortens a value quoted in an error to 40 bytes, on a rune
+// boundary, and sanitises it: the file's bytes go to stderr.
 func truncate(s string) string {
 	if len(s) > 40 {
-		return s[:40] + "…"
+		n := 40
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n] + "…"
 	}
-	return s
+	return termsafe.Line(s)
 }
 
 var named = map[string]bool{
@@ -134,6 +142,11 @@ func ValidKey(s string) error {
 		r, _ := utf8.DecodeRuneInString(s)
 		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
 			return errors.New("a control character; write it as ctrl+x")
+		}
+		if !termsafe.Safe(r) {
+			// a C1 control, a bidi override, a zero-width or private-use
+			// character: help and the status line could not show it
+			return fmt.Errorf("U+%04X is not a printable character", r)
 		}
 		return nil
 	}

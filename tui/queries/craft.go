@@ -2,8 +2,10 @@ package queries
 
 import (
 	"fmt"
-	"hotpath/views/units"
 	"strings"
+
+	"hotpath/views/termsafe"
+	"hotpath/views/units"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -15,13 +17,14 @@ func (m *Model) Selection() (string, bool) {
 	if m.detail {
 		q := m.sel
 		var b strings.Builder
-		fmt.Fprintf(&b, "Query `%s` — %d executions", q.ID, q.Count)
+		fmt.Fprintf(&b, "Query %s — %d executions", termsafe.MarkdownCode(q.ID), q.Count)
 		if q.Timed > 0 {
 			fmt.Fprintf(&b, ", total %s, p95 %s", units.Duration(q.Total), units.Duration(q.P95))
 		}
-		b.WriteString("\n\n```sql\n" + q.Fingerprint + "\n```\n")
+		// a fence longer than any run of backticks in the statement
+		b.WriteString("\n\n" + termsafe.MarkdownFence("sql", q.Fingerprint))
 		if ex := q.Slowest.Text; ex != "" {
-			b.WriteString("\nSlowest example:\n\n```sql\n" + ex + "\n```\n")
+			b.WriteString("\nSlowest example:\n\n" + termsafe.MarkdownFence("sql", ex))
 		}
 		return b.String(), true
 	}

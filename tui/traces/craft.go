@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"hotpath/parse"
+	"hotpath/views/termsafe"
 	"hotpath/views/units"
 )
 
@@ -34,18 +35,18 @@ func (m *Model) Selection() (string, bool) {
 		return "", false
 	}
 	r := m.reqs[m.list.Cursor()]
-	s := fmt.Sprintf("`%s` %s", r.Route, units.Duration(r.Duration))
+	s := fmt.Sprintf("%s %s", termsafe.MarkdownCode(r.Route), units.Duration(r.Duration))
 	if r.Trace != nil && r.Trace.ID != "" {
-		s += " · trace " + r.Trace.ID
+		s += " · trace " + termsafe.Markdown(r.Trace.ID)
 	}
 	return s, true
 }
 
 func spanMarkdown(sp *parse.Span) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** %s", sp.Name, units.Duration(sp.Duration))
+	fmt.Fprintf(&b, "**%s** %s", termsafe.Markdown(sp.Name), units.Duration(sp.Duration))
 	if sp.Service != "" {
-		fmt.Fprintf(&b, " · %s", sp.Service)
+		fmt.Fprintf(&b, " · %s", termsafe.Markdown(sp.Service))
 	}
 	b.WriteString("\n")
 	for _, kv := range [][2]string{
@@ -53,11 +54,11 @@ func spanMarkdown(sp *parse.Span) string {
 		{"http.url", sp.HTTPURL}, {"http.route", sp.HTTPRoute}, {"code.function", sp.CodeFunc}, {"code.file", sp.CodeFile},
 	} {
 		if kv[1] != "" {
-			fmt.Fprintf(&b, "- %s: `%s`\n", kv[0], kv[1])
+			fmt.Fprintf(&b, "- %s: %s\n", kv[0], termsafe.MarkdownCode(kv[1]))
 		}
 	}
 	if sp.DBStatement != "" {
-		b.WriteString("\n```sql\n" + sp.DBStatement + "\n```\n")
+		b.WriteString("\n" + termsafe.MarkdownFence("sql", sp.DBStatement))
 	}
 	return b.String()
 }

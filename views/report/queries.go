@@ -85,7 +85,7 @@ func writeQueriesText(w io.Writer, v *views.Views) {
 			break
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t\t%s\n", i+1, timedDur(q, q.Total), share(q, d), q.Count,
-			timedDur(q, q.Mean), timedDur(q, q.P95), q.ID, termsafe.String(cut(q.Fingerprint, 100)))
+			timedDur(q, q.Mean), timedDur(q, q.P95), q.ID, termsafe.Line(cut(q.Fingerprint, 100)))
 	}
 	tw.Flush()
 	if n := len(d.Queries) - textQueryRows; n > 0 {
@@ -104,8 +104,8 @@ func writeQueriesMarkdown(w io.Writer, v *views.Views) {
 		if i == textQueryRows {
 			break
 		}
-		fmt.Fprintf(w, "| %d | %s | %s | %d | %s | %s | `%s` |\n", i+1, timedDur(q, q.Total), share(q, d), q.Count,
-			timedDur(q, q.Mean), timedDur(q, q.P95), mdCell(cut(q.Fingerprint, 160)))
+		fmt.Fprintf(w, "| %d | %s | %s | %d | %s | %s | %s |\n", i+1, timedDur(q, q.Total), share(q, d), q.Count,
+			timedDur(q, q.Mean), timedDur(q, q.P95), termsafe.MarkdownCodeCell(cut(q.Fingerprint, 160)))
 	}
 }
 

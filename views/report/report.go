@@ -3,6 +3,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"hotpath/views"
 	"hotpath/views/detect"
+	"hotpath/views/termsafe"
 	"hotpath/views/traces"
 )
 
@@ -225,9 +227,17 @@ var Formats = []string{"text", "md", "json"}
 func Write(w io.Writer, v *views.Views, format string) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(w)
+		// encoding/json escapes C0 controls and <, >, & but leaves C1
+		// controls and bidi overrides raw; termsafe.JSON escapes those too,
+		// so a report shown with cat or in an editor cannot act on it.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(Build(v))
+		if err := enc.Encode(Build(v)); err != nil {
+			return err
+		}
+		_, err := w.Write(termsafe.JSON(buf.Bytes()))
+		return err
 	case "text", "":
 		return writeText(w, v)
 	case "md", "markdown":

@@ -18,45 +18,47 @@ import (
 const textHotspotRows = 25
 
 func writeText(w io.Writer, v *views.Views) error {
-	ew := &errWriter{w: w}
+	// Each value from an input is made one safe line (termsafe.Line); the
+	// writer removes any control a value slipped past that.
+	ew := &errWriter{w: termsafe.NewWriter(w)}
 	fmt.Fprintln(ew, "Sources")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  path\tformat\tevents\tbytes\tskipped\tstatus")
 	for _, s := range v.Sources {
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%d\t%s\n", termsafe.String(s.Path), orDash(s.Format), s.Events,
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%d\t%s\n", termsafe.Line(s.Path), orDash(s.Format), s.Events,
 			units.Bytes(s.Bytes), s.SkippedAll, sourceStatus(s))
 	}
 	tw.Flush()
 	for _, s := range v.Sources {
 		for _, sk := range s.Skipped {
-			fmt.Fprintf(ew, "  %s: skipped %d (%s), first at line %d\n", termsafe.String(s.Path), sk.Count, termsafe.String(sk.Reason), sk.FirstLine)
+			fmt.Fprintf(ew, "  %s: skipped %d (%s), first at line %d\n", termsafe.Line(s.Path), sk.Count, termsafe.Line(sk.Reason), sk.FirstLine)
 		}
 		for _, wn := range s.Warnings {
-			fmt.Fprintf(ew, "  %s: warning: %s\n", termsafe.String(s.Path), termsafe.String(wn))
+			fmt.Fprintf(ew, "  %s: warning: %s\n", termsafe.Line(s.Path), termsafe.Line(wn))
 		}
 		for _, n := range s.Notes {
-			fmt.Fprintf(ew, "  %s: %s\n", termsafe.String(s.Path), termsafe.String(n))
+			fmt.Fprintf(ew, "  %s: %s\n", termsafe.Line(s.Path), termsafe.Line(n))
 		}
 	}
 	for _, wn := range v.Warnings {
-		fmt.Fprintf(ew, "  warning: %s\n", termsafe.String(wn))
+		fmt.Fprintf(ew, "  warning: %s\n", termsafe.Line(wn))
 	}
 	if len(v.Findings) > 0 {
 		fmt.Fprintf(ew, "\nFindings\n")
 		for _, f := range v.Findings {
-			fmt.Fprintf(ew, "%3d. [%s] %s — avoidable %s (%s), confidence %s\n", f.Rank, f.Severity.Label(), termsafe.String(f.Title),
-				units.Duration(f.Avoidable), units.Share(f.Share), f.Confidence)
+			fmt.Fprintf(ew, "%3d. [%s] %s — avoidable %s (%s), confidence %s\n", f.Rank, f.Severity.Label(), termsafe.Line(f.Title),
+				units.Duration(f.Avoidable), units.Share(f.Share), termsafe.Line(f.Confidence))
 			for _, l := range f.Locations {
-				fmt.Fprintf(ew, "     at %s\n", termsafe.String(l.String()))
+				fmt.Fprintf(ew, "     at %s\n", termsafe.Line(l.String()))
 			}
 			if rs := detect.RouteShares(f); rs != "" {
-				fmt.Fprintf(ew, "     on %s\n", termsafe.String(rs))
+				fmt.Fprintf(ew, "     on %s\n", termsafe.Line(rs))
 			}
-			fmt.Fprintf(ew, "     %s\n     fix: %s\n", termsafe.String(f.Formula), termsafe.String(f.Recommendation))
+			fmt.Fprintf(ew, "     %s\n     fix: %s\n", termsafe.Line(f.Formula), termsafe.Line(f.Recommendation))
 		}
 	}
 	if h := v.Hotspots; h != nil {
-		fmt.Fprintf(ew, "\nHotspots (%s)\n%s\n", h.SampleType, hotspotSummary(h))
+		fmt.Fprintf(ew, "\nHotspots (%s)\n%s\n", termsafe.Line(h.SampleType.String()), termsafe.Line(hotspotSummary(h)))
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "flat\tflat%\tsum%\tcum\tcum%\t\t")
 		sum := 0.0
@@ -66,20 +68,23 @@ func writeText(w io.Writer, v *views.Views) error {
 			}
 			sum += row.FlatShare
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t%s\n",
-				units.Value(row.Flat, h.SampleType.Unit), units.Share(row.FlatShare), units.Share(sum),
-				units.Value(row.Cum, h.SampleType.Unit), units.Share(row.CumShare), funcLabel(row.Func))
+				termsafe.Line(units.Value(row.Flat, h.SampleType.Unit)), units.Share(row.FlatShare), units.Share(sum),
+				termsafe.Line(units.Value(row.Cum, h.SampleType.Unit)), units.Share(row.CumShare), funcLabel(row.Func))
 		}
 		tw.Flush()
 	} else if v.HotspotsErr != nil {
-		fmt.Fprintf(ew, "\nHotspots: %s\n", v.HotspotsErr)
+		fmt.Fprintf(ew, "\nHotspots: %s\n", termsafe.Line(v.HotspotsErr.Error()))
 	}
 	writeQueriesText(ew, v)
 	writeTracesText(ew, v)
 	return ew.err
 }
 
+// writeMarkdown writes every value from an input through termsafe's
+// Markdown forms: text HTML- and Markdown-escaped, code as code spans whose
+// fence cannot be closed early; the writer removes any control left.
 func writeMarkdown(w io.Writer, v *views.Views) error {
-	ew := &errWriter{w: w}
+	ew := &errWriter{w: termsafe.NewWriter(w)}
 	fmt.Fprintln(ew, "# Performance analysis (hotpath)")
 	writeSummaryMarkdown(ew, v)
 	var major, minor []*detect.Finding
@@ -95,11 +100,11 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 		for _, f := range major {
 			where := ""
 			if len(f.Locations) > 0 {
-				where = " at `" + mdCell(f.Locations[0].String()) + "`"
+				where = " at " + termsafe.MarkdownCodeCell(f.Locations[0].String())
 			}
 			fmt.Fprintf(ew, "| %d | **%s**%s: %s | %s | %s | %s (%s of %s; %s) | %s |\n", f.Rank, mdCell(string(f.Kind)), where, mdCell(f.Title),
 				f.Severity.Label(), mdCell(evidenceLine(f)), units.Duration(f.Avoidable), units.Share(f.Share),
-				f.Basis, mdCell(f.Formula), mdCell(f.Recommendation))
+				mdCell(f.Basis), mdCell(f.Formula), mdCell(f.Recommendation))
 		}
 	}
 	if len(minor) > 0 {
@@ -107,7 +112,7 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 		for _, f := range minor {
 			where := ""
 			if len(f.Locations) > 0 {
-				where = " (`" + mdCell(f.Locations[0].String()) + "`)"
+				where = " (" + termsafe.MarkdownCode(f.Locations[0].String()) + ")"
 			}
 			fmt.Fprintf(ew, "- **%s**%s, %s: %s — avoidable %s. %s\n", mdCell(string(f.Kind)), where, f.Severity.Label(),
 				mdCell(f.Title), units.Duration(f.Avoidable), mdCell(f.Recommendation))
@@ -119,16 +124,16 @@ func writeMarkdown(w io.Writer, v *views.Views) error {
 			units.Bytes(s.Bytes), s.SkippedAll, mdCell(sourceStatus(s)))
 	}
 	if h := v.Hotspots; h != nil {
-		fmt.Fprintf(ew, "\n## Hotspots (%s)\n\n%s\n\n", h.SampleType, hotspotSummary(h))
+		fmt.Fprintf(ew, "\n## Hotspots (%s)\n\n%s\n\n", mdCell(h.SampleType.String()), mdCell(hotspotSummary(h)))
 		fmt.Fprintln(ew, "| flat | flat% | cum | cum% | function | file |\n| ---: | ---: | ---: | ---: | --- | --- |")
 		for i, row := range h.Rows {
 			if i == textHotspotRows {
 				break
 			}
-			fmt.Fprintf(ew, "| %s | %s | %s | %s | `%s` | %s |\n",
-				units.Value(row.Flat, h.SampleType.Unit), units.Share(row.FlatShare),
-				units.Value(row.Cum, h.SampleType.Unit), units.Share(row.CumShare),
-				mdCell(row.Func.Name), mdCell(row.Func.File))
+			fmt.Fprintf(ew, "| %s | %s | %s | %s | %s | %s |\n",
+				mdCell(units.Value(row.Flat, h.SampleType.Unit)), units.Share(row.FlatShare),
+				mdCell(units.Value(row.Cum, h.SampleType.Unit)), units.Share(row.CumShare),
+				termsafe.MarkdownCodeCell(row.Func.Name), mdCell(row.Func.File))
 		}
 	}
 	writeQueriesMarkdown(ew, v)
@@ -155,19 +160,19 @@ func ratio(a, b int64) float64 {
 
 func funcLabel(f views.Func) string {
 	if f.File == "" {
-		return termsafe.String(f.Name)
+		return termsafe.Line(f.Name)
 	}
-	return termsafe.String(f.Name) + "  " + termsafe.String(f.File)
+	return termsafe.Line(f.Name) + "  " + termsafe.Line(f.File)
 }
 
 func sourceStatus(s views.SourceView) string {
 	switch {
 	case s.Err != nil:
-		return "error: " + termsafe.String(s.Err.Error())
+		return "error: " + termsafe.Line(s.Err.Error())
 	case !s.Done:
 		return "loading"
 	case s.SameAs != "":
-		return "same events as " + termsafe.String(s.SameAs)
+		return "same events as " + termsafe.Line(s.SameAs)
 	}
 	return "ok"
 }
@@ -179,11 +184,9 @@ func orDash(s string) string {
 	return s
 }
 
-// mdCell keeps a value inside its Markdown table cell.
-func mdCell(s string) string {
-	s = termsafe.String(s)
-	return strings.NewReplacer("|", `\|`, "`", "'").Replace(s)
-}
+// mdCell is a value from an input as Markdown text: it stays inside its
+// table cell, and HTML or Markdown in it stays text.
+func mdCell(s string) string { return termsafe.Markdown(s) }
 
 // errWriter remembers the first write error so the renderers can write
 // freely and report once.
@@ -218,7 +221,7 @@ func writeSummaryMarkdown(w io.Writer, v *views.Views) {
 		fs = append(fs, f)
 	}
 	sort.Strings(fs)
-	fmt.Fprintf(w, "\n## Executive summary\n\nMeasured from %d sources (%s), %d events.", loaded, strings.Join(fs, ", "), events)
+	fmt.Fprintf(w, "\n## Executive summary\n\nMeasured from %d sources (%s), %d events.", loaded, mdCell(strings.Join(fs, ", ")), events)
 	if len(v.Findings) == 0 {
 		fmt.Fprintln(w, " No finding.")
 		return
@@ -236,7 +239,7 @@ func writeSummaryMarkdown(w io.Writer, v *views.Views) {
 	f0 := v.Findings[0]
 	fmt.Fprintf(w, " %d findings (%s). The largest: %s — %s avoidable, %s of the %s %s.",
 		len(v.Findings), strings.Join(parts, ", "), mdCell(f0.Title), units.Duration(f0.Avoidable),
-		units.Share(f0.Share), units.Duration(f0.Observed), f0.Basis)
+		units.Share(f0.Share), units.Duration(f0.Observed), mdCell(f0.Basis))
 	fmt.Fprintf(w, " Estimates may overlap (one slow request can show several problems); each states its formula.\n")
 }
 

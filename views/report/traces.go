@@ -34,7 +34,7 @@ func writeTracesText(w io.Writer, v *views.Views) {
 			break
 		}
 		fmt.Fprintf(tw, "%d\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t%d\t\t%s\n", r.Count, r.P50Ms, r.P95Ms, r.StmtsPerReq, r.DBMs,
-			r.Outbound, r.ConnSetups, r.Errors, termsafe.String(r.Route))
+			r.Outbound, r.ConnSetups, r.Errors, termsafe.Line(r.Route))
 	}
 	tw.Flush()
 	if n := len(s.Routes) - textRouteRows; n > 0 {
