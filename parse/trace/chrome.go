@@ -180,6 +180,8 @@ type chromeState struct {
 }
 
 func decodeChrome(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	r, report := parse.GuardJSON(r, src, parse.JSONDocument)
+	defer report()
 	s := newJSONStream(r, opt)
 	st := &chromeState{open: map[chromeThread][]*chromeSpan{}, procName: map[string]string{},
 		thrName: map[chromeThread]string{}, profiles: map[string]*v8Profile{}}
@@ -741,6 +743,8 @@ func sniffCPUProfile(head []byte) bool {
 }
 
 func decodeCPUProfile(_ context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	r, report := parse.GuardJSON(r, src, parse.JSONDocument)
+	defer report()
 	data, err := parse.ReadWhole(r, opt)
 	if err != nil {
 		return err
