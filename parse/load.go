@@ -14,9 +14,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -295,28 +297,89 @@ func openURL(ctx context.Context, u string, opt Options) (io.ReadCloser, error) 
 	if timeout == 0 {
 		timeout = urlTimeout(u)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errTimedOut)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		cancel()
+		var re *redirectError
+		switch {
+		case errors.As(err, &re):
+			return nil, re
+		case errors.Is(context.Cause(ctx), errTimedOut):
+			return nil, fmt.Errorf("timed out after %s waiting for the server to answer (-timeout waits longer)", timeout)
+		}
 		return nil, fmt.Errorf("fetch failed (is the server up and the URL right?): %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		resp.Body.Close()
 		cancel()
-		return nil, fmt.Errorf("server answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
+		msg := ""
+		if q := bodyQuote(body); q != "" {
+			msg = ": " + q
+		}
+		return nil, fmt.Errorf("server answered %s%s", resp.Status, msg)
 	}
 	max := opt.MaxHTTPBody
 	if max == 0 {
 		max = 512 << 20
 	}
-	return &limitedBody{r: io.LimitReader(resp.Body, max+1), max: max, c: resp.Body, cancel: cancel}, nil
+	return &limitedBody{r: io.LimitReader(resp.Body, max+1), max: max, c: resp.Body, cancel: cancel, ctx: ctx, timeout: timeout}, nil
+}
+
+// errTimedOut is the cause of a fetch's context when its time is up, to
+// tell it from a cancellation.
+var errTimedOut = errors.New("timed out")
+
+// httpClient follows redirects only within the URL's origin: a profile
+// endpoint that sends its client to another host is not fetched from
+// silently.
+var httpClient = &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	from := via[0].URL
+	if req.URL.Scheme != from.Scheme || req.URL.Host != from.Host {
+		// The query may hold a token: the origin and path say enough.
+		return &redirectError{from: from.Scheme + "://" + from.Host, to: req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()}
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
+}}
+
+type redirectError struct{ from, to string }
+
+func (e *redirectError) Error() string {
+	return fmt.Sprintf("the server redirected to %s, another origin than %s: not followed (give that URL itself if you trust it)", e.to, e.from)
+}
+
+// bodyQuote is the start of an error answer's body, for the message: its
+// first line, at most 120 bytes, quoted (it is the server's text, not
+// ours).
+func bodyQuote(body []byte) string {
+	body = bytes.TrimSpace(body)
+	if i := bytes.IndexAny(body, "\r\n"); i >= 0 {
+		body = body[:i]
+	}
+	cut := len(body) > 120
+	if cut {
+		body = body[:120]
+		for len(body) > 0 && !utf8.Valid(body) {
+			body = body[:len(body)-1]
+		}
+	}
+	if len(body) == 0 {
+		return ""
+	}
+	q := strconv.QuoteToGraphic(string(body))
+	if cut {
+		q += "…"
+	}
+	return q
 }
 
 // urlTimeout gives a pprof endpoint the seconds it was asked to sample plus
@@ -332,10 +395,12 @@ func urlTimeout(u string) time.Duration {
 }
 
 type limitedBody struct {
-	r      io.Reader
-	n, max int64
-	c      io.Closer
-	cancel context.CancelFunc
+	r       io.Reader
+	n, max  int64
+	c       io.Closer
+	cancel  context.CancelFunc
+	ctx     context.Context
+	timeout time.Duration
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -343,6 +408,11 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	b.n += int64(n)
 	if b.n > b.max {
 		return n, fmt.Errorf("response is larger than %d bytes", b.max)
+	}
+	if err != nil && err != io.EOF && errors.Is(context.Cause(b.ctx), errTimedOut) {
+		// The transport says "use of closed network connection" or
+		// "context deadline exceeded": say what happened.
+		return n, fmt.Errorf("timed out after %s with %d bytes of the response read (the server stopped sending; -timeout waits longer)", b.timeout, b.n)
 	}
 	return n, err
 }
