@@ -179,7 +179,7 @@ func (d *pgDecoder) finish() {
 	if d.errors > 0 {
 		d.src.Warnf("%d statements failed with an ERROR (not counted as executions)", d.errors)
 	}
-	d.em.flush()
+	d.em.finish()
 }
 
 // found is the decoders' verdict on a log read to its end: one without a
