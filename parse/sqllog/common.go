@@ -436,7 +436,7 @@ func parseDecimal(b []byte, unit time.Duration) (d time.Duration, used int, ok b
 		scale := unit / 10
 		for used < len(b) && b[used] >= '0' && b[used] <= '9' {
 			if scale > 0 {
-				d += time.Duration(b[used]-'0') * scale
+				d = parse.SatAdd(d, time.Duration(b[used]-'0')*scale)
 				scale /= 10
 			}
 			used++
