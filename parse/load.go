@@ -9,13 +9,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -51,6 +54,11 @@ type Options struct {
 	HTTPTimeout time.Duration
 	// MaxHTTPBody caps a URL response. 0 means 512 MiB.
 	MaxHTTPBody int64
+	// IdleTimeout bounds how long a stream input (a FIFO, a device, a
+	// socket, stdin from a pipe or a terminal) may deliver nothing, before
+	// it opens and between reads. 0 means DefaultIdleTimeout; negative
+	// means no limit.
+	IdleTimeout time.Duration
 	// LogLinePrefix is PostgreSQL's log_line_prefix; "" means infer it.
 	LogLinePrefix string
 	// AccessLogDurationUnit is the unit of an access log's durations when
@@ -87,9 +95,12 @@ type Input struct {
 	Src  *Source
 	open func(ctx context.Context, opt Options) (io.ReadCloser, error)
 	// reopenable inputs (files, in-memory data) can be read twice: once
-	// by Peek, once by Load, or again after a give-back. Stdin and URLs
-	// cannot.
+	// by Peek, once by Load, or again after a give-back. Stdin, URLs and
+	// streams (FIFOs, devices, sockets) cannot.
 	reopenable bool
+	// notRead is why an entry of a directory input is listed but not
+	// read (a symlink, a FIFO); Load records it and reads nothing.
+	notRead string
 }
 
 // Expand turns command-line arguments into inputs. A directory yields every
@@ -102,7 +113,15 @@ func Expand(args []string, stdin io.Reader) []*Input {
 		switch {
 		case arg == "-":
 			r := stdin
-			out = append(out, &Input{Src: NewSource("-", 0), open: func(context.Context, Options) (io.ReadCloser, error) {
+			out = append(out, &Input{Src: NewSource("-", 0), open: func(ctx context.Context, opt Options) (io.ReadCloser, error) {
+				// A pipe or a terminal that never delivers must not hang
+				// the run: read it with the idle timeout of streams.
+				if f, ok := r.(*os.File); ok {
+					if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+						// Closing it is the caller's business.
+						return newIdleReader(ctx, f, io.NopCloser(nil), opt.idle(), "stdin"), nil
+					}
+				}
 				return io.NopCloser(r), nil
 			}})
 		case strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://"):
@@ -123,11 +142,12 @@ func expandPath(arg string) []*Input {
 		return []*Input{failed(arg, err)}
 	}
 	if !fi.IsDir() {
-		in := fileInput(arg, fi.Size())
-		// A FIFO or device may deliver once, or never: only regular
-		// files are read twice.
-		in.reopenable = fi.Mode().IsRegular()
-		return []*Input{in}
+		if !fi.Mode().IsRegular() {
+			// A FIFO, device or socket may deliver once, or never: read
+			// as a stream, once.
+			return []*Input{streamInput(arg, fi.Mode())}
+		}
+		return []*Input{fileInput(arg, fi.Size())}
 	}
 	var files []*Input
 	werr := filepath.WalkDir(arg, func(p string, d os.DirEntry, err error) error {
@@ -142,13 +162,21 @@ func expandPath(arg string) []*Input {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() {
+		switch t := d.Type(); {
+		case t.IsRegular():
 			info, err := d.Info()
 			if err != nil {
 				files = append(files, failed(p, err))
 				return nil
 			}
 			files = append(files, fileInput(p, info.Size()))
+		case t&fs.ModeSymlink != 0:
+			files = append(files, notReadInput(p, symlinkReason(arg, p)))
+		case t.IsDir():
+		default:
+			// Reading it could wait forever on a writer the user never
+			// meant to start.
+			files = append(files, notReadInput(p, streamKind(t)+" inside a directory: not read (name it on the command line to read it as a stream)"))
 		}
 		return nil
 	})
@@ -160,6 +188,50 @@ func expandPath(arg string) []*Input {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Src.Path < files[j].Src.Path })
 	return files
+}
+
+// symlinkReason says why symlink p inside directory input root is listed
+// and not read. Symlinks are never followed: one to a file of the tree
+// would count that file twice, one to a directory could loop, and one
+// leading out of the tree could read what the person who gave the
+// directory never meant to show (a bundle of logs linking to a key).
+func symlinkReason(root, p string) string {
+	dest, _ := os.Readlink(p)
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return fmt.Sprintf("broken symlink (to %s): not read", dest)
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		return fmt.Sprintf("symlink to %s, which cannot be read (%v)", dest, err)
+	}
+	if fi.IsDir() {
+		return fmt.Sprintf("symlink to a directory (%s): not followed", dest)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		realRoot = root
+	}
+	rel, err := filepath.Rel(realRoot, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Sprintf("symlink to %s, outside %s: not followed (name it on the command line to read it)", dest, root)
+	}
+	if k := streamKind(fi.Mode()); k != "" {
+		return fmt.Sprintf("symlink to %s, %s: not read", dest, k)
+	}
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		if strings.HasPrefix(part, ".") {
+			return fmt.Sprintf("symlink to %s, a hidden file: not read, as hidden files are not", dest)
+		}
+	}
+	return fmt.Sprintf("symlink to %s: not read, the file is read under its own name", filepath.Join(root, rel))
+}
+
+// notReadInput lists a directory entry that is not read, with why.
+func notReadInput(path, reason string) *Input {
+	return &Input{Src: NewSource(path, 0), notRead: reason, open: func(context.Context, Options) (io.ReadCloser, error) {
+		return nil, errors.New(reason)
+	}}
 }
 
 func fileInput(path string, size int64) *Input {
@@ -225,28 +297,89 @@ func openURL(ctx context.Context, u string, opt Options) (io.ReadCloser, error) 
 	if timeout == 0 {
 		timeout = urlTimeout(u)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errTimedOut)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		cancel()
+		var re *redirectError
+		switch {
+		case errors.As(err, &re):
+			return nil, re
+		case errors.Is(context.Cause(ctx), errTimedOut):
+			return nil, fmt.Errorf("timed out after %s waiting for the server to answer (-timeout waits longer)", timeout)
+		}
 		return nil, fmt.Errorf("fetch failed (is the server up and the URL right?): %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		resp.Body.Close()
 		cancel()
-		return nil, fmt.Errorf("server answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
+		msg := ""
+		if q := bodyQuote(body); q != "" {
+			msg = ": " + q
+		}
+		return nil, fmt.Errorf("server answered %s%s", resp.Status, msg)
 	}
 	max := opt.MaxHTTPBody
 	if max == 0 {
 		max = 512 << 20
 	}
-	return &limitedBody{r: io.LimitReader(resp.Body, max+1), max: max, c: resp.Body, cancel: cancel}, nil
+	return &limitedBody{r: io.LimitReader(resp.Body, max+1), max: max, c: resp.Body, cancel: cancel, ctx: ctx, timeout: timeout}, nil
+}
+
+// errTimedOut is the cause of a fetch's context when its time is up, to
+// tell it from a cancellation.
+var errTimedOut = errors.New("timed out")
+
+// httpClient follows redirects only within the URL's origin: a profile
+// endpoint that sends its client to another host is not fetched from
+// silently.
+var httpClient = &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	from := via[0].URL
+	if req.URL.Scheme != from.Scheme || req.URL.Host != from.Host {
+		// The query may hold a token: the origin and path say enough.
+		return &redirectError{from: from.Scheme + "://" + from.Host, to: req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()}
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
+}}
+
+type redirectError struct{ from, to string }
+
+func (e *redirectError) Error() string {
+	return fmt.Sprintf("the server redirected to %s, another origin than %s: not followed (give that URL itself if you trust it)", e.to, e.from)
+}
+
+// bodyQuote is the start of an error answer's body, for the message: its
+// first line, at most 120 bytes, quoted (it is the server's text, not
+// ours).
+func bodyQuote(body []byte) string {
+	body = bytes.TrimSpace(body)
+	if i := bytes.IndexAny(body, "\r\n"); i >= 0 {
+		body = body[:i]
+	}
+	cut := len(body) > 120
+	if cut {
+		body = body[:120]
+		for len(body) > 0 && !utf8.Valid(body) {
+			body = body[:len(body)-1]
+		}
+	}
+	if len(body) == 0 {
+		return ""
+	}
+	q := strconv.QuoteToGraphic(string(body))
+	if cut {
+		q += "…"
+	}
+	return q
 }
 
 // urlTimeout gives a pprof endpoint the seconds it was asked to sample plus
@@ -262,10 +395,12 @@ func urlTimeout(u string) time.Duration {
 }
 
 type limitedBody struct {
-	r      io.Reader
-	n, max int64
-	c      io.Closer
-	cancel context.CancelFunc
+	r       io.Reader
+	n, max  int64
+	c       io.Closer
+	cancel  context.CancelFunc
+	ctx     context.Context
+	timeout time.Duration
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -273,6 +408,11 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	b.n += int64(n)
 	if b.n > b.max {
 		return n, fmt.Errorf("response is larger than %d bytes", b.max)
+	}
+	if err != nil && err != io.EOF && errors.Is(context.Cause(b.ctx), errTimedOut) {
+		// The transport says "use of closed network connection" or
+		// "context deadline exceeded": say what happened.
+		return n, fmt.Errorf("timed out after %s with %d bytes of the response read (the server stopped sending; -timeout waits longer)", b.timeout, b.n)
 	}
 	return n, err
 }
@@ -309,6 +449,10 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 		}
 		src.finish(err)
 	}()
+	if in.notRead != "" {
+		src.setNotRead(in.notRead)
+		return nil
+	}
 	if other := src.SameAs(); other != "" {
 		// Its events are another input's: counted there, once.
 		src.SetNote("same-events", "same events as "+other+": used once")

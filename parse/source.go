@@ -32,6 +32,7 @@ type Source struct {
 	err         error
 	done        bool
 	sameAs      string
+	notRead     string
 	notes       []note
 }
 
@@ -194,6 +195,17 @@ func (s *Source) SetSameAs(path string) {
 
 // SameAs is the path of the input whose events this source repeats, or "".
 func (s *Source) SameAs() string { s.mu.Lock(); defer s.mu.Unlock(); return s.sameAs }
+
+// NotRead is why the source was listed and not read (a symlink or a
+// FIFO inside a directory input), or "".
+func (s *Source) NotRead() string { s.mu.Lock(); defer s.mu.Unlock(); return s.notRead }
+
+func (s *Source) setNotRead(reason string) {
+	s.mu.Lock()
+	s.notRead = reason
+	s.mu.Unlock()
+	s.SetNote("not-read", reason)
+}
 
 // SetNote records something the user should know about how the source
 // was used that is not a problem with it ("same events as postgres.log:

@@ -1,6 +1,9 @@
 package views
 
 import (
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/pprof/profile"
@@ -147,5 +150,33 @@ func TestFindPathAndFrame(t *testing.T) {
 	fi := h.Frame(nodes[1], nodes[0])
 	if fi.Cum != 6 || fi.Flat != 0 || fi.Share != 0.6 || fi.ViewShare != 0.6 {
 		t.Errorf("Frame = %+v", fi)
+	}
+}
+
+// TestDeepStackNoRecursion: a sample 300,000 frames deep (one pprof sample
+// may hold millions) builds its call tree and sandwich without recursing
+// per frame: the goroutine stack is held to 8 MiB, which recursion over
+// that many frames exceeds (fatally: recover cannot catch it).
+func TestDeepStackNoRecursion(t *testing.T) {
+	const depth = 300_000
+	names := make([]string, depth)
+	for i := range names {
+		names[i] = "f" + strconv.Itoa(i%1000)
+	}
+	stack := strings.Join(names, ";")
+	h := hotspotsOf(t, map[string]int64{stack: 3, "main;x": 1}, stack, "main;x")
+	old := debug.SetMaxStack(8 << 20)
+	defer debug.SetMaxStack(old)
+	n, levels := h.CallTree(), 0
+	for len(n.Children) > 0 {
+		n = n.Children[0]
+		levels++
+	}
+	if levels != depth {
+		t.Errorf("the heaviest path is %d frames deep, want %d", levels, depth)
+	}
+	fn, _ := h.FuncOf("f999")
+	if callers, _ := h.Sandwich(fn); callers.Value != 3 {
+		t.Errorf("f999's sandwich holds %d, want 3", callers.Value)
 	}
 }

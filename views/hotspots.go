@@ -309,14 +309,20 @@ func (h *Hotspots) CallTree() *CallNode {
 	return root
 }
 
-func sortTree(n *CallNode) {
-	sort.Slice(n.Children, func(i, j int) bool {
-		if n.Children[i].Value != n.Children[j].Value {
-			return n.Children[i].Value > n.Children[j].Value
-		}
-		return n.Children[i].Func.Name < n.Children[j].Func.Name
-	})
-	for _, c := range n.Children {
-		sortTree(c)
+// sortTree orders every node's children by value, with a stack of its own:
+// a stack a million frames deep (one pprof sample can hold that) is a
+// tree as deep, and recursion would overflow the goroutine's stack.
+func sortTree(root *CallNode) {
+	todo := []*CallNode{root}
+	for len(todo) > 0 {
+		n := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		sort.Slice(n.Children, func(i, j int) bool {
+			if n.Children[i].Value != n.Children[j].Value {
+				return n.Children[i].Value > n.Children[j].Value
+			}
+			return n.Children[i].Func.Name < n.Children[j].Func.Name
+		})
+		todo = append(todo, n.Children...)
 	}
 }

@@ -95,7 +95,7 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.logLinePrefix, "log-line-prefix", "", "PostgreSQL log_line_prefix of stderr logs (default: inferred)")
 	fs.StringVar(&cfg.accessUnit, "access-duration-unit", "", "access logs: unit of durations logged as bare numbers — s, ms, us or ns (default: inferred; Apache %D is us, %{ms}T ms, %T s)")
 	fs.Int64Var(&cfg.maxInput, "max-input", 1<<30, "largest input, in bytes, that a whole-document format (pprof, JSON) may read into memory")
-	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60)")
+	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60), and for a FIFO, device, socket or piped stdin to deliver (default 60)")
 	fs.StringVar(&cfg.theme, "theme", "auto", "TUI colours: dark, light, or auto (from the terminal's background); NO_COLOR turns colour off")
 	fs.StringVar(&cfg.keysFile, "keys", "", "JSON file of key bindings, action → keys (default: $XDG_CONFIG_HOME/hotpath/keys.json if it exists)")
 	fs.StringVar(&cfg.pprofOut, "pprof-out", "", "write the blocking profiles derived from Go execution traces into this directory as .pb.gz (report only)")
@@ -174,7 +174,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		inputs = parse.Expand(inputsArgs, stdin)
 	}
 	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
-		HTTPTimeout: secondsToDuration(cfg.timeout)}
+		HTTPTimeout: secondsToDuration(cfg.timeout), IdleTimeout: secondsToDuration(cfg.timeout)}
 	if popt.AccessLogDurationUnit, err = durationUnit(cfg.accessUnit); err != nil {
 		printErr(stderr, err)
 		return 2
@@ -264,10 +264,11 @@ func loadAll(ctx context.Context, inputs []*parse.Input, collector *views.Collec
 	}
 	wg.Wait()
 	loaded := 0
-	for _, err := range errs {
-		if err != nil {
+	for i, err := range errs {
+		switch {
+		case err != nil:
 			printErr(stderr, err)
-		} else {
+		case inputs[i].Src.NotRead() == "": // a listed symlink or FIFO did not load
 			loaded++
 		}
 	}

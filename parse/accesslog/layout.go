@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"hotpath/parse"
 )
 
 // lineClass is what a line is to the access-log reader.
@@ -94,7 +96,7 @@ func value(b []byte) (c vclass, f float64, d time.Duration, frac int) {
 	if i := bytes.IndexByte(b, '/'); i > 0 {
 		if _, ok1 := atoi(b[:i]); ok1 {
 			if us, ok2 := atoi(b[i+1:]); ok2 {
-				return vSlash, 0, time.Duration(us) * time.Microsecond, 0
+				return vSlash, 0, parse.SatMul(time.Duration(us), time.Microsecond), 0
 			}
 		}
 	}
@@ -874,7 +876,7 @@ func (lay *Layout) parse(a *analysis, line []byte) (Record, lineClass) {
 		rec := a.rec
 		rec.keys = nil
 		if lay.unit != 0 && rec.durUnitless {
-			rec.Duration = time.Duration(rec.durNumber * float64(lay.unit))
+			rec.Duration = parse.FloatDuration(rec.durNumber * float64(lay.unit))
 		}
 		return rec, lineRecord
 	}

@@ -285,6 +285,7 @@ func (d *decoder) end() {
 	d.sa.flushAll(d)
 	d.aio.expire(d, true)
 	d.summary()
+	d.em.warnTruncated()
 	d.em.flush()
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"hotpath/parse"
+	"hotpath/parse/sqllog"
 )
 
 // isBinary reports a line with NUL or control bytes no log line has (tab,
@@ -65,6 +66,8 @@ type emitter struct {
 	events     int64
 	first, end time.Time
 	n          int
+	// Statements cut at sqllog.MaxStatement, and the line of the first.
+	truncated, firstCut int64
 }
 
 func (e *emitter) see(t time.Time) {
@@ -82,6 +85,12 @@ func (e *emitter) see(t time.Time) {
 func (e *emitter) stmt(st *parse.Statement) {
 	e.sink.Statement(e.src, st)
 	e.events++
+	if st.Truncated {
+		if e.truncated == 0 {
+			e.firstCut = st.Line
+		}
+		e.truncated++
+	}
 	if !st.Start.IsZero() {
 		e.see(st.Start.Add(st.Duration))
 	}
@@ -118,6 +127,14 @@ func (e *emitter) tick() error {
 	}
 	e.flush()
 	return e.ctx.Err()
+}
+
+// warnTruncated says how many statements were cut, once, at the end.
+func (e *emitter) warnTruncated() {
+	if e.truncated > 0 {
+		e.src.Warnf("%d statements longer than %d KiB cut to their first %d KiB (the first at line %d): their fingerprints and examples are of the part kept",
+			e.truncated, sqllog.MaxStatement>>10, sqllog.MaxStatement>>10, e.firstCut)
+	}
 }
 
 func (e *emitter) flush() {

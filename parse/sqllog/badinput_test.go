@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -328,4 +329,63 @@ func FuzzPrefix(f *testing.F) {
 		src := parse.NewSource("fuzz", 0)
 		_ = decodePGStderr(context.Background(), bufio.NewReader(bytes.NewReader(data)), src, &checkSink{t: t}, parse.Options{LogLinePrefix: prefix})
 	})
+}
+
+// TestTruncatedStatementsWarned: statements cut at MaxStatement are
+// counted in a warning of their source (they were cut silently): three
+// of five statements of 100 KiB, the first on line 2, in each PostgreSQL
+// log format.
+func TestTruncatedStatementsWarned(t *testing.T) {
+	long := "SELECT '" + strings.Repeat("x", 100<<10) + "'"
+	stmts := []string{"SELECT 1", long, "SELECT 2", long, long}
+	lines := map[string]func(i int, s string) string{
+		"postgres-stderr": func(i int, s string) string {
+			return fmt.Sprintf("2026-11-27 22:11:28.%03d UTC [61] u@d LOG:  duration: 1.000 ms  statement: %s\n", i, s)
+		},
+		"postgres-csv": func(i int, s string) string {
+			return fmt.Sprintf(`2026-11-27 23:07:00.%03d UTC,"postgres","postgres",5297,"127.0.0.1:51740",6b0a0d14.14b1,%d,"SELECT",2026-11-27 23:07:00 UTC,3/0,0,LOG,00000,"duration: 1.000 ms  statement: %s",,,,,,,,,"pgbench","client backend",,0`+"\n", i, i+1, s)
+		},
+		"postgres-json": func(i int, s string) string {
+			return fmt.Sprintf(`{"timestamp":"2026-11-27 23:07:00.%03d UTC","user":"postgres","dbname":"postgres","pid":5297,"session_id":"6b0a0d14.14b1","line_num":%d,"error_severity":"LOG","message":"duration: 1.000 ms  statement: %s","backend_type":"client backend"}`+"\n", i, i+1, s)
+		},
+	}
+	for format, line := range lines {
+		var b strings.Builder
+		for i, s := range stmts {
+			b.WriteString(line(i, s))
+		}
+		data := []byte(b.String())
+		in := parse.NewInput(format, int64(len(data)), func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+		sink := newRecSink(0)
+		if err := parse.Load(context.Background(), in, Formats(), sink, parse.Options{}); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		want := "3 statements longer than 64 KiB cut to their first 64 KiB (the first at line 2)"
+		w := in.Src.Warnings()
+		if in.Src.Format() != format || sink.stmts != 5 || sink.truncated != 3 || len(w) != 1 || !strings.HasPrefix(w[0], want) {
+			t.Errorf("%s: read as %s, %d statements, %d truncated, warnings %q, skipped %v; want 5, 3 and %q", format, in.Src.Format(), sink.stmts, sink.truncated, w, in.Src.Skipped(), want)
+		}
+	}
+}
+
+// TestCSVHugeRecordResyncs: a csvlog record on one line longer than the
+// record limit (a 3 MiB statement) costs that record, not the ones after
+// it (its open quote used to swallow them).
+func TestCSVHugeRecordResyncs(t *testing.T) {
+	line := func(i int, s string) string {
+		return fmt.Sprintf(`2026-11-27 23:07:00.%03d UTC,"postgres","postgres",5297,"127.0.0.1:51740",6b0a0d14.14b1,%d,"SELECT",2026-11-27 23:07:00 UTC,3/0,0,LOG,00000,"duration: 1.000 ms  statement: %s",,,,,,,,,"pgbench","client backend",,0`+"\n", i, i+1, s)
+	}
+	data := []byte(line(0, "SELECT 1") + line(1, "SELECT '"+strings.Repeat("x", 3<<20)+"'") + line(2, "SELECT 2") + line(3, "SELECT 3"))
+	in := parse.NewInput("huge.csv", int64(len(data)), func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	sink := newRecSink(10)
+	if err := parse.Load(context.Background(), in, Formats(), sink, parse.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, st := range sink.kept {
+		got[st.Text] = true
+	}
+	if !got["SELECT 1"] || !got["SELECT 2"] || !got["SELECT 3"] || sink.stmts+in.Src.SkippedTotal() != 4 {
+		t.Errorf("statements %v (%d), skipped %v: want SELECT 1, 2 and 3 and the huge record read or skipped", got, sink.stmts, in.Src.Skipped())
+	}
 }

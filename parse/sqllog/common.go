@@ -184,6 +184,8 @@ type emitter struct {
 	conns      int64
 	first, end time.Time
 	n          int
+	// Statements cut at MaxStatement, and the line of the first.
+	truncated, firstCut int64
 }
 
 func newEmitter(ctx context.Context, src *parse.Source, sink parse.Sink) *emitter {
@@ -205,6 +207,12 @@ func (e *emitter) see(t time.Time) {
 func (e *emitter) stmt(st *parse.Statement) {
 	e.sink.Statement(e.src, st)
 	e.events++
+	if st.Truncated {
+		if e.truncated == 0 {
+			e.firstCut = st.Line
+		}
+		e.truncated++
+	}
 	if !st.Start.IsZero() {
 		e.see(st.Start.Add(st.Duration))
 	}
@@ -229,6 +237,15 @@ func (e *emitter) tick() error {
 	}
 	e.flush()
 	return e.ctx.Err()
+}
+
+// finish publishes the last counts and says how many statements were cut.
+func (e *emitter) finish() {
+	e.flush()
+	if e.truncated > 0 {
+		e.src.Warnf("%d statements longer than %d KiB cut to their first %d KiB (the first at line %d): their fingerprints and examples are of the part kept",
+			e.truncated, MaxStatement>>10, MaxStatement>>10, e.firstCut)
+	}
 }
 
 func (e *emitter) flush() {
@@ -419,7 +436,7 @@ func parseDecimal(b []byte, unit time.Duration) (d time.Duration, used int, ok b
 		scale := unit / 10
 		for used < len(b) && b[used] >= '0' && b[used] <= '9' {
 			if scale > 0 {
-				d += time.Duration(b[used]-'0') * scale
+				d = parse.SatAdd(d, time.Duration(b[used]-'0')*scale)
 				scale /= 10
 			}
 			used++

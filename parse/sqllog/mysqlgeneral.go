@@ -299,6 +299,6 @@ func decodeMySQLGeneral(ctx context.Context, r io.Reader, src *parse.Source, sin
 		}
 	}
 	d.flush()
-	d.em.flush()
+	d.em.finish()
 	return nil
 }

@@ -487,6 +487,6 @@ func decodeMySQLSlow(ctx context.Context, r io.Reader, src *parse.Source, sink p
 		}
 	}
 	d.end(true)
-	d.em.flush()
+	d.em.finish()
 	return nil
 }

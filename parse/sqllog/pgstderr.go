@@ -179,7 +179,7 @@ func (d *pgDecoder) finish() {
 	if d.errors > 0 {
 		d.src.Warnf("%d statements failed with an ERROR (not counted as executions)", d.errors)
 	}
-	d.em.flush()
+	d.em.finish()
 }
 
 // found is the decoders' verdict on a log read to its end: one without a
@@ -375,7 +375,7 @@ func (d *pgDecoder) duration(b []byte, f *pgFields, session []byte, line int64) 
 		}
 		s := d.in.get(session)
 		if _, ok := d.prepare[s]; ok || len(d.prepare) < maxSessions {
-			d.prepare[s] += dur
+			d.prepare[s] = parse.SatAdd(d.prepare[s], dur)
 		}
 		d.kind = pgIgnore
 	default:
@@ -469,7 +469,8 @@ func pgInterval(b []byte) time.Duration {
 		return 0
 	}
 	s, _, _ := parseDecimal(b[n+1:], time.Second)
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + s
+	// 18 digits of hours do not fit a Duration: held at the limit.
+	return parse.SatAdd(parse.SatAdd(parse.SatMul(time.Duration(h), time.Hour), parse.SatMul(time.Duration(m), time.Minute)), s)
 }
 
 // parseParams reads "$1 = 'a', $2 = NULL, $3 = 'it”s'".

@@ -109,7 +109,10 @@ func (c *csvReader) next() ([][]byte, bool, error) {
 				c.put(ch)
 			}
 		}
-		if !inQuote {
+		if !inQuote || c.sc.TooLong() {
+			// A line cut at the limit lost its end, closing quote
+			// included: end the record there rather than read the
+			// records after it into its field.
 			c.finishField()
 			return c.split(), true, nil
 		}
@@ -166,7 +169,10 @@ const (
 
 func decodePGCSV(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, _ parse.Options) error {
 	d := newPGDecoder(ctx, src, sink)
-	cr := &csvReader{sc: parse.NewLineScanner(r, maxLine)}
+	// A physical line may hold a whole record with a statement longer
+	// than MaxStatement (the text is cut later, and counted): read lines
+	// up to the record's limit, not the statement's.
+	cr := &csvReader{sc: parse.NewLineScanner(r, maxRecord)}
 	var f pgFields
 	var msg []byte
 	for {

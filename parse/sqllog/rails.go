@@ -643,5 +643,5 @@ func (d *railsDecoder) dropOpenRequests() {
 func (d *railsDecoder) finish() {
 	d.flushAll()
 	d.dropOpenRequests()
-	d.em.flush()
+	d.em.finish()
 }

@@ -88,13 +88,39 @@ func TestHugeLine(t *testing.T) {
 			t.Errorf("otlp: huge line not skipped once: %v", in.Src.Skipped())
 		}
 	}
-	// A whole-document format refuses more than the configured cap.
-	big := io.MultiReader(strings.NewReader(`{"traceEvents":[{"ph":"X","name":"`), &endlessReader{b: 'x', n: 100 << 20}, strings.NewReader(`"}]}`))
+	// A whole-document format refuses more than the configured cap: 40 MB
+	// of events against a 32 MiB cap.
+	ev := `{"ph":"X","name":"x","ts":1,"dur":1},`
+	big := io.MultiReader(strings.NewReader(`{"traceEvents":[`), &repeatReader{s: ev, n: (40 << 20) / len(ev)}, strings.NewReader(`{}]}`))
 	in := parse.NewInput("chrome-huge", 0, func() (io.ReadCloser, error) { return io.NopCloser(big), nil })
 	err = parse.Load(context.Background(), in, Formats(), &collect{}, parse.Options{MaxWholeInput: 32 << 20})
 	if err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("chrome over the cap: %v", err)
 	}
+}
+
+// repeatReader yields s n times, without holding more than s.
+type repeatReader struct {
+	s   string
+	n   int
+	off int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	w := 0
+	for w < len(p) && r.n > 0 {
+		k := copy(p[w:], r.s[r.off:])
+		w += k
+		r.off += k
+		if r.off == len(r.s) {
+			r.off = 0
+			r.n--
+		}
+	}
+	if w == 0 {
+		return 0, io.EOF
+	}
+	return w, nil
 }
 
 func TestTruncatedJSON(t *testing.T) {

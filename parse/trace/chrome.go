@@ -180,6 +180,8 @@ type chromeState struct {
 }
 
 func decodeChrome(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	r, report := parse.GuardJSON(r, src, parse.JSONDocument)
+	defer report()
 	s := newJSONStream(r, opt)
 	st := &chromeState{open: map[chromeThread][]*chromeSpan{}, procName: map[string]string{},
 		thrName: map[chromeThread]string{}, profiles: map[string]*v8Profile{}}
@@ -572,7 +574,7 @@ func (st *chromeState) v8Profile(src *parse.Source) *profile.Profile {
 				idle++
 				continue
 			}
-			b.Add(stack, []int64{1, int64(delta * 1000)}, labels)
+			b.Add(stack, []int64{1, parse.SatInt64(delta * 1000)}, labels)
 		}
 	}
 	if bad > 0 {
@@ -588,8 +590,8 @@ func (st *chromeState) v8Profile(src *parse.Source) *profile.Profile {
 		src.Warnf("%d idle samples of the CPU profile left out (the thread was waiting), as DevTools' and speedscope's flame charts leave them out", idle)
 	}
 	p := b.Profile()
-	p.TimeNanos = int64(start * 1000)
-	p.DurationNanos = int64(total * 1000)
+	p.TimeNanos = parse.SatInt64(start * 1000)
+	p.DurationNanos = parse.SatInt64(total * 1000)
 	return p
 }
 
@@ -659,7 +661,7 @@ func (st *chromeState) sampledProfile(src *parse.Source) *profile.Profile {
 			continue
 		}
 		thr := chromeThread{pid: idText(hs.Pid), tid: idText(hs.Tid)}
-		b.Add(stack, []int64{int64(w)}, map[string][]string{"thread": {st.threadName(thr)}, "pid": {thr.pid}})
+		b.Add(stack, []int64{parse.SatInt64(w)}, map[string][]string{"thread": {st.threadName(thr)}, "pid": {thr.pid}})
 	}
 	if bad > 0 {
 		src.SkipLine(0, fmt.Sprintf("sample whose stack frame is not in stackFrames (%d)", bad))
@@ -741,6 +743,8 @@ func sniffCPUProfile(head []byte) bool {
 }
 
 func decodeCPUProfile(_ context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	r, report := parse.GuardJSON(r, src, parse.JSONDocument)
+	defer report()
 	data, err := parse.ReadWhole(r, opt)
 	if err != nil {
 		return err

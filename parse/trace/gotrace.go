@@ -337,21 +337,21 @@ func (g *gState) addState(s xtrace.GoState, why string, dt time.Duration) {
 	}
 	switch s {
 	case xtrace.GoRunning:
-		g.stat.Exec += dt
+		g.stat.Exec = parse.SatAdd(g.stat.Exec, dt)
 	case xtrace.GoRunnable:
-		g.stat.SchedWait += dt
+		g.stat.SchedWait = parse.SatAdd(g.stat.SchedWait, dt)
 	case xtrace.GoSyscall:
-		g.stat.Syscall += dt
+		g.stat.Syscall = parse.SatAdd(g.stat.Syscall, dt)
 	case xtrace.GoWaiting:
 		switch {
 		case why == "network":
-			g.stat.BlockNet += dt
+			g.stat.BlockNet = parse.SatAdd(g.stat.BlockNet, dt)
 		case isSyncReason(why):
-			g.stat.BlockSync += dt
+			g.stat.BlockSync = parse.SatAdd(g.stat.BlockSync, dt)
 		case strings.Contains(why, "GC"):
-			g.stat.BlockGC += dt
+			g.stat.BlockGC = parse.SatAdd(g.stat.BlockGC, dt)
 		default:
-			g.stat.BlockOther += dt
+			g.stat.BlockOther = parse.SatAdd(g.stat.BlockOther, dt)
 		}
 	}
 }

@@ -263,6 +263,8 @@ var zipkinPhases = []struct{ start, done, name string }{
 }
 
 func decodeZipkin(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	r, report := parse.GuardJSON(r, src, parse.JSONDocument)
+	defer report()
 	br := asPeeker(r)
 	if first := firstByte(br); first == '{' {
 		data, err := parse.ReadWhole(br, opt)
@@ -571,6 +573,8 @@ type jaegerTrace struct {
 }
 
 func decodeJaeger(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	r, report := parse.GuardJSON(r, src, parse.JSONDocument)
+	defer report()
 	br := asPeeker(r)
 	if firstByte(br) == '[' {
 		return decodeJaegerSpanList(ctx, br, src, sink, opt)

@@ -58,6 +58,10 @@ func otlpOtherSignal(h []byte) string {
 }
 
 func decodeOTLP(ctx context.Context, r io.Reader, src *parse.Source, sink parse.Sink, opt parse.Options) error {
+	// Strings are cut before anything is held; depth is checked per
+	// document before pdata (which recurses per level) sees one.
+	r, report := parse.GuardJSON(r, src, parse.JSONLines)
+	defer report()
 	// One document per line (the file exporter), or one document over many
 	// lines: decide by whether the first line is complete JSON.
 	p := asPeeker(r)
@@ -92,10 +96,13 @@ func decodeOTLP(ctx context.Context, r io.Reader, src *parse.Source, sink parse.
 		} else if len(bytes.TrimSpace(first)) > 0 {
 			if _, err := emitOTLP(first, src, sink); err != nil {
 				var ae *apiError
-				if errors.As(err, &ae) {
+				switch {
+				case errors.As(err, &ae):
 					answered = err
 					src.SkipLine(sc.Line(), err.Error())
-				} else {
+				case errors.Is(err, parse.ErrJSONTooDeep):
+					src.SkipLine(sc.Line(), fmt.Sprintf("JSON nested deeper than %d levels", parse.MaxJSONDepth))
+				default:
 					src.SkipLine(sc.Line(), "not an OTLP TracesData JSON line")
 				}
 			}
@@ -134,7 +141,11 @@ func emitOTLPDocs(data []byte, src *parse.Source, sink parse.Sink) error {
 		}
 		if _, err := emitOTLP(doc, src, sink); err != nil {
 			if i > 1 {
-				src.SkipLine(int64(i), "not an OTLP TracesData document")
+				reason := "not an OTLP TracesData document"
+				if errors.Is(err, parse.ErrJSONTooDeep) {
+					reason = fmt.Sprintf("JSON nested deeper than %d levels", parse.MaxJSONDepth)
+				}
+				src.SkipLine(int64(i), reason)
 				continue
 			}
 			return fmt.Errorf("not a readable OTLP JSON document: %w", err)
@@ -200,6 +211,12 @@ func emitOTLP(doc []byte, src *parse.Source, sink parse.Sink) (int, error) {
 	}
 	n, ok := fastOTLP(doc, emit)
 	if !ok {
+		// The fast path gives up past its own depth bound; pdata walks
+		// the nesting recursively (a million levels overflow the stack,
+		// which no recover catches): it sees only documents that pass.
+		if err := parse.CheckJSONDepth(doc); err != nil {
+			return 0, err
+		}
 		n = 0
 		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(doc)
 		if err != nil {

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -37,10 +38,12 @@ type kv struct{ k, v string }
 var kindByNum = map[int32]string{1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 
 func (r *rawSpan) toSpan(service string) *parse.Span {
+	// The times are uint64 nanoseconds: past 2^63 (the year 2262) they
+	// are held at the limit rather than wrapped into the past.
 	sp := &parse.Span{TraceID: r.traceID, SpanID: r.spanID, ParentID: r.parentID, Name: r.name,
-		Kind: kindByNum[r.kind], Service: service, Start: time.Unix(0, int64(r.start)).UTC()}
+		Kind: kindByNum[r.kind], Service: service, Start: time.Unix(0, int64(min(r.start, math.MaxInt64))).UTC()}
 	if r.end > r.start {
-		sp.Duration = time.Unix(0, int64(r.end)).Sub(time.Unix(0, int64(r.start)))
+		sp.Duration = time.Duration(min(r.end-r.start, math.MaxInt64))
 	}
 	switch r.status {
 	case 2:

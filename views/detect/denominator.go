@@ -33,8 +33,8 @@ func RequestTime(reqs []*traces.Request) Denominator {
 		if r.Root.Attrs[parse.AttrRecord] == parse.RecordAccessLog {
 			d = &access
 		}
-		d.Time += r.Duration
-		d.Routes[r.Route] += r.Duration
+		d.Time = parse.SatAdd(d.Time, r.Duration)
+		d.Routes[r.Route] = parse.SatAdd(d.Routes[r.Route], r.Duration)
 		d.Requests++
 	}
 	switch {

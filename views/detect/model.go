@@ -267,7 +267,7 @@ func foldOrigins(fs []*Finding) []*Finding {
 		}
 		var parts []string
 		for _, f := range g[1:] {
-			m.Avoidable += f.Avoidable
+			m.Avoidable = parse.SatAdd(m.Avoidable, f.Avoidable)
 			m.Count += f.Count
 			m.Quality = min(m.Quality, f.Quality)
 			m.Observed = max(m.Observed, f.Observed)
@@ -593,7 +593,7 @@ func joinByFingerprint(cands []*Finding, reqs []*traces.Request) {
 			sites[fp][k] = s
 		}
 		s.n += n
-		s.time += t
+		s.time = parse.SatAdd(s.time, t)
 		if l.Route != "" {
 			s.routes[l.Route] += int64(n)
 		}

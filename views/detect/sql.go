@@ -380,7 +380,7 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 	sa.statements++
 	end := st.Start.Add(st.Duration)
 	if st.HasDuration {
-		sa.timed += st.Duration
+		sa.timed = parse.SatAdd(sa.timed, st.Duration)
 		sa.hasDuration = true
 	}
 	if !st.Start.IsZero() {
@@ -425,7 +425,7 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 		if fs != nil {
 			fs.count++
 			if st.HasDuration {
-				fs.time += st.Duration
+				fs.time = parse.SatAdd(fs.time, st.Duration)
 				fs.timed++
 				if len(fs.hist) < 1024 {
 					fs.hist = append(fs.hist, st.Duration)
@@ -556,7 +556,7 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 		wf = &w.fps[len(w.fps)-1]
 	}
 	wf.n++
-	wf.time += cost
+	wf.time = parse.SatAdd(wf.time, cost)
 	if wf.site == (Location{}) && (st.CodeFunc != "" || st.CodeFile != "" || len(st.Tags) > 0) {
 		wf.site = loggedSite(st)
 	}
@@ -575,7 +575,7 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 		}
 	}
 	wf.run++
-	wf.runTime += cost
+	wf.runTime = parse.SatAdd(wf.runTime, cost)
 	wf.last = w.n
 	w.prev = id
 	runSeen := false
@@ -623,7 +623,7 @@ func (d *SQLDetector) Observe(src *parse.Source, st *parse.Statement, id, values
 		}
 		if pa != nil {
 			pa.count++
-			pa.time += st.Duration
+			pa.time = parse.SatAdd(pa.time, st.Duration)
 			if route != "" {
 				if pa.routes == nil {
 					pa.routes = map[string]int64{}
@@ -838,13 +838,13 @@ func (d *SQLDetector) closeWindow(key sessionKey) {
 					ss.win = nil
 				}
 				if !w.first.IsZero() && w.last.After(w.first) {
-					ss.unitTime += w.last.Sub(w.first)
+					ss.unitTime = parse.SatAdd(ss.unitTime, w.last.Sub(w.first))
 				}
 			}
 		}
 	}
 	if !w.first.IsZero() && w.last.After(w.first) {
-		d.unitTime += w.last.Sub(w.first)
+		d.unitTime = parse.SatAdd(d.unitTime, w.last.Sub(w.first))
 		d.units++
 	}
 	d.recordBursts(d.nplus, key.src, w)
@@ -874,9 +874,9 @@ func (wf *windowFP) endRun(minRepeats int) {
 	if wf.run >= minRepeats && wf.runDistinct >= 2 && wf.runSource != 0 && wf.runSource != wf.id && regular {
 		wf.bursts++
 		wf.burstStmts += wf.run
-		wf.burstTime += wf.runTime
+		wf.burstTime = parse.SatAdd(wf.burstTime, wf.runTime)
 		// One batched query replaces n: (n−1)/n of the burst's time goes.
-		wf.burstAvoid += wf.runTime * time.Duration(wf.run-1) / time.Duration(wf.run)
+		wf.burstAvoid = parse.SatAdd(wf.burstAvoid, wf.runTime-wf.runTime/time.Duration(wf.run)) // t·(n−1)/n without overflowing t·n
 		wf.burstMax = max(wf.burstMax, wf.run)
 		if wf.burstSource == 0 {
 			wf.burstSource = wf.runSource
@@ -908,8 +908,8 @@ func (d *SQLDetector) recordBursts(into map[nplusKey]*nplusAgg, src *parse.Sourc
 		}
 		a.bursts += int64(wf.bursts)
 		a.statements += int64(wf.burstStmts)
-		a.time += wf.burstTime
-		a.avoidable += wf.burstAvoid
+		a.time = parse.SatAdd(a.time, wf.burstTime)
+		a.avoidable = parse.SatAdd(a.avoidable, wf.burstAvoid)
 		a.maxBurst = max(a.maxBurst, wf.burstMax)
 		if len(a.examples) < 3 {
 			a.examples = append(a.examples, wf.example...)
@@ -966,7 +966,7 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 		}
 	case parse.ConnClosed:
 		sa.closed++
-		sa.sessionTime += ev.SessionTime
+		sa.sessionTime = parse.SatAdd(sa.sessionTime, ev.SessionTime)
 		lifetime := ev.SessionTime
 		// Its last unit of work ends with it (before the state is read).
 		d.closeWindow(sessionKey{src, unitSession, ev.Session})
@@ -987,7 +987,7 @@ func (d *SQLDetector) Conn(src *parse.Source, ev *parse.ConnEvent) {
 			// A connection made for one unit of work is part of it: the
 			// unit lasted the connection's lifetime, set-up included.
 			if lifetime > ss.unitTime && ss.unitTime > 0 && lifetime < time.Minute {
-				d.unitTime += lifetime - ss.unitTime
+				d.unitTime = parse.SatAdd(d.unitTime, lifetime-ss.unitTime)
 			}
 			if r := ss.route; r != "" && len(sa.shortRoutes) < 64 {
 				sa.shortRoutes[r]++
@@ -1169,9 +1169,9 @@ func (d *SQLDetector) duplicateFindings(nplus map[nplusKey]*nplusAgg) []*Finding
 		t := p.time + rtt[k.src]*time.Duration(p.count)
 		a.count += p.count
 		a.pairs++
-		a.time += t
+		a.time = parse.SatAdd(a.time, t)
 		// A cache serves every repeat but the first.
-		a.avoid += t * time.Duration(p.count-1) / time.Duration(p.count)
+		a.avoid = parse.SatAdd(a.avoid, t-t/time.Duration(p.count)) // t·(n−1)/n without overflowing t·n
 	}
 	var out []*Finding
 	for id, a := range byFP {

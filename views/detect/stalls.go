@@ -79,7 +79,7 @@ func StallFindings(stalls []*parse.Stall, source string, resolve TaskResolver) [
 		} else {
 			g.n++
 		}
-		g.total += s.Duration
+		g.total = parse.SatAdd(g.total, s.Duration)
 		g.max = max(g.max, s.Duration)
 		if len(g.examples) < 2 && s.Message != "" {
 			g.examples = append(g.examples, short(s.Message, 300))

@@ -26,7 +26,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 	var observed time.Duration
 	for _, r := range reqs {
 		if r.Root != nil && IsRequestRoot(r.Root) {
-			observed += r.Duration
+			observed = parse.SatAdd(observed, r.Duration)
 		}
 	}
 	type dbKey struct {
@@ -98,7 +98,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 					byParent[parent][res.ID] = g
 				}
 				g.n++
-				g.time += sp.Duration
+				g.time = parse.SatAdd(g.time, sp.Duration)
 				if hasPlaceholder(sp.DBStatement) {
 					g.unknown = true // placeholders: the values are not in the span
 				}
@@ -133,7 +133,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 					conns[k] = a
 				}
 				a.n++
-				a.time += sp.Duration
+				a.time = parse.SatAdd(a.time, sp.Duration)
 				if seenConn[k] == 0 {
 					a.requests++
 					if len(a.traces) < 5 {
@@ -155,8 +155,8 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 					}
 					a.requests++
 					a.statements += g.n
-					a.time += g.time
-					a.avoid += g.time * time.Duration(g.n-1) / time.Duration(g.n)
+					a.time = parse.SatAdd(a.time, g.time)
+					a.avoid = parse.SatAdd(a.avoid, g.time-g.time/time.Duration(g.n)) // t·(n−1)/n without overflowing t·n
 					a.maxN = max(a.maxN, g.n)
 					if len(a.traces) < 5 {
 						a.traces = append(a.traces, r.Trace.ID)
@@ -171,10 +171,10 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 					}
 					for v := range g.values {
 						a.sameValues[v] += g.n
-						a.sameValueTime[v] += g.time
+						a.sameValueTime[v] = parse.SatAdd(a.sameValueTime[v], g.time)
 					}
 					a.statements += g.n
-					a.time += g.time
+					a.time = parse.SatAdd(a.time, g.time)
 					a.requests++
 				}
 			}
@@ -202,7 +202,7 @@ func TraceFindings(reqs []*traces.Request, opt SQLOptions) []*Finding {
 		for v, n := range a.sameValues {
 			count += n
 			if n > 1 {
-				avoid += a.sameValueTime[v] * time.Duration(n-1) / time.Duration(n)
+				avoid = parse.SatAdd(avoid, a.sameValueTime[v]-a.sameValueTime[v]/time.Duration(n))
 			}
 		}
 		if count < opt.MinDuplicates || avoid <= 0 {
@@ -355,7 +355,7 @@ func loopSilenceFindings(reqs []*traces.Request) []*Finding {
 		a.judged++
 		if silent {
 			a.silent++
-			a.time += c.sp.Duration
+			a.time = parse.SatAdd(a.time, c.sp.Duration)
 		}
 	}
 	var out []*Finding
@@ -441,7 +441,7 @@ func addSlow(m map[uint64]*spanFP, id uint64, text string, d time.Duration, rout
 		m[id] = a
 	}
 	a.n++
-	a.time += d
+	a.time = parse.SatAdd(a.time, d)
 	if len(a.hist) < 1024 {
 		a.hist = append(a.hist, d)
 	}

@@ -278,7 +278,7 @@ func (a *Aggregator) add(e *entry, src *parse.Source, st *parse.Statement, value
 	if st.HasDuration {
 		a.timed++
 		e.timed++
-		e.total += st.Duration
+		e.total = parse.SatAdd(e.total, st.Duration) // durations are the file's: never wrap
 		e.hist.Add(st.Duration)
 		if e.timed == 1 || st.Duration < e.min {
 			e.min = st.Duration
@@ -297,9 +297,9 @@ func (a *Aggregator) add(e *entry, src *parse.Source, st *parse.Statement, value
 			e.typical = a.example(src, st)
 		}
 	}
-	e.prepare += st.PrepareTime
+	e.prepare = parse.SatAdd(e.prepare, st.PrepareTime)
 	if st.Rows >= 0 {
-		e.rows += st.Rows
+		e.rows = parse.SatAdd(e.rows, st.Rows)
 		e.rowsKnown = true
 	}
 	e.params.Add(values)
@@ -493,13 +493,13 @@ func (a *Aggregator) Digest() Digest {
 	d.Queries = make([]Query, 0, len(a.byID)+1)
 	for _, e := range a.byID {
 		d.Queries = append(d.Queries, e.query())
-		d.TotalTime += e.total
+		d.TotalTime = parse.SatAdd(d.TotalTime, e.total)
 	}
 	if a.other != nil {
 		q := a.other.query()
 		q.ID, q.Other = OtherID, true
 		d.Queries = append(d.Queries, q)
-		d.TotalTime += a.other.total
+		d.TotalTime = parse.SatAdd(d.TotalTime, a.other.total)
 	}
 	sort.Slice(d.Queries, func(i, j int) bool {
 		qi, qj := &d.Queries[i], &d.Queries[j]

@@ -262,10 +262,10 @@ func newRequest(t *Trace, n *Node) *Request {
 		switch s.Category {
 		case parse.CatDB:
 			r.DBCount++
-			r.DBTime += s.Duration
+			r.DBTime = parse.SatAdd(r.DBTime, s.Duration)
 		case parse.CatHTTPClient:
 			r.Outbound++
-			r.OutboundTime += s.Duration
+			r.OutboundTime = parse.SatAdd(r.OutboundTime, s.Duration)
 		case parse.CatConnect:
 			if (x.Parent == nil || x.Parent.Span.Category != parse.CatConnect) && (s.ConnReused == nil || !*s.ConnReused) {
 				r.ConnSetups++
@@ -352,10 +352,10 @@ func Routes(rs []*Request) []RouteStat {
 		durs := make([]time.Duration, len(list))
 		for i, r := range list {
 			durs[i] = r.Duration
-			st.Total += r.Duration
+			st.Total = parse.SatAdd(st.Total, r.Duration)
 			st.Statements += r.DBCount
 			st.MaxStmts = max(st.MaxStmts, r.DBCount)
-			st.DBTime += r.DBTime
+			st.DBTime = parse.SatAdd(st.DBTime, r.DBTime)
 			st.Outbound += r.Outbound
 			st.ConnSetups += r.ConnSetups
 			if r.Status == "error" || r.HTTPStatus >= 500 {
