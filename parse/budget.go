@@ -3,12 +3,12 @@ package parse
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 )
 
 // Budget is the memory a whole run may spend on what its inputs make it
@@ -19,10 +19,20 @@ import (
 //
 // It is a ledger of estimates made before allocating, not a measurement:
 // a decoder reserves what it is about to keep and fails with a
-// *BudgetError instead of allocating past the limit.
+// *BudgetError instead of allocating past the limit. A load whose
+// reservation would fit once the other loads in progress let go of what
+// they hold waits for them rather than failing, so that a gzip bomb
+// hogging the budget for a moment fails alone and the profile loading
+// beside it loads; it fails at once when it could not fit anyway, or when
+// every other load holding memory is itself waiting.
 type Budget struct {
 	limit int64
-	used  atomic.Int64
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	used      int64
+	committed int64 // what loads that finished keep for the run
+	loads     map[*ledger]struct{}
 }
 
 // NewBudget returns a budget of limit bytes; limit <= 0 means none (nil).
@@ -30,7 +40,9 @@ func NewBudget(limit int64) *Budget {
 	if limit <= 0 {
 		return nil
 	}
-	return &Budget{limit: limit}
+	b := &Budget{limit: limit, loads: map[*ledger]struct{}{}}
+	b.cond = sync.NewCond(&b.mu)
+	return b
 }
 
 // Limit is the budget in bytes (0 for none).
@@ -46,24 +58,25 @@ func (b *Budget) InUse() int64 {
 	if b == nil {
 		return 0
 	}
-	return b.used.Load()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
 }
 
 // Reserve takes n bytes from the budget, or returns a *BudgetError and
-// takes nothing when that would pass the limit. Safe for concurrent use.
+// takes nothing when that would pass the limit. It never waits. Safe for
+// concurrent use.
 func (b *Budget) Reserve(n int64) error {
 	if b == nil || n <= 0 {
 		return nil
 	}
-	for {
-		cur := b.used.Load()
-		if n > b.limit-cur {
-			return &BudgetError{Need: n, InUse: cur, Limit: b.limit}
-		}
-		if b.used.CompareAndSwap(cur, cur+n) {
-			return nil
-		}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.limit-b.used {
+		return &BudgetError{Need: n, InUse: b.used, Limit: b.limit}
 	}
+	b.used += n
+	return nil
 }
 
 // Release gives back n bytes reserved earlier.
@@ -71,7 +84,10 @@ func (b *Budget) Release(n int64) {
 	if b == nil || n <= 0 {
 		return
 	}
-	b.used.Add(-n)
+	b.mu.Lock()
+	b.used -= n
+	b.cond.Broadcast()
+	b.mu.Unlock()
 }
 
 // BudgetError says a reservation would pass the memory budget. The caller
@@ -82,7 +98,7 @@ type BudgetError struct {
 }
 
 func (e *BudgetError) Error() string {
-	return fmt.Sprintf("would need more than the %s memory budget (-max-memory): %s more were asked with %s held by the inputs loaded so far; raise -max-memory, or load fewer or smaller inputs at once",
+	return fmt.Sprintf("would need more than the %s memory budget (-max-memory): %s more asked, %s already held by this and the other inputs; raise -max-memory, or load fewer or smaller inputs at once",
 		mib(e.Limit), mib(e.Need), mib(e.InUse))
 }
 
@@ -103,35 +119,67 @@ func mib(n int64) string {
 // reserves as transient (a document read whole, a decoded JSON tree) is
 // released when Load returns; what it keeps (the profile its events hold)
 // stays reserved for the run when the load succeeds, and is released when
-// it fails or gives the input back.
+// it fails or gives the input back. Its fields are guarded by b.mu.
 type ledger struct {
 	b               *Budget
-	mu              sync.Mutex
+	ctx             context.Context // nil outside Load: never cancelled
 	transient, kept int64
+	waiting         bool
+	stop            func() bool
 }
 
+// reserve takes n bytes for the load, waiting while they would fit once
+// other loads in progress release theirs (see Budget).
 func (l *ledger) reserve(n int64, keep bool) error {
 	if l == nil || l.b == nil || n <= 0 {
 		return nil
 	}
-	if err := l.b.Reserve(n); err != nil {
-		return err
+	b := l.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for n > b.limit-b.used {
+		if !l.mayWait(n) {
+			return &BudgetError{Need: n, InUse: b.used, Limit: b.limit}
+		}
+		if l.ctx != nil && l.ctx.Err() != nil {
+			return l.ctx.Err()
+		}
+		l.waiting = true
+		b.cond.Wait()
+		l.waiting = false
 	}
-	l.mu.Lock()
+	b.used += n
 	if keep {
 		l.kept += n
 	} else {
 		l.transient += n
 	}
-	l.mu.Unlock()
 	return nil
+}
+
+// mayWait reports whether n bytes could fit once the other loads in
+// progress let go of everything, and one of them that holds some is still
+// running (not waiting itself): it will release, fail or finish, and wake
+// this one. A chain of waiters always ends at one that runs.
+func (l *ledger) mayWait(n int64) bool {
+	b := l.b
+	if n > b.limit-b.committed-l.transient-l.kept {
+		return false
+	}
+	for o := range b.loads {
+		if o != l && !o.waiting && o.transient+o.kept > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *ledger) release(n int64, keep bool) {
 	if l == nil || l.b == nil || n <= 0 {
 		return
 	}
-	l.mu.Lock()
+	b := l.b
+	b.mu.Lock()
 	if keep {
 		n = min(n, l.kept)
 		l.kept -= n
@@ -139,30 +187,65 @@ func (l *ledger) release(n int64, keep bool) {
 		n = min(n, l.transient)
 		l.transient -= n
 	}
-	l.mu.Unlock()
-	l.b.Release(n)
+	b.used -= n
+	b.cond.Broadcast()
+	b.mu.Unlock()
 }
 
 // end releases the transient reservations, and the kept ones too unless
-// the load succeeded.
+// the load succeeded; the load is no longer in progress.
 func (l *ledger) end(loaded bool) {
 	if l == nil || l.b == nil {
 		return
 	}
-	l.mu.Lock()
+	b := l.b
+	b.mu.Lock()
 	n := l.transient
 	l.transient = 0
-	if !loaded {
+	if loaded {
+		b.committed += l.kept
+	} else {
 		n += l.kept
-		l.kept = 0
 	}
-	l.mu.Unlock()
-	l.b.Release(n)
+	l.kept = 0
+	b.used -= n
+	delete(b.loads, l)
+	b.cond.Broadcast()
+	b.mu.Unlock()
+	if l.stop != nil {
+		l.stop()
+	}
 }
 
-// withLedger returns opt with a fresh ledger on its budget, for one load.
-func (o Options) withLedger() (Options, *ledger) {
-	l := &ledger{b: o.Budget}
+// restart forgets what a decoder that gave the input back reserved; the
+// load goes on with the next format.
+func (l *ledger) restart() {
+	if l == nil || l.b == nil {
+		return
+	}
+	b := l.b
+	b.mu.Lock()
+	b.used -= l.transient + l.kept
+	l.transient, l.kept = 0, 0
+	b.cond.Broadcast()
+	b.mu.Unlock()
+}
+
+// withLedger returns opt with a fresh ledger on its budget, for one load
+// in progress until end.
+func (o Options) withLedger(ctx context.Context) (Options, *ledger) {
+	l := &ledger{b: o.Budget, ctx: ctx}
+	if b := o.Budget; b != nil {
+		b.mu.Lock()
+		b.loads[l] = struct{}{}
+		b.mu.Unlock()
+		// A cancelled load stops waiting.
+		l.stop = context.AfterFunc(ctx, func() {
+			b.mu.Lock()
+			b.cond.Broadcast()
+			b.mu.Unlock()
+		})
+	}
 	o.led = l
 	return o, l
 }

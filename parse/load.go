@@ -248,7 +248,7 @@ func Peek(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 		}
 	}()
 	// What the sample holds is dropped: nothing it reserves stays.
-	opt, led := opt.withLedger()
+	opt, led := opt.withLedger(ctx)
 	defer led.end(false)
 	rc, err := in.open(ctx, opt)
 	if err != nil {
@@ -354,7 +354,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // in.Src.Err) names the input; it is nil when the input loaded.
 func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Options) (err error) {
 	src := in.Src
-	opt, led := opt.withLedger()
+	opt, led := opt.withLedger(ctx)
 	defer func() { led.end(err == nil) }()
 	defer func() {
 		if r := recover(); r != nil {
@@ -433,7 +433,7 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 				firstBack = err
 			}
 			src.resetForRetry(notesBefore)
-			led.end(false) // what it reserved goes with what it read
+			led.restart() // what it reserved goes with what it read
 			if !rp.overflow {
 				r = rp.again()
 				continue

@@ -51,12 +51,14 @@ func formatSize(n int64) string {
 // limit a quarter above the budget, so garbage (a document's pieces after
 // the join, a decoded JSON tree) is collected before the process grows past
 // what the budget allows, rather than at the next doubling of the heap.
-func memoryBudget(limit int64) *parse.Budget {
-	b := parse.NewBudget(limit)
-	if b != nil && os.Getenv("GOMEMLIMIT") == "" && limit < math.MaxInt64/2 {
-		debug.SetMemoryLimit(limit + limit/4 + 64<<20)
+// restore puts back the limit there was (run is called by tests too).
+func memoryBudget(limit int64) (b *parse.Budget, restore func()) {
+	b = parse.NewBudget(limit)
+	if b == nil || os.Getenv("GOMEMLIMIT") != "" || limit >= math.MaxInt64/2 {
+		return b, func() {}
 	}
-	return b
+	prev := debug.SetMemoryLimit(limit + limit/4 + 64<<20)
+	return b, func() { debug.SetMemoryLimit(prev) }
 }
 
 // ParseSize reads a byte size as -max-memory takes it: a
