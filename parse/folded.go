@@ -158,7 +158,7 @@ func (fs *foldedStacks) add(stack []byte, n int64) (empty bool, err error) {
 				return false, err
 			}
 			text := string(f)
-			if loc, err = fs.b.location(parseFrame(text)); err != nil {
+			if loc, err = fs.b.newLocation(parseFrame(text)); err != nil {
 				return false, err
 			}
 			fs.frames[text] = loc

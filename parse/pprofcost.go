@@ -10,29 +10,30 @@ import "encoding/binary"
 // figures per message follow the structs of profile (Sample 128 bytes in
 // its size class, Location 64, Line 32, Function 96, Mapping ~160), slices'
 // append growth and maps' slots, checked against the heap in
-// TestPprofCost. ok is false when data is not a protobuf (a legacy text or
-// binary profile): the caller then assumes a factor of its size.
-func pprofCost(data []byte) (live, transient int64, ok bool) {
+// TestPprofCost; functions counts the Function messages. ok is false when
+// data is not a protobuf (a legacy text or binary profile): the caller then
+// assumes a factor of its size.
+func pprofCost(data []byte) (live, transient, functions int64, ok bool) {
 	for i := 0; i < len(data); {
 		field, wire, n := protoTag(data[i:])
 		if n <= 0 {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		i += n
 		if wire != 2 {
 			if wire != 0 {
-				return 0, 0, false
+				return 0, 0, 0, false
 			}
 			_, n = binary.Uvarint(data[i:])
 			if n <= 0 {
-				return 0, 0, false
+				return 0, 0, 0, false
 			}
 			i += n
 			continue
 		}
 		l, n := binary.Uvarint(data[i:])
 		if n <= 0 || l > uint64(len(data)-i-n) {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		i += n
 		msg := data[i : i+int(l)]
@@ -60,11 +61,12 @@ func pprofCost(data []byte) (live, transient int64, ok bool) {
 		case 5: // function
 			live += 96 + 12
 			transient += 24
+			functions++
 		case 6: // string_table
 			live += 24 + roundAlloc(int64(len(msg)))
 		}
 	}
-	return live, transient, true
+	return live, transient, functions, true
 }
 
 func protoTag(b []byte) (field, wire uint64, n int) {
