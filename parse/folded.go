@@ -5,7 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
+
+	"github.com/google/pprof/profile"
 )
 
 // maxFoldedLine bounds one folded-stack line (a stack of ~10k deep frames).
@@ -33,7 +36,7 @@ func sniffFolded(head []byte) bool {
 		if logLike(l) {
 			return false
 		}
-		if _, _, ok := splitFolded(l); !ok {
+		if _, _, _, ok := splitFolded(l); !ok {
 			broken++
 			continue
 		}
@@ -85,28 +88,97 @@ func isFoldedComment(l []byte) bool {
 	return len(l) > 0 && l[0] == '#' || bytes.HasPrefix(l, []byte("//"))
 }
 
-// splitFolded splits "stack count" at the last space.
-func splitFolded(l []byte) (stack []byte, count int64, ok bool) {
+// splitFolded splits "stack count" at the last space. A count past int64
+// (all digits) saturates at math.MaxInt64 and says so.
+func splitFolded(l []byte) (stack []byte, count int64, saturated, ok bool) {
 	i := bytes.LastIndexByte(l, ' ')
 	if i <= 0 {
-		return nil, 0, false
+		return nil, 0, false, false
 	}
-	n, err := strconv.ParseInt(string(l[i+1:]), 10, 64)
-	if err != nil || n < 0 {
-		return nil, 0, false
+	n, sat, ok := parseCount(l[i+1:])
+	if !ok {
+		return nil, 0, false, false
 	}
 	stack = bytes.TrimRight(l[:i], " ")
 	if len(stack) == 0 {
-		return nil, 0, false
+		return nil, 0, false, false
 	}
-	return stack, n, true
+	return stack, n, sat, true
 }
 
-func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Options) error {
+// parseCount reads a decimal count (a leading '+' allowed, as strconv
+// does), saturating at math.MaxInt64.
+func parseCount(b []byte) (n int64, saturated, ok bool) {
+	if len(b) > 0 && b[0] == '+' {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false, false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false, false
+		}
+		d := int64(c - '0')
+		if saturated || n > (math.MaxInt64-d)/10 {
+			n, saturated = math.MaxInt64, true // the rest must still be digits
+			continue
+		}
+		n = n*10 + d
+	}
+	return n, saturated, true
+}
+
+// foldedStacks interns a folded file's frames by their text and merges its
+// identical stacks as they stream: a file of one stack repeated costs one
+// sample, a file of distinct stacks what they are, reserved against the
+// budget before it is allocated.
+type foldedStacks struct {
+	b      *profileBuilder
+	frames map[string]*profile.Location // frame text → location
+	stack  []*profile.Location
+	value  [1]int64
+}
+
+func (fs *foldedStacks) add(stack []byte, n int64) (empty bool, err error) {
+	fs.stack = fs.stack[:0]
+	for len(stack) > 0 {
+		f := stack
+		if i := bytes.IndexByte(stack, ';'); i >= 0 {
+			f, stack = stack[:i], stack[i+1:]
+		} else {
+			stack = nil
+		}
+		if len(f) == 0 {
+			continue
+		}
+		loc, ok := fs.frames[string(f)]
+		if !ok {
+			if err := fs.b.led.reserve(int64(len(f))+slotCost, true); err != nil {
+				return false, err
+			}
+			text := string(f)
+			if loc, err = fs.b.newLocation(parseFrame(text)); err != nil {
+				return false, err
+			}
+			fs.frames[text] = loc
+		}
+		fs.stack = append(fs.stack, loc)
+	}
+	if len(fs.stack) == 0 {
+		return true, nil
+	}
+	fs.value[0] = n
+	return false, fs.b.addLocs(fs.stack, fs.value[:], "", nil)
+}
+
+func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, opt Options) error {
 	b := newProfileBuilder("samples", "count")
+	b.led = opt.account()
+	fs := &foldedStacks{b: b, frames: map[string]*profile.Location{}}
 	sc := NewLineScanner(r, maxFoldedLine)
-	var frames []frameKey
 	verdict := LineVerdict{Format: "folded", Want: `folded stacks ("frame;frame;… count")`}
+	var cutAt int64
 	for {
 		l, ok, err := sc.Next()
 		if err != nil {
@@ -132,7 +204,7 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 			src.SkipLine(sc.Line(), "comment line")
 			continue
 		}
-		stack, n, ok := splitFolded(l)
+		stack, n, sat, ok := splitFolded(l)
 		if !ok || logLike(l) {
 			src.SkipLine(sc.Line(), "not a folded stack (want \"frame;frame;… count\")")
 			if err := verdict.Bad(sc.Line(), sc.Offset(), l); err != nil {
@@ -146,18 +218,17 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 		if n == 0 {
 			continue
 		}
-		frames = frames[:0]
-		for _, f := range bytes.Split(stack, []byte{';'}) {
-			if len(f) == 0 {
-				continue
-			}
-			frames = append(frames, parseFrame(string(f)))
+		empty, err := fs.add(stack, n)
+		if err != nil {
+			return fmt.Errorf("line %d: keeping the %d distinct stacks and %d frames read so far %w", sc.Line(), len(b.p.Sample), len(fs.frames), err)
 		}
-		if len(frames) == 0 {
+		if empty {
 			src.SkipLine(sc.Line(), "empty stack")
 			continue
 		}
-		b.add(frames, n, nil)
+		if (sat || b.cut) && cutAt == 0 {
+			cutAt = sc.Line()
+		}
 	}
 	if err := verdict.End(); err != nil {
 		return err
@@ -165,7 +236,10 @@ func decodeFolded(ctx context.Context, r io.Reader, src *Source, sink Sink, _ Op
 	if len(b.p.Sample) == 0 {
 		return fmt.Errorf("no stacks found")
 	}
-	return emitProfile(b.p, src, sink)
+	if cutAt > 0 {
+		src.Warnf("%s", saturationWarning(fmt.Sprintf("line %d", cutAt)))
+	}
+	return emitProfileEvents(b.p, b.added, src, sink)
 }
 
 // parseFrame reads py-spy's "func (path/file.py:12)" into function, file and

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
+	"math/big"
 	"os"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 )
@@ -57,19 +61,56 @@ func FuzzSniff(f *testing.F) {
 	})
 }
 
+// FuzzFolded: the folded decoder never panics; what it builds is a valid
+// profile whose identical stacks are merged, whose values are never
+// negative and add up to at most 2^63-1, and it stays within its memory
+// budget (refusing with a *BudgetError past it).
 func FuzzFolded(f *testing.F) {
 	addProfileSeeds(f)
+	max := strconv.FormatInt(math.MaxInt64, 10)
+	f.Add([]byte("main;a;b " + max + "\nmain;a;b " + max + "\n"))
+	f.Add([]byte("main;a 99999999999999999999999999\nmain;b 1\nmain;a +7\n"))
+	f.Add([]byte("a;b " + max + "\nc;d " + max + "\ne " + max + "\n"))
+	f.Add([]byte("x;;y 3\n;;; 4\nx;y 5\n"))
+	f.Add(bytes.Repeat([]byte("python3;<module> (app.py:1);serve (server.py:12);handle (h.py:7) 3\n"), 20000)) // > 1 MiB
+	var distinct bytes.Buffer
+	for i := range 30000 {
+		fmt.Fprintf(&distinct, "main;serve;handle_%d %d\n", i, i%5)
+	}
+	f.Add(distinct.Bytes()) // > 1 MiB of distinct stacks: past the budget below
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src := NewSource("fuzz", int64(len(data)))
 		sink := &memSink{}
-		err := decodeFolded(context.Background(), bytes.NewReader(data), src, sink, Options{})
-		if err == nil {
-			if len(sink.profiles) != 1 {
-				t.Fatalf("no error but %d profiles", len(sink.profiles))
+		budget := NewBudget(1 << 20)
+		err := decodeFolded(context.Background(), bytes.NewReader(data), src, sink, Options{Budget: budget})
+		if budget.InUse() > budget.Limit() {
+			t.Fatalf("%d bytes reserved of a %d budget", budget.InUse(), budget.Limit())
+		}
+		if err != nil {
+			return
+		}
+		if len(sink.profiles) != 1 {
+			t.Fatalf("no error but %d profiles", len(sink.profiles))
+		}
+		p := sink.profiles[0]
+		if verr := p.CheckValid(); verr != nil {
+			t.Fatalf("invalid profile: %v", verr)
+		}
+		sum := new(big.Int)
+		stacks := map[string]bool{}
+		for _, s := range p.Sample {
+			if s.Value[0] < 0 {
+				t.Fatalf("negative value %d", s.Value[0])
 			}
-			if verr := sink.profiles[0].CheckValid(); verr != nil {
-				t.Fatalf("invalid profile: %v", verr)
+			sum.Add(sum, big.NewInt(s.Value[0]))
+			key := fmt.Sprint(s.Location)
+			if stacks[key] {
+				t.Fatalf("stack %s twice", key)
 			}
+			stacks[key] = true
+		}
+		if sum.Cmp(big.NewInt(math.MaxInt64)) > 0 {
+			t.Fatalf("values add up to %v", sum)
 		}
 	})
 }

@@ -65,6 +65,13 @@ type Options struct {
 	// the numbers carry none (Apache %D is µs, %{ms}T ms, %T s); 0 means
 	// infer it from the first lines.
 	AccessLogDurationUnit time.Duration
+	// Budget is the run's memory budget, shared by every load (nil: none).
+	// Whole documents count their decompressed bytes against it while they
+	// are decoded; what decoders keep (profiles, interned stacks) counts
+	// for the rest of the run.
+	Budget *Budget
+
+	led *ledger // this load's account with Budget (set by Load and Peek)
 }
 
 func (o Options) maxWhole() int64 {
@@ -75,17 +82,62 @@ func (o Options) maxWhole() int64 {
 }
 
 // ReadWhole reads r into memory for formats that need the whole document,
-// refusing inputs larger than the configured cap rather than exhausting
-// memory.
+// refusing inputs larger than the configured cap, or than what is left of
+// the memory budget, rather than exhausting memory. The bytes count against
+// the budget until the load that called it returns.
 func ReadWhole(r io.Reader, opt Options) ([]byte, error) {
+	return readWhole(r, opt, opt.account())
+}
+
+// wholeChunkMax is the largest piece readWhole reads at once.
+const wholeChunkMax = 64 << 20
+
+// readWhole reads into pieces that grow to wholeChunkMax, reserving each
+// before allocating it, and joins them once at the end: a document of n
+// bytes costs n while it is read (io.ReadAll's doubling costs up to 2.25 n,
+// a refused one as much) and 2 n for the moment of the join.
+func readWhole(r io.Reader, opt Options, led *ledger) ([]byte, error) {
 	max := opt.maxWhole()
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
+	var chunks [][]byte
+	var total, held int64
+	size := int64(64 << 10)
+	fail := func(err error) ([]byte, error) {
+		led.release(held, false)
 		return nil, err
 	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("input is larger than %d bytes, the limit for this format (raise it with -max-input)", max)
+	for {
+		n := min(size, max+1-total)
+		if err := led.reserve(n, false); err != nil {
+			return fail(fmt.Errorf("reading the document (%s so far) %w", mib(total), err))
+		}
+		held += n
+		buf := make([]byte, n)
+		got, err := io.ReadFull(r, buf)
+		chunks = append(chunks, buf[:got])
+		total += int64(got)
+		if total > max {
+			return fail(fmt.Errorf("input is larger than %d bytes, the limit for this format (raise it with -max-input)", max))
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		size = min(size*2, wholeChunkMax)
 	}
+	if len(chunks) == 1 {
+		return chunks[0], nil // at most the first 64 KiB piece
+	}
+	if err := led.reserve(total, false); err != nil {
+		return fail(fmt.Errorf("joining the document (%s) %w", mib(total), err))
+	}
+	data := make([]byte, 0, total)
+	for i, c := range chunks {
+		data = append(data, c...)
+		chunks[i] = nil
+	}
+	led.release(held, false) // the pieces are garbage now
 	return data, nil
 }
 
@@ -267,6 +319,9 @@ func Peek(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 			format, ok = "", false
 		}
 	}()
+	// What the sample holds is dropped: nothing it reserves stays.
+	opt, led := opt.withLedger(ctx)
+	defer led.end(false)
 	rc, err := in.open(ctx, opt)
 	if err != nil {
 		return "", false
@@ -439,6 +494,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // in.Src.Err) names the input; it is nil when the input loaded.
 func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Options) (err error) {
 	src := in.Src
+	opt, led := opt.withLedger(ctx)
+	defer func() { led.end(err == nil) }()
 	defer func() {
 		if r := recover(); r != nil {
 			// A decoder bug must cost one source, never the whole program.
@@ -520,6 +577,7 @@ func Load(ctx context.Context, in *Input, formats []Format, sink Sink, opt Optio
 				firstBack = err
 			}
 			src.resetForRetry(notesBefore)
+			led.restart() // what it reserved goes with what it read
 			if !rp.overflow {
 				r = rp.again()
 				continue

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/google/pprof/profile"
@@ -117,11 +118,28 @@ func looksLikeProfileProto(head []byte) bool {
 }
 
 func decodePprof(_ context.Context, r io.Reader, src *Source, sink Sink, opt Options) error {
-	data, err := ReadWhole(r, opt)
+	led := opt.account()
+	data, err := readWhole(r, opt, led)
 	if err != nil {
 		return err
 	}
+	// The parsed profile costs 20-30 times its encoding: reserve it before
+	// parsing, from a walk over the encoding's fields.
+	live, transient, functions, ok := pprofCost(data)
+	if !ok {
+		// Legacy text and binary forms: samples of a few dozen bytes of
+		// text each, a few hundred in memory.
+		live, transient = legacyCostFactor*int64(len(data)), 2*int64(len(data))
+	}
+	live += functions * viewsFunctionCost
+	if err := led.reserve(live, true); err != nil {
+		return fmt.Errorf("parsing the %s profile %w", mib(int64(len(data))), err)
+	}
+	if err := led.reserve(transient, false); err != nil {
+		return fmt.Errorf("parsing the %s profile %w", mib(int64(len(data))), err)
+	}
 	p, err := profile.ParseData(data)
+	led.release(transient, false)
 	if err != nil {
 		return fmt.Errorf("not a readable pprof profile: %w", err)
 	}
@@ -131,6 +149,10 @@ func decodePprof(_ context.Context, r io.Reader, src *Source, sink Sink, opt Opt
 	demangleNames(p)
 	return emitProfile(p, src, sink)
 }
+
+// legacyCostFactor is the memory of a parsed legacy profile per byte of
+// its text (a heap profile's "1: 2 [3: 4] @ 0x1 0x2" lines).
+const legacyCostFactor = 16
 
 // demangleNames gives C++ functions (a C library, the race detector's
 // runtime) the names go tool pprof shows by default: demangled, without
@@ -168,6 +190,12 @@ func emptyProfileHint(p *profile.Profile) string {
 
 // emitProfile validates p, records its time range and hands it to sink.
 func emitProfile(p *profile.Profile, src *Source, sink Sink) error {
+	return emitProfileEvents(p, int64(len(p.Sample)), src, sink)
+}
+
+// emitProfileEvents is emitProfile for a builder that merged identical
+// stacks: events is how many it read, not how many samples they became.
+func emitProfileEvents(p *profile.Profile, events int64, src *Source, sink Sink) error {
 	if err := p.CheckValid(); err != nil {
 		return fmt.Errorf("invalid profile: %w", err)
 	}
@@ -176,17 +204,28 @@ func emitProfile(p *profile.Profile, src *Source, sink Sink) error {
 		src.SeeTime(start)
 		src.SeeTime(start.Add(durationNanos(p.DurationNanos)))
 	}
-	src.AddEvents(int64(len(p.Sample)))
+	src.AddEvents(events)
 	sink.Profile(src, p)
 	return nil
 }
 
 // profileBuilder assembles a profile.Profile from stacks given root-first,
-// sharing functions and locations by frame.
+// sharing functions and locations by frame. Decoders of inputs with many
+// samples (folded stacks, speedscope) add through addLocs, which merges
+// identical stacks into one sample and reserves what it keeps against the
+// load's memory budget; every builder keeps the sum of each value within
+// int64 (saturating), so no total a view takes of the profile overflows.
 type profileBuilder struct {
 	p     *profile.Profile
 	locs  map[frameKey]*profile.Location
 	funcs map[frameKey]*profile.Function
+
+	stacks map[string]*profile.Sample // merged samples by labels key + location IDs
+	added  int64                      // stacks given to addLocs (events read)
+	key    []byte
+	total  []int64 // sum of each value over the samples, at most MaxInt64
+	cut    bool    // a value was cut to keep its total within int64
+	led    *ledger // nil: no accounting
 }
 
 type frameKey struct {
@@ -197,6 +236,30 @@ type frameKey struct {
 	// function's SystemName.
 	sys string
 }
+
+// What the builder's pieces cost in memory, measured on Go 1.26 (the
+// allocations in their size classes, map slots at the average load of a
+// growing map, slices' growth slack; TestFoldedAccounting checks the sum
+// against the heap). They are what is reserved against the budget before
+// allocating, kept a little above the measured cost.
+const (
+	locationCost = 48  // profile.Location, its Line, its slot in Profile.Location
+	locsSlotCost = 24  // its slot in the locs map
+	functionCost = 128 // profile.Function, its slots in funcs and Profile.Function
+	sampleCost   = 152 // profile.Sample, its slots in stacks and Profile.Sample; + 8 per frame and value, + the key
+	slotCost     = 32  // a map slot of a string key and a pointer
+)
+
+// viewsFunctionCost is what the run builds downstream for each function of
+// a profile, reserved with the function: its rows in the hotspots, the
+// detectors' tables and the report (the JSON report of every hotspot is
+// the largest). Measured as peak RSS under GOGC=20 of `hotpath report
+// -format json` on 1.4 M folded stacks of distinct functions, less the
+// parsed profile: 855 bytes a function; text reports take 223. A profile
+// of a few thousand functions hardly notices; a hostile one of millions
+// (each line a new function) is refused at the budget instead of growing
+// the run past it while it is reported.
+const viewsFunctionCost = 900
 
 func newProfileBuilder(sampleType, unit string) *profileBuilder {
 	return newProfileBuilderTypes([]*profile.ValueType{{Type: sampleType, Unit: unit}})
@@ -213,17 +276,43 @@ func newProfileBuilderTypes(types []*profile.ValueType) *profileBuilder {
 			PeriodType: &profile.ValueType{Type: last.Type, Unit: last.Unit},
 			Period:     1,
 		},
-		locs:  map[frameKey]*profile.Location{},
-		funcs: map[frameKey]*profile.Function{},
+		locs:   map[frameKey]*profile.Location{},
+		funcs:  map[frameKey]*profile.Function{},
+		stacks: map[string]*profile.Sample{},
+		total:  make([]int64, len(types)),
 	}
 }
 
-func (b *profileBuilder) location(f frameKey) *profile.Location {
+// location is the location of frame f, made (and reserved against the
+// budget) the first time f is seen.
+func (b *profileBuilder) location(f frameKey) (*profile.Location, error) {
 	if l, ok := b.locs[f]; ok {
-		return l
+		return l, nil
 	}
+	if err := b.led.reserve(locsSlotCost, true); err != nil {
+		return nil, err
+	}
+	l, err := b.newLocation(f)
+	if err != nil {
+		b.led.release(locsSlotCost, true)
+		return nil, err
+	}
+	b.locs[f] = l
+	return l, nil
+}
+
+// newLocation makes a location for f, which the caller has not seen
+// (folded stacks intern frames by their text, and skip the locs map).
+func (b *profileBuilder) newLocation(f frameKey) (*profile.Location, error) {
 	fk := frameKey{name: f.name, file: f.file, sys: f.sys}
 	fn, ok := b.funcs[fk]
+	cost := int64(locationCost)
+	if !ok {
+		cost += functionCost + viewsFunctionCost
+	}
+	if err := b.led.reserve(cost, true); err != nil {
+		return nil, err
+	}
 	if !ok {
 		sys := f.sys
 		if sys == "" {
@@ -234,24 +323,86 @@ func (b *profileBuilder) location(f frameKey) *profile.Location {
 		b.p.Function = append(b.p.Function, fn)
 	}
 	l := &profile.Location{ID: uint64(len(b.p.Location) + 1), Line: []profile.Line{{Function: fn, Line: f.line}}}
-	b.locs[f] = l
 	b.p.Location = append(b.p.Location, l)
-	return l
+	return l, nil
 }
 
-// add records value for a stack given root first.
-func (b *profileBuilder) add(rootFirst []frameKey, value int64, labels map[string][]string) {
-	b.addValues(rootFirst, []int64{value}, labels)
+// clamp cuts values (in place) so that each total stays within int64, and
+// adds them to the totals. It reports whether anything positive is left.
+// Negative values are left alone (dropNegative false) or made 0.
+func (b *profileBuilder) clamp(values []int64, dropNegative bool) bool {
+	any := false
+	for i, v := range values {
+		if v < 0 {
+			if dropNegative {
+				values[i] = 0
+			}
+			continue
+		}
+		if room := math.MaxInt64 - b.total[i]; v > room {
+			v = room
+			b.cut = true
+		}
+		values[i] = v
+		b.total[i] += v
+		any = any || v > 0
+	}
+	return any
 }
 
-// addValues records one value per sample type for a stack given root first.
+// addLocs adds values to the sample of this stack (root first) and labels:
+// an identical stack seen before gets the values added to its own, so
+// repeated stacks cost nothing; a new one is reserved against the budget.
+// labelsKey identifies labels (samples merge only under the same key);
+// labels is kept, not copied. values is not kept.
+func (b *profileBuilder) addLocs(rootFirst []*profile.Location, values []int64, labelsKey string, labels map[string][]string) error {
+	b.added++
+	if !b.clamp(values, true) {
+		return nil
+	}
+	b.key = append(b.key[:0], labelsKey...)
+	b.key = append(b.key, 0)
+	for _, l := range rootFirst {
+		b.key = binary.AppendUvarint(b.key, l.ID)
+	}
+	if s, ok := b.stacks[string(b.key)]; ok {
+		for i, v := range values {
+			s.Value[i] += v // within int64: the total bounds it
+		}
+		return nil
+	}
+	cost := sampleCost + int64(len(b.key)) + 8*int64(len(rootFirst)+len(values))
+	if err := b.led.reserve(cost, true); err != nil {
+		for i, v := range values {
+			b.total[i] -= v
+		}
+		return err
+	}
+	s := &profile.Sample{Value: append([]int64(nil), values...), Label: labels, Location: make([]*profile.Location, len(rootFirst))}
+	for i, l := range rootFirst {
+		s.Location[len(rootFirst)-1-i] = l
+	}
+	b.stacks[string(b.key)] = s
+	b.p.Sample = append(b.p.Sample, s)
+	return nil
+}
+
+// addValues records one value per sample type for a stack given root
+// first, as a sample of its own (no merging, no accounting: the builder
+// of Chrome CPU profiles).
 func (b *profileBuilder) addValues(rootFirst []frameKey, values []int64, labels map[string][]string) {
+	b.clamp(values, false)
 	s := &profile.Sample{Value: values, Label: labels}
 	s.Location = make([]*profile.Location, len(rootFirst))
 	for i, f := range rootFirst {
-		s.Location[len(rootFirst)-1-i] = b.location(f)
+		s.Location[len(rootFirst)-1-i], _ = b.location(f) // no ledger: never fails
 	}
 	b.p.Sample = append(b.p.Sample, s)
+}
+
+// saturationWarning is the warning a decoder records when clamp cut values.
+func saturationWarning(where string) string {
+	return fmt.Sprintf("values add up past %d (2^63-1), the most a profile holds: from %s on they were cut so that the total stays there", int64(math.MaxInt64), where)
 }
 
 // Frame is one frame of a stack that a format names by function rather

@@ -75,7 +75,7 @@ func TestFoldedPySpyFrames(t *testing.T) {
 	// The file's counts must survive: sum of the trailing numbers.
 	var want int64
 	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		_, n, ok := splitFolded([]byte(l))
+		_, n, _, ok := splitFolded([]byte(l))
 		if !ok {
 			t.Fatalf("bad line %q", l)
 		}

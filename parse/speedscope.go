@@ -7,7 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
+
+	"github.com/google/pprof/profile"
 )
 
 // speedscopeFile is https://www.speedscope.app/file-format-schema.json,
@@ -80,10 +84,20 @@ func speedscopeScale(unit string) (typ, pprofUnit string, scale float64) {
 }
 
 func decodeSpeedscope(_ context.Context, r io.Reader, src *Source, sink Sink, opt Options) error {
-	data, err := ReadWhole(r, opt)
+	// The guard cuts oversize names before they are read whole and counts the cuts.
+	r, report := GuardJSON(r, src, JSONDocument)
+	defer report()
+	led := opt.account()
+	data, err := readWhole(r, opt, led)
 	if err != nil {
 		return err
 	}
+	// The decoded document lives while its profiles are built.
+	tree := jsonTreeCost(data)
+	if err := led.reserve(tree, false); err != nil {
+		return fmt.Errorf("decoding the %s document %w", mib(int64(len(data))), err)
+	}
+	defer led.release(tree, false)
 	var f speedscopeFile
 	if err := json.Unmarshal(data, &f); err != nil {
 		return fmt.Errorf("not valid speedscope JSON: %w", JSONErrorAt(data, err))
@@ -93,17 +107,30 @@ func decodeSpeedscope(_ context.Context, r io.Reader, src *Source, sink Sink, op
 	}
 	typ, unit, scale := speedscopeScale(f.Profiles[0].Unit)
 	b := newProfileBuilder(typ, unit)
-	frames := make([]frameKey, len(f.Shared.Frames))
-	for i, fr := range f.Shared.Frames {
-		frames[i] = frameKey{name: fr.Name, file: fr.File, line: fr.Line}
-	}
-	frameAt := func(i int) (frameKey, bool) {
+	b.led = led
+	frames := make([]*profile.Location, len(f.Shared.Frames))
+	// frameAt interns frame i on first use: frames no sample names cost
+	// nothing.
+	frameAt := func(i int) (*profile.Location, bool, error) {
 		if i < 0 || i >= len(frames) {
-			return frameKey{}, false
+			return nil, false, nil
 		}
-		return frames[i], true
+		if frames[i] == nil {
+			fr := f.Shared.Frames[i]
+			loc, err := b.location(frameKey{name: fr.Name, file: fr.File, line: fr.Line})
+			if err != nil {
+				return nil, false, err
+			}
+			frames[i] = loc
+		}
+		return frames[i], true, nil
 	}
-	var stack []frameKey
+	over := func(pi int, err error) error {
+		return fmt.Errorf("profile %d: keeping the %d distinct stacks read so far %w", pi, len(b.p.Sample), err)
+	}
+	var stack []*profile.Location
+	var value [1]int64
+	cutAt := ""
 	for pi, p := range f.Profiles {
 		if t, _, s := speedscopeScale(p.Unit); t != typ || s != scale && typ != "wall" {
 			src.Warnf("profile %d (%q) has unit %q, unlike the first; skipped", pi, p.Name, p.Unit)
@@ -111,18 +138,22 @@ func decodeSpeedscope(_ context.Context, r io.Reader, src *Source, sink Sink, op
 		}
 		_, _, pscale := speedscopeScale(p.Unit)
 		labels := map[string][]string{"thread": {p.Name}}
+		labelsKey := strconv.Itoa(pi)
 		switch p.Type {
 		case "sampled":
 			for si, s := range p.Samples {
 				stack = stack[:0]
 				ok := true
 				for _, idx := range s {
-					fk, good := frameAt(idx)
+					loc, good, err := frameAt(idx)
+					if err != nil {
+						return over(pi, err)
+					}
 					if !good {
 						ok = false
 						break
 					}
-					stack = append(stack, fk)
+					stack = append(stack, loc)
 				}
 				if !ok || len(stack) == 0 {
 					src.SkipLine(int64(si), fmt.Sprintf("profile %d: sample with a frame index out of range or empty", pi))
@@ -132,12 +163,24 @@ func decodeSpeedscope(_ context.Context, r io.Reader, src *Source, sink Sink, op
 				if si < len(p.Weights) {
 					w = p.Weights[si]
 				}
-				if v := int64(w * pscale); v > 0 {
-					b.add(append([]frameKey(nil), stack...), v, labels)
+				v, sat := weightValue(w, pscale)
+				if v <= 0 {
+					continue
+				}
+				value[0] = v
+				if err := b.addLocs(stack, value[:], labelsKey, labels); err != nil {
+					return over(pi, err)
+				}
+				if (sat || b.cut) && cutAt == "" {
+					cutAt = fmt.Sprintf("profile %d, sample %d", pi, si)
 				}
 			}
 		case "evented":
-			if err := addEvented(b, p.Events, frameAt, pscale, labels, src, pi); err != nil {
+			if err := addEvented(b, p.Events, frameAt, pscale, labelsKey, labels, src, pi, &cutAt); err != nil {
+				var be *BudgetError
+				if errors.As(err, &be) {
+					return over(pi, err)
+				}
 				src.Warnf("profile %d (%q): %v", pi, p.Name, err)
 			}
 		default:
@@ -147,24 +190,81 @@ func decodeSpeedscope(_ context.Context, r io.Reader, src *Source, sink Sink, op
 	if len(b.p.Sample) == 0 {
 		return errors.New("no samples in any profile")
 	}
-	return emitProfile(b.p, src, sink)
+	if cutAt != "" {
+		src.Warnf("%s", saturationWarning(cutAt))
+	}
+	return emitProfileEvents(b.p, b.added, src, sink)
+}
+
+// weightValue converts a speedscope weight (a float in the profile's unit)
+// to a sample value, saturating at math.MaxInt64 (Go's conversion of a
+// float past int64 is undefined); NaN and negative weights are 0.
+func weightValue(w, scale float64) (v int64, saturated bool) {
+	x := w * scale
+	switch {
+	case !(x > 0): // NaN too
+		return 0, false
+	case x >= math.MaxInt64: // 2^63 as a float
+		return math.MaxInt64, true
+	}
+	return int64(x), false
+}
+
+// jsonTreeCost estimates what encoding/json's decoding of data into
+// speedscopeFile allocates, from one pass over its bytes: a slice header
+// and its growth slack per array, 8 bytes per element, a struct per
+// object, the bytes and header of each string.
+func jsonTreeCost(data []byte) int64 {
+	var arrays, commas, objects, strs, strBytes int64
+	in := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if in {
+			switch c {
+			case '\\':
+				i++
+				strBytes++
+			case '"':
+				in = false
+			default:
+				strBytes++
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			in = true
+			strs++
+		case '[':
+			arrays++
+		case ',':
+			commas++
+		case '{':
+			objects++
+		}
+	}
+	return 48*arrays + 16*commas + 64*objects + 16*strs + strBytes
 }
 
 // addEvented charges the time between consecutive open/close events to the
 // stack open in between, as speedscope's own importer does.
-func addEvented(b *profileBuilder, evs []ssEvent, frameAt func(int) (frameKey, bool), scale float64,
-	labels map[string][]string, src *Source, pi int) error {
-	var open []int
+func addEvented(b *profileBuilder, evs []ssEvent, frameAt func(int) (*profile.Location, bool, error), scale float64,
+	labelsKey string, labels map[string][]string, src *Source, pi int, cutAt *string) error {
+	var open []*profile.Location
+	var openIdx []int
+	var value [1]int64
 	last := 0.0
 	for i, e := range evs {
 		if i > 0 && len(open) > 0 && e.At > last {
-			stack := make([]frameKey, 0, len(open))
-			for _, idx := range open {
-				fk, _ := frameAt(idx)
-				stack = append(stack, fk)
-			}
-			if v := int64((e.At - last) * scale); v > 0 {
-				b.add(stack, v, labels)
+			v, sat := weightValue(e.At-last, scale)
+			if v > 0 {
+				value[0] = v
+				if err := b.addLocs(open, value[:], labelsKey, labels); err != nil {
+					return err
+				}
+				if (sat || b.cut) && *cutAt == "" {
+					*cutAt = fmt.Sprintf("profile %d, event %d", pi, i)
+				}
 			}
 		}
 		if e.At < last {
@@ -172,17 +272,22 @@ func addEvented(b *profileBuilder, evs []ssEvent, frameAt func(int) (frameKey, b
 		} else {
 			last = e.At
 		}
-		if _, ok := frameAt(e.Frame); !ok {
+		loc, ok, err := frameAt(e.Frame)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return fmt.Errorf("event %d names frame %d, out of range", i, e.Frame)
 		}
 		switch e.Type {
 		case "O":
-			open = append(open, e.Frame)
+			open = append(open, loc)
+			openIdx = append(openIdx, e.Frame)
 		case "C":
-			if len(open) == 0 || open[len(open)-1] != e.Frame {
+			if len(open) == 0 || openIdx[len(openIdx)-1] != e.Frame {
 				return fmt.Errorf("event %d closes frame %d, which is not the innermost open frame", i, e.Frame)
 			}
-			open = open[:len(open)-1]
+			open, openIdx = open[:len(open)-1], openIdx[:len(openIdx)-1]
 		default:
 			src.SkipLine(int64(i), fmt.Sprintf("profile %d: unknown event type %q", pi, e.Type))
 		}

@@ -64,7 +64,8 @@ type config struct {
 	nodecount     int
 	logLinePrefix string
 	accessUnit    string
-	maxInput      int64
+	maxInput      sizeFlag
+	maxMemory     sizeFlag
 	timeout       float64
 	theme         string
 	keysFile      string
@@ -94,7 +95,10 @@ func newFlagSet(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&cfg.nodecount, "nodecount", 0, "show at most this many functions (0: all)")
 	fs.StringVar(&cfg.logLinePrefix, "log-line-prefix", "", "PostgreSQL log_line_prefix of stderr logs (default: inferred)")
 	fs.StringVar(&cfg.accessUnit, "access-duration-unit", "", "access logs: unit of durations logged as bare numbers — s, ms, us or ns (default: inferred; Apache %D is us, %{ms}T ms, %T s)")
-	fs.Int64Var(&cfg.maxInput, "max-input", 1<<30, "largest input, in bytes, that a whole-document format (pprof, JSON) may read into memory")
+	cfg.maxInput.n = 1 << 30
+	fs.Var(&cfg.maxInput, "max-input", "largest input (decompressed `size`, in bytes or with a unit) that a whole-document format (pprof, JSON) may read into memory")
+	cfg.maxMemory.n = parse.DefaultMaxMemory()
+	fs.Var(&cfg.maxMemory, "max-memory", "memory budget of the whole run, shared by inputs loading in parallel: a `size` in bytes or with a unit (512MiB, 2GiB), 0 for none; by default a quarter of the machine's (or cgroup's) memory, at most 4GiB")
 	fs.Float64Var(&cfg.timeout, "timeout", 0, "seconds to wait for a URL (default: the profile's seconds + 30, or 60), and for a FIFO, device, socket or piped stdin to deliver (default 60)")
 	fs.StringVar(&cfg.theme, "theme", "auto", "TUI colours: dark, light, or auto (from the terminal's background); NO_COLOR turns colour off")
 	fs.StringVar(&cfg.keysFile, "keys", "", "JSON file of key bindings, action → keys (default: $XDG_CONFIG_HOME/hotpath/keys.json if it exists)")
@@ -173,8 +177,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		inputs = parse.Expand(inputsArgs, stdin)
 	}
-	popt := parse.Options{MaxWholeInput: cfg.maxInput, LogLinePrefix: cfg.logLinePrefix,
-		HTTPTimeout: secondsToDuration(cfg.timeout), IdleTimeout: secondsToDuration(cfg.timeout)}
+	budget, restore := memoryBudget(cfg.maxMemory.n)
+	defer restore()
+	popt := parse.Options{MaxWholeInput: cfg.maxInput.n, LogLinePrefix: cfg.logLinePrefix,
+		HTTPTimeout: secondsToDuration(cfg.timeout), IdleTimeout: secondsToDuration(cfg.timeout), Budget: budget}
 	if popt.AccessLogDurationUnit, err = durationUnit(cfg.accessUnit); err != nil {
 		printErr(stderr, err)
 		return 2

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"hotpath/views/units"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -54,6 +55,18 @@ func timeIndex(p *profile.Profile, period time.Duration) (idx int, scale time.Du
 		return 0, period, "samples", true
 	}
 	return 0, 0, "", false
+}
+
+// scaled is v samples of scale each, saturating at the longest Duration:
+// counts come from inputs (a folded file may say 9223372036854775807).
+func scaled(v int64, scale time.Duration) time.Duration {
+	if v <= 0 || scale <= 0 {
+		return 0
+	}
+	if v > math.MaxInt64/int64(scale) {
+		return math.MaxInt64
+	}
+	return time.Duration(v) * scale
 }
 
 // siteKey is a call site: the application frame nearest above the frame
@@ -286,10 +299,10 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 	if total == 0 {
 		return nil
 	}
-	observed := time.Duration(total) * scale
+	observed := scaled(total, scale)
 	basis := timeLabel(kind) + " (" + np.Source + ")"
 	if kind == "delay" {
-		observed = time.Duration(onPath) * scale
+		observed = scaled(onPath, scale)
 		basis = "lock and channel wait on request paths (" + np.Source + ")"
 	}
 	quality := Indirect
@@ -319,7 +332,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 		if share < opt.MinShare {
 			continue
 		}
-		t := time.Duration(sv.value) * scale
+		t := scaled(sv.value, scale)
 		f := siteFinding(k, t, share, kind)
 		if f == nil {
 			continue
@@ -349,7 +362,7 @@ func profileFindings(np NamedProfile, idx int, scale time.Duration, kind string,
 			if share < opt.CPUHotspotShare {
 				continue
 			}
-			t := time.Duration(sv.value) * scale
+			t := scaled(sv.value, scale)
 			out = append(out, &Finding{
 				Kind:      CPUHotspot,
 				Title:     fmt.Sprintf("%s spends %.0f%% of %s", fn.name, share*100, timeLabel(kind)),
