@@ -302,7 +302,6 @@ run_case() {
 
 # Checks. $1 stdout, $2 stderr.
 has_esc() { LC_ALL=C grep -q $'\x1b\|\x07\|\x9b' "$1"; }
-check_none() { :; }
 check_stderr_clean() { has_esc "$2" && echo "! raw escape bytes on stderr"; }
 # A load that passed something over says so in the JSON report.
 check_counted() {
@@ -357,6 +356,7 @@ check_budget_msg() {
 	check_stderr_clean "$@"
 	grep -q "memory budget (-max-memory)\|larger than" "$2" || { [ -s "$2" ] && echo "! an error that does not name the limit"; }
 }
+check_idle_msg() { says "$2" "delivered nothing" "$1" || echo "! does not say the input stayed silent"; }
 check_timeout_msg() { says "$2" "timed out|timeout" "$1" || echo "! does not say it timed out"; }
 # says DIRECTION WORDS: stderr, or the sources' warnings, notes and errors
 # in the JSON report, mention one of the words (a regexp).
@@ -420,7 +420,7 @@ run_case folded-endless-http "an endless body of distinct folded stacks over HTT
 run_case zipkin-1g-name "Zipkin JSON with a 1 GB span name (1 MB gzipped)" check_budget_msg "${J[@]}" "$W/zipkin-1g-name.json.gz"
 run_case pprof-bomb-x2 "two pprof gzip bombs (1.5 GiB string, 1.5 MB gzipped) in parallel" check_budget_msg "${J[@]}" "$W/bomb1.pb.gz" "$W/bomb2.pb.gz"
 run_case folded-overflow "folded: two counts of 2^63-1 on one stack" check_nonneg "${J[@]}" "$W/overflow.folded"
-CASE_TIMEOUT=15 run_case fifo "a FIFO no one writes to" check_none "${J[@]}" "$W/never.fifo"
+CASE_TIMEOUT=15 run_case fifo "a FIFO no one writes to (\`-timeout 3\`)" check_idle_msg -timeout 3 "${J[@]}" "$W/never.fifo"
 run_case json-controls "frame names with U+009B/9C/9D and U+202E, \`-format json\`" check_json_controls "${J[@]}" "$W/controls.folded"
 run_case md-html "frame names \`<script>\`, \`<img onerror>\`, \`-format md\`" check_md_html -format md "$W/html.folded"
 CASE_TIMEOUT=20 run_case http-stall "an HTTP body that stalls after the headers (\`-timeout 3\`)" check_timeout_msg "${J[@]}" -timeout 3 "$URL/stall"
