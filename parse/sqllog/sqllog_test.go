@@ -301,25 +301,61 @@ func TestPostgresSyslog(t *testing.T) {
 	}
 }
 
-// The full real logs of ../shared/data, decoded alone (no digest): the grep
-// counts of its README.
-func TestSharedLogs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("full-size logs")
-	}
+// Cuts of real logs too large to commit (testdata/sql/cuts), decoded alone
+// (no digest): every statement and connection event grep counts in them,
+// nothing skipped.
+func TestRealLogCuts(t *testing.T) {
+	v := readCutVerdicts(t)
 	for _, tc := range []struct {
-		file                      string
-		stmts, opened, closed, rc int64
-		skipped                   int64
+		file                            string
+		format                          string
+		stmts, opened, closed, received []string // the grep counts that add up to each
 	}{
-		{"pgbench-stderr.log.gz", 93960, 13414, 13414, 13414, 0},
-		{"sysbench-mariadb-slow.log.gz", 55294, 0, 0, 0, 1},         // the cut last entry
-		{"sysbench-mariadb-general.log.gz", 85616 + 13, 6, 2, 0, 1}, // Execute + Query; the cut last line
+		{"pgbench-2000-sessions.log.gz", "postgres-stderr", []string{"duration"}, []string{"connection authorized"}, []string{"disconnection"}, []string{"connection received"}},
+		{"sysbench-slow-6000-entries.log.gz", "mysql-slow", []string{"# Query_time"}, nil, nil, nil},
+		// Query and Execute run a statement; Prepare does not.
+		{"sysbench-general-10000-lines.log.gz", "mysql-general", []string{"Query", "Execute"}, []string{"Connect"}, []string{"Quit"}, nil},
 	} {
-		src, s := load(t, sharedData(t, tc.file), parse.Options{}, 0)
-		if s.stmts != tc.stmts || s.conns[parse.ConnOpened] != tc.opened || s.conns[parse.ConnClosed] != tc.closed ||
-			s.conns[parse.ConnReceived] != tc.rc || src.SkippedTotal() != tc.skipped {
-			t.Errorf("%s: statements %d, connections %v, skipped %v", tc.file, s.stmts, s.conns, src.Skipped())
-		}
+		t.Run(tc.file, func(t *testing.T) {
+			cut, ok := v[tc.file]
+			if !ok {
+				t.Fatalf("no verdict for %s in %s", tc.file, cutsDir("verdicts.json"))
+			}
+			sum := func(keys []string) (n int64) {
+				for _, k := range keys {
+					c, ok := cut.Grep[k]
+					if !ok {
+						t.Fatalf("verdicts.json has no grep count %q for %s", k, tc.file)
+					}
+					n += c
+				}
+				return n
+			}
+			src, s := load(t, cutsDir(tc.file), parse.Options{}, 0)
+			if src.Format() != tc.format {
+				t.Errorf("format %s, want %s", src.Format(), tc.format)
+			}
+			if want := sum(tc.stmts); s.stmts != want || want == 0 {
+				t.Errorf("statements %d, grep counts %d (%v)", s.stmts, want, tc.stmts)
+			}
+			if tc.format != "mysql-general" && s.timed != s.stmts {
+				t.Errorf("%d of %d statements timed", s.timed, s.stmts)
+			}
+			if got, want := s.conns[parse.ConnOpened], sum(tc.opened); got != want {
+				t.Errorf("connections opened %d, grep counts %d (%v)", got, want, tc.opened)
+			}
+			if got, want := s.conns[parse.ConnClosed], sum(tc.closed); got != want {
+				t.Errorf("connections closed %d, grep counts %d (%v)", got, want, tc.closed)
+			}
+			if got, want := s.conns[parse.ConnReceived], sum(tc.received); got != want {
+				t.Errorf("connections received %d, grep counts %d (%v)", got, want, tc.received)
+			}
+			if src.SkippedTotal() != 0 {
+				t.Errorf("skipped %v", src.Skipped())
+			}
+			if src.DecodedBytes() != cut.Bytes {
+				t.Errorf("read %d bytes, the unpacked cut has %d (wc -c)", src.DecodedBytes(), cut.Bytes)
+			}
+		})
 	}
 }
