@@ -79,10 +79,7 @@ func reportJSON(t *testing.T, args ...string) (*report.Report, string, int) {
 // pprofTop runs `go tool pprof -top` and returns flat% and cum% by function.
 func pprofTop(t *testing.T, path string, extra ...string) map[string][2]float64 {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go not on PATH: cannot compare with go tool pprof")
-	}
+	goBin := needTool(t, "go", "to compare with go tool pprof")
 	args := append([]string{"tool", "pprof", "-top", "-nodecount=1000000", "-nodefraction=0", "-edgefraction=0"}, extra...)
 	out, err := exec.Command(goBin, append(args, path)...).CombinedOutput()
 	if err != nil {

@@ -123,7 +123,7 @@ func TestFingerprintCap(t *testing.T) {
 // Many distinct fingerprints, huge statements: memory stays bounded.
 func TestBoundedMemory(t *testing.T) {
 	if testing.Short() {
-		t.Skip()
+		t.Skip("-short: streams 1 GB of generated statements")
 	}
 	a := New(Options{})
 	big := strings.Repeat("x", 60<<10)
