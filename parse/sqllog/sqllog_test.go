@@ -1,6 +1,8 @@
 package sqllog
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,14 +111,66 @@ func TestPostgresDetails(t *testing.T) {
 			t.Errorf("%s: marginalia tags %+v", file, st)
 		}
 	}
-	// Simple protocol: start = log time − duration.
 	_, s := load(t, testdata("pg-default.log.gz"), parse.Options{}, 10)
-	st := s.kept[0]
-	if st.Text != "drop table if exists pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers" {
+	if st := s.kept[0]; st.Text != "drop table if exists pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers" {
 		t.Errorf("first statement %q", st.Text)
 	}
-	if st.Start.Add(st.Duration).Format("15:04:05.000") == st.Start.Format("15:04:05.000") && st.Duration > time.Millisecond {
-		t.Error("start is not log time − duration")
+}
+
+// A PostgreSQL duration line is written when the statement ends: its start
+// is the line's time minus the duration, read here from the line itself
+// (the statement's Line) for every timed statement, in three time layouts.
+func TestPostgresStartIsLogTimeMinusDuration(t *testing.T) {
+	durRE := regexp.MustCompile(`  duration: ([0-9]+)\.([0-9]{3}) ms  `)
+	for _, tc := range []struct {
+		file string
+		time *regexp.Regexp // the line's time, first group
+		// parse turns it into a time
+		parse func(string) (time.Time, error)
+	}{
+		{"pg-default.log.gz", regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC) `), func(s string) (time.Time, error) {
+			return time.Parse("2006-01-02 15:04:05.000 MST", s)
+		}},
+		{"pg-pgbadger.log.gz", regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC) `), func(s string) (time.Time, error) {
+			return time.Parse("2006-01-02 15:04:05 MST", s)
+		}},
+		{"pg-escapes.log.gz", regexp.MustCompile(`^(\d+\.\d{3}) `), func(s string) (time.Time, error) {
+			sec, frac, _ := strings.Cut(s, ".")
+			n, err := strconv.ParseInt(sec+frac, 10, 64)
+			return time.UnixMilli(n).UTC(), err
+		}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			lines := strings.Split(string(sample(t, tc.file)), "\n")
+			_, s := load(t, testdata(tc.file), parse.Options{}, 1000)
+			checked := 0
+			for _, st := range s.kept {
+				if !st.HasDuration {
+					continue
+				}
+				if st.Line < 1 || int(st.Line) > len(lines) {
+					t.Fatalf("%q: line %d outside the file", st.Text, st.Line)
+				}
+				line := lines[st.Line-1]
+				tm, d := tc.time.FindStringSubmatch(line), durRE.FindStringSubmatch(line)
+				if tm == nil || d == nil {
+					t.Errorf("line %d has no time or duration: %q", st.Line, line)
+					continue
+				}
+				at, err := tc.parse(tm[1])
+				us, err2 := strconv.ParseInt(d[1]+d[2], 10, 64)
+				if err != nil || err2 != nil {
+					t.Fatalf("line %d: %v %v", st.Line, err, err2)
+				}
+				if want := at.Add(-time.Duration(us) * time.Microsecond); !st.Start.Equal(want) || st.Duration != time.Duration(us)*time.Microsecond {
+					t.Errorf("line %d: start %v, duration %v; the line says %v − %d µs = %v", st.Line, st.Start, st.Duration, at, us, want)
+				}
+				checked++
+			}
+			if checked != 153 { // grep -c 'duration: .* ms  \(statement\|execute\)'
+				t.Errorf("checked %d timed statements, the log has 153", checked)
+			}
+		})
 	}
 }
 
