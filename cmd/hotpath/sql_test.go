@@ -10,7 +10,7 @@ import (
 )
 
 // SQL logs go through the command like every other input: sniffed among all
-// formats, digested, and reported in the DESIGN.md schema.
+// formats, digested, and reported in the JSON report's schema (README.md).
 func TestReportSQLLogs(t *testing.T) {
 	dir := "../../testdata/sql/"
 	r, errs, code := reportJSON(t, dir+"pgbench-stderr-cut.log.gz", dir+"mariadb-slow.log.gz", dir+"sqlalchemy-echo.log.gz",
