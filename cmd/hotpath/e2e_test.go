@@ -20,7 +20,7 @@ func startTmux(t *testing.T, w, h int, env []string, command string) *tmuxSessio
 	needTool(t, "tmux", "to run hotpath in a real terminal (apt-get install tmux)")
 	s := &tmuxSession{t: t, socket: tmuxSocket(), name: "e2e"}
 	args := []string{"-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-s", s.name,
-		"-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "-e", sessionMarker(s.socket)}
+		"-x", fmt.Sprint(w), "-y", fmt.Sprint(h)}
 	for _, e := range env {
 		args = append(args, "-e", e)
 	}

@@ -51,7 +51,7 @@ func (tm *term) withOut(p string) *term { tm.out = p; return tm }
 func startShell(t *testing.T, w, h int, dir string, argv ...string) *term {
 	tm := &term{t: t, socket: tmuxSocket()}
 	tm.tmux(append([]string{"-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
-		"env", "-u", "CI", sessionMarker(tm.socket), "TERM=xterm-256color", "COLORTERM=truecolor", "XDG_CONFIG_HOME=" + dir}, argv...)...)
+		"env", "-u", "CI", "TERM=xterm-256color", "COLORTERM=truecolor", "XDG_CONFIG_HOME=" + dir}, argv...)...)
 	t.Cleanup(func() { killTmux(tm.socket) })
 	return tm
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,25 +8,18 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
 
-// runMarker is in the environment of every process this test binary
-// starts, and of theirs (tmux servers and their panes included), so that
-// TestMain can find any of them still running after the tests.
-const runMarkerVar = "HOTPATH_TEST_RUN"
+// e2eDir holds the end-to-end tests' binary; TestMain removes it.
+var e2eDir string
 
-var (
-	runMarker string // runMarkerVar=… for this run
-	e2eDir    string // the end-to-end tests' binary; removed by TestMain
-)
-
+// TestMain makes this process the reaper of every process the tests start
+// (tmux servers detach from their parent; their panes' programs outlive
+// them), and fails the run when one is still running after the tests.
 func TestMain(m *testing.M) {
-	runMarker = fmt.Sprintf("%s=%d-%d", runMarkerVar, os.Getpid(), time.Now().UnixNano())
-	_, val, _ := strings.Cut(runMarker, "=")
-	os.Setenv(runMarkerVar, val)
+	reaper := becomeSubreaper()
 	dir, err := os.MkdirTemp("", "hotpath-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -35,8 +27,10 @@ func TestMain(m *testing.M) {
 	}
 	e2eDir = dir
 	code := m.Run()
-	if left := killMarked(runMarker, 10*time.Second); len(left) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: the tests left %d processes running (killed now):\n%s", len(left), strings.Join(left, "\n"))
+	if !reaper {
+		fmt.Fprintln(os.Stderr, "note: not Linux: processes left running by the tests are not looked for")
+	} else if left := killDescendants(os.Getpid(), 10*time.Second); len(left) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: the tests left %d processes running (killed now):\n%s\n", len(left), strings.Join(left, "\n"))
 		code = 1
 	}
 	if err := os.RemoveAll(e2eDir); err != nil {
@@ -90,9 +84,7 @@ var tmuxSeq struct {
 	n int
 }
 
-// tmuxSocket names a private tmux server for one test; the name is also
-// put in the environment of the programs in its panes (sessionMarker), so
-// that killTmux finds them all, however they were started.
+// tmuxSocket names a private tmux server for one test.
 func tmuxSocket() string {
 	tmuxSeq.Lock()
 	defer tmuxSeq.Unlock()
@@ -100,74 +92,39 @@ func tmuxSocket() string {
 	return fmt.Sprintf("hotpath-test-%d-%d", os.Getpid(), tmuxSeq.n)
 }
 
-func sessionMarker(socket string) string { return "HOTPATH_TEST_SESSION=" + socket }
+func killPid(pid int) {
+	if p, err := os.FindProcess(pid); err == nil {
+		_ = p.Kill()
+	}
+}
 
-// killTmux ends a test's tmux server and every process of its panes (a
+// killTmux ends a test's tmux server and every process under it (a
 // program that ignores the hang-up, and what it started, must not outlive
 // the test), and waits until they are gone.
 func killTmux(socket string) {
-	out, _ := exec.Command("tmux", "-L", socket, "list-panes", "-a", "-F", "#{pane_pid}").Output()
-	_ = exec.Command("tmux", "-L", socket, "kill-server").Run()
-	for _, f := range strings.Fields(string(out)) {
+	out, _ := exec.Command("tmux", "-L", socket, "display-message", "-p", "#{pid}").Output()
+	panes, _ := exec.Command("tmux", "-L", socket, "list-panes", "-a", "-F", "#{pane_pid}").Output()
+	server, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	var tree []int
+	if server > 1 {
+		tree = append(descendants(server), server)
+	}
+	for _, f := range strings.Fields(string(panes)) {
 		if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			tree = append(tree, pid)
 		}
 	}
-	killMarked(sessionMarker(socket), 10*time.Second)
-}
-
-// killMarked kills every process whose environment holds marker (KEY=value)
-// and waits up to wait for them to be gone. It returns the ones it found,
-// as "pid cmdline". Without /proc (not Linux) it finds none.
-func killMarked(marker string, wait time.Duration) []string {
-	var found []string
-	seen := map[int]bool{}
-	deadline := time.Now().Add(wait)
-	for {
-		pids := marked(marker)
-		for _, pid := range pids {
-			if !seen[pid] {
-				seen[pid] = true
-				found = append(found, fmt.Sprintf("%d %s", pid, cmdline(pid)))
-			}
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-		if len(pids) == 0 || time.Now().After(deadline) {
-			return found
-		}
-		time.Sleep(50 * time.Millisecond)
+	_ = exec.Command("tmux", "-L", socket, "kill-server").Run()
+	for _, pid := range tree {
+		killPid(pid)
 	}
-}
-
-// marked lists the running processes (zombies have no environment) whose
-// environment holds marker, this process excepted.
-func marked(marker string) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	want := []byte(marker)
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		alive := false
+		for _, pid := range tree {
+			alive = alive || running(pid)
 		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil {
-			continue // gone, or another user's
-		}
-		for _, kv := range bytes.Split(env, []byte{0}) {
-			if bytes.Equal(kv, want) {
-				pids = append(pids, pid)
-				break
-			}
+		if !alive {
+			return
 		}
 	}
-	return pids
-}
-
-func cmdline(pid int) string {
-	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
-	return strings.TrimSpace(string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})))
 }
