@@ -184,16 +184,20 @@ func TestE2EFindingLinks(t *testing.T) {
 	s.waitFor("6/6 sources")
 	s.waitGone("computing…") // the lists settle before keys act on them
 	s.waitFor("slow query: select id, kind from events where ref = ?")
+	// Each wait is for what only the pane the key opens shows: the
+	// Findings pane itself says "… of this fingerprint", names the query
+	// and the N+1's statement, and a key sent before the anchor has opened
+	// would act on the pane before it.
 	s.send("Q")
-	s.waitFor("fingerprint ")
+	s.waitFor("distinct parameter sets") // the fingerprint's detail
 	s.waitFor("select id, kind from events where ref = ?")
 	s.send("Escape") // the fingerprint's detail closes: the Queries table
 	s.waitFor("fingerprints ·")
 	s.send("Escape") // nothing left to close: back where the anchor was followed
 	s.waitFor("severity   avoidable")
 	s.send("j", "T")
-	screen := s.waitFor("GET /orders")
-	if !strings.Contains(screen, "select name from customers where") {
+	screen := s.waitFor("▾ GET /orders") // the request's waterfall
+	if !strings.Contains(screen, "db select name from customers where") {
 		t.Errorf("the N+1 request's waterfall lacks its repeated statement:\n%s", screen)
 	}
 	s.send("1")
