@@ -196,7 +196,8 @@ func TestE2EFindingLinks(t *testing.T) {
 	s.send("Escape") // nothing left to close: back where the anchor was followed
 	s.waitFor("severity   avoidable")
 	s.send("j", "T")
-	screen := s.waitFor("▾ GET /orders") // the request's waterfall
+	s.waitFor("enter attributes") // the request's waterfall
+	screen := s.waitFor("GET /orders")
 	if !strings.Contains(screen, "db select name from customers where") {
 		t.Errorf("the N+1 request's waterfall lacks its repeated statement:\n%s", screen)
 	}
