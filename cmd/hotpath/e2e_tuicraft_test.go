@@ -20,6 +20,9 @@ import (
 
 func craftBinary(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: builds and runs the binary")
+	}
 	needTool(t, "tmux", "to run hotpath in a real terminal (apt-get install tmux)")
 	needTool(t, "script", "to record the bytes hotpath writes to its terminal (apt-get install util-linux)")
 	return e2eBinary(t)
