@@ -3,7 +3,12 @@
 # pgBadger (-j 1) and pt-query-digest on the same files, in one run, plus
 # hotpath's peak RSS on a 1 GB log (the pgbench log concatenated).
 #
-#   bench/sql.sh            # uses ../shared/data or $HOTPATH_SHARED_DATA
+#   HOTPATH_BENCH_DATA=DIR bench/sql.sh
+#
+# DIR holds the full-size real logs testdata/sql/cuts/README.md describes
+# (pgbench-stderr.log.gz, sysbench-mariadb-slow.log.gz); without it the
+# committed cuts of testdata/sql/cuts are measured (small: the figures are
+# less steady).
 #
 # Installs pgbadger and percona-toolkit from Debian if missing. Files are
 # unpacked into $BENCH (default /tmp/hotpath-bench) and removed at the end;
@@ -12,19 +17,23 @@
 # shown beside wall time because it is less sensitive to other load.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DATA=${HOTPATH_SHARED_DATA:-$ROOT/../shared/data}
+DATA=${HOTPATH_BENCH_DATA:-}
 BENCH=${BENCH:-/tmp/hotpath-bench}
 RUNS=${RUNS:-3}
 PEER_RUNS=${PEER_RUNS:-2} # best of, for pgBadger and pt-query-digest
 REPEAT=${REPEAT:-10} # hotpath digests each file this many times per run (timer resolution)
-[ -f "$DATA/pgbench-stderr.log.gz" ] || { echo "no shared data in $DATA (set HOTPATH_SHARED_DATA)"; exit 1; }
+PG_LOG=$DATA/pgbench-stderr.log.gz SLOW_LOG=$DATA/sysbench-mariadb-slow.log.gz
+if [ -z "$DATA" ]; then
+	PG_LOG=$ROOT/testdata/sql/cuts/pgbench-2000-sessions.log.gz SLOW_LOG=$ROOT/testdata/sql/cuts/sysbench-slow-6000-entries.log.gz
+fi
+[ -f "$PG_LOG" ] && [ -f "$SLOW_LOG" ] || { echo "no $PG_LOG or $SLOW_LOG (HOTPATH_BENCH_DATA=$DATA)"; exit 1; }
 if ! command -v pgbadger >/dev/null || ! command -v pt-query-digest >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbadger percona-toolkit >/dev/null
 fi
 mkdir -p "$BENCH"
 trap 'rm -rf "$BENCH"' EXIT
-zcat "$DATA/pgbench-stderr.log.gz" >"$BENCH/pgbench-stderr.log"
-zcat "$DATA/sysbench-mariadb-slow.log.gz" >"$BENCH/slow.log"
+zcat "$PG_LOG" >"$BENCH/pgbench-stderr.log"
+zcat "$SLOW_LOG" >"$BENCH/slow.log"
 (cd "$ROOT" && go build -o "$BENCH/sqldigest" ./bench/sqldigest && go build -o "$BENCH/hotpath" ./cmd/hotpath)
 
 # measure RUNS DIV CMD… → best-of-RUNS wall and cpu seconds, divided by

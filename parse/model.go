@@ -45,7 +45,7 @@ type Statement struct {
 	PrepareTime time.Duration
 
 	Session string // PG pid or %c, MySQL thread id, app thread/task name
-	// Unit-of-work context an application log names (DESIGN.md's detection
+	// Unit-of-work context an application log names (README.md's detection
 	// model, rule 2): a request id (Rails' tagged [uuid], a request-id
 	// field), the thread and the asyncio task of the record. Empty when the
 	// log does not say.

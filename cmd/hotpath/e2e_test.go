@@ -2,10 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,22 +15,10 @@ type tmuxSession struct {
 	name   string
 }
 
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hotpath")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 func startTmux(t *testing.T, w, h int, env []string, command string) *tmuxSession {
 	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
-	}
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("hotpath-e2e-%d", os.Getpid()), name: "e2e"}
+	needTool(t, "tmux", "to run hotpath in a real terminal (apt-get install tmux)")
+	s := &tmuxSession{t: t, socket: tmuxSocket(), name: "e2e"}
 	args := []string{"-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-s", s.name,
 		"-x", fmt.Sprint(w), "-y", fmt.Sprint(h)}
 	for _, e := range env {
@@ -98,20 +83,6 @@ func (s *tmuxSession) waitGone(gone string) string {
 	return ""
 }
 
-// killTmux ends a test's tmux server and the programs in its panes: a
-// program that ignores the hang-up must not outlive the test.
-func killTmux(socket string) {
-	out, _ := exec.Command("tmux", "-L", socket, "list-panes", "-a", "-F", "#{pane_pid}").Output()
-	_ = exec.Command("tmux", "-L", socket, "kill-server").Run()
-	for _, f := range strings.Fields(string(out)) {
-		if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
-			if p, err := os.FindProcess(pid); err == nil {
-				_ = p.Kill()
-			}
-		}
-	}
-}
-
 func (s *tmuxSession) alive() bool {
 	return exec.Command("tmux", "-L", s.socket, "has-session", "-t", s.name).Run() == nil
 }
@@ -120,7 +91,7 @@ func TestE2EShellInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
+	bin := e2eBinary(t)
 	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo workload")
 	screen := s.waitFor("5/5 sources")
 	for _, want := range []string{"1 Findings", "2 Hotspots", "3 Queries", "4 Traces", "5 Sources", "lock_contention", "recordAudit", "? help"} {
@@ -192,7 +163,7 @@ func TestE2EColoursWithoutNoColor(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
+	bin := e2eBinary(t)
 	s := startTmux(t, 80, 24, []string{"TERM=xterm-256color", "COLORTERM=truecolor"}, "env -u NO_COLOR -u CI "+bin+" demo workload") // termenv treats CI=… as no terminal
 	s.waitFor("5/5 sources")
 	if colored := s.capture(true); !strings.Contains(colored, "\x1b[") {
@@ -208,21 +179,26 @@ func TestE2EFindingLinks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
+	bin := e2eBinary(t)
 	s := startTmux(t, 100, 30, []string{"TERM=xterm-256color", "NO_COLOR=1"}, bin+" demo")
 	s.waitFor("6/6 sources")
 	s.waitGone("computing…") // the lists settle before keys act on them
 	s.waitFor("slow query: select id, kind from events where ref = ?")
+	// Each wait is for what only the pane the key opens shows: the
+	// Findings pane itself says "… of this fingerprint", names the query
+	// and the N+1's statement, and a key sent before the anchor has opened
+	// would act on the pane before it.
 	s.send("Q")
-	s.waitFor("fingerprint ")
+	s.waitFor("distinct parameter sets") // the fingerprint's detail
 	s.waitFor("select id, kind from events where ref = ?")
 	s.send("Escape") // the fingerprint's detail closes: the Queries table
 	s.waitFor("fingerprints ·")
 	s.send("Escape") // nothing left to close: back where the anchor was followed
 	s.waitFor("severity   avoidable")
 	s.send("j", "T")
+	s.waitFor("enter attributes") // the request's waterfall
 	screen := s.waitFor("GET /orders")
-	if !strings.Contains(screen, "select name from customers where") {
+	if !strings.Contains(screen, "db select name from customers where") {
 		t.Errorf("the N+1 request's waterfall lacks its repeated statement:\n%s", screen)
 	}
 	s.send("1")

@@ -9,45 +9,23 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
 // These tests drive the built binary in a real terminal: tmux (a private
 // server, so no one's sessions are touched), with `script` recording every
-// byte the program writes to its pty. They skip when tmux or script is
-// missing.
-
-var (
-	craftBinOnce sync.Once
-	craftBin     string
-	craftBinErr  error
-)
+// byte the program writes to its pty. Without tmux or script they fail under
+// CI=true and skip, saying so, elsewhere.
 
 func craftBinary(t *testing.T) string {
 	t.Helper()
-	for _, tool := range []string{"tmux", "script"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
+	if testing.Short() {
+		t.Skip("-short: builds and runs the binary")
 	}
-	craftBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hotpath-e2e-craft")
-		if err != nil {
-			craftBinErr = err
-			return
-		}
-		craftBin = filepath.Join(dir, "hotpath")
-		out, err := exec.Command("go", "build", "-o", craftBin, ".").CombinedOutput()
-		if err != nil {
-			craftBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if craftBinErr != nil {
-		t.Fatal(craftBinErr)
-	}
-	return craftBin
+	needTool(t, "tmux", "to run hotpath in a real terminal (apt-get install tmux)")
+	needTool(t, "script", "to record the bytes hotpath writes to its terminal (apt-get install util-linux)")
+	return e2eBinary(t)
 }
 
 // term is one tmux session running hotpath under script.
@@ -74,7 +52,7 @@ func (tm *term) withOut(p string) *term { tm.out = p; return tm }
 // because termenv reads a CI variable as "no terminal" and would drop every
 // attribute.
 func startShell(t *testing.T, w, h int, dir string, argv ...string) *term {
-	tm := &term{t: t, socket: fmt.Sprintf("hotpath-craft-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	tm := &term{t: t, socket: tmuxSocket()}
 	tm.tmux(append([]string{"-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
 		"env", "-u", "CI", "TERM=xterm-256color", "COLORTERM=truecolor", "XDG_CONFIG_HOME=" + dir}, argv...)...)
 	t.Cleanup(func() { killTmux(tm.socket) })
@@ -270,6 +248,7 @@ func TestE2ETUICraftSession(t *testing.T) {
 // bytes the program writes to its pty, averaged over many keystrokes.
 func TestE2ETUICraftBytesPerKeystroke(t *testing.T) {
 	tm := startTerm(t, 80, 24, "demo", "workload")
+	tm.waitFor("5/5 sources") // a key pressed while loading only leaves the progress view
 	tm.pane("Hotspots")
 	tm.waitFor("functions ·", "5/5 sources")
 	measure := func(name string, keys ...string) {
@@ -303,8 +282,8 @@ func TestE2ETUICraftLoadingProgressAndCancel(t *testing.T) {
 	bin := craftBinary(t)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "never.pprof")
-	if err := exec.Command("mkfifo", fifo).Run(); err != nil {
-		t.Skipf("mkfifo: %v", err)
+	if err := exec.Command(needTool(t, "mkfifo", "to make an input that never ends"), fifo).Run(); err != nil {
+		t.Fatalf("mkfifo: %v", err)
 	}
 	cpu, _ := filepath.Abs("demo/data/workload/cpu.pprof")
 	tm := startShell(t, 90, 24, dir, "sh", "-c", bin+" "+fifo+" "+cpu+"; echo EXIT=$?; sleep 30")
@@ -358,6 +337,7 @@ func TestE2ETUICraftNoColor(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "pty.out")
 	tm := startShell(t, 80, 24, dir, "env", "NO_COLOR=1", "script", "-q", "-f", "-c", bin+" demo workload", out).withOut(out)
+	tm.waitFor("5/5 sources") // a key pressed while loading only leaves the progress view
 	tm.pane("Hotspots")
 	tm.waitFor("functions ·")
 	tm.keys("j", "f")

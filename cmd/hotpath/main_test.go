@@ -79,10 +79,7 @@ func reportJSON(t *testing.T, args ...string) (*report.Report, string, int) {
 // pprofTop runs `go tool pprof -top` and returns flat% and cum% by function.
 func pprofTop(t *testing.T, path string, extra ...string) map[string][2]float64 {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go not on PATH: cannot compare with go tool pprof")
-	}
+	goBin := needTool(t, "go", "to compare with go tool pprof")
 	args := append([]string{"tool", "pprof", "-top", "-nodecount=1000000", "-nodefraction=0", "-edgefraction=0"}, extra...)
 	out, err := exec.Command(goBin, append(args, path)...).CombinedOutput()
 	if err != nil {
@@ -328,7 +325,8 @@ func TestLegacyTextProfilesStdinAndDirectories(t *testing.T) {
 	}
 }
 
-// TestReportJSONSchema checks the field names DESIGN.md fixes, on the demo.
+// TestReportJSONSchema checks the field names README.md's "JSON report"
+// fixes, on the demo, a SQL log and a trace.
 func TestReportJSONSchema(t *testing.T) {
 	out, errs, code := runHotpath(t, "report", "-format", "json", "-demo", "workload")
 	if code != 0 {
@@ -376,6 +374,50 @@ func TestReportJSONSchema(t *testing.T) {
 	case "critical", "high", "medium", "low", "info":
 	default:
 		t.Errorf("severity %v", f["severity"])
+	}
+	// The queries section and the traces' numbers, on a SQL log and a
+	// trace (the workload demo has neither): the keys of README.md's
+	// "JSON report", the statements grep counts in the log (153) and the
+	// spans and trace ids of the Zipkin file as encoding/json reads them.
+	zb, err := os.ReadFile("../../testdata/trace/zipkin.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zspans []struct {
+		TraceID string `json:"traceId"`
+	}
+	if err := json.Unmarshal(zb, &zspans); err != nil {
+		t.Fatal(err)
+	}
+	ztraces := map[string]bool{}
+	for _, sp := range zspans {
+		ztraces[sp.TraceID] = true
+	}
+	out, errs, code = runHotpath(t, "report", "-format", "json", "../../testdata/sql/pg-default.log.gz", "../../testdata/trace/zipkin.json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	raw = nil
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	qs, _ := raw["queries"].([]any)
+	var stmts float64
+	for i, q := range qs {
+		obj := q.(map[string]any)
+		for _, k := range []string{"id", "fingerprint", "count", "total_ms", "mean_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms", "rows", "distinct_params", "example"} {
+			if _, ok := obj[k]; !ok {
+				t.Errorf("queries[%d] lacks %q: %v", i, k, obj)
+			}
+		}
+		stmts += obj["count"].(float64)
+	}
+	if stmts != 153 {
+		t.Errorf("queries count %v statements, grep counts 153", stmts)
+	}
+	tr = raw["traces"].(map[string]any)
+	if tr["traces"].(float64) != float64(len(ztraces)) || tr["spans"].(float64) != float64(len(zspans)) {
+		t.Errorf("traces %v, want %d traces of %d spans", tr, len(ztraces), len(zspans))
 	}
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,7 +10,7 @@ import (
 )
 
 // SQL logs go through the command like every other input: sniffed among all
-// formats, digested, and reported in the DESIGN.md schema.
+// formats, digested, and reported in the JSON report's schema (README.md).
 func TestReportSQLLogs(t *testing.T) {
 	dir := "../../testdata/sql/"
 	r, errs, code := reportJSON(t, dir+"pgbench-stderr-cut.log.gz", dir+"mariadb-slow.log.gz", dir+"sqlalchemy-echo.log.gz",
@@ -56,32 +58,54 @@ func TestReportSQLLogs(t *testing.T) {
 	}
 }
 
-// The shared real-world pgbench log: what pgBadger and grep say about it.
-func TestReportSharedPgbenchLog(t *testing.T) {
-	if testing.Short() {
-		t.Skip("full-size log")
+// The first 2000 sessions of a real pgbench -C run (testdata/sql/cuts):
+// the JSON report says what pgBadger and grep say about the same file
+// (cuts/verdicts.json, written by cuts/cut.sh).
+func TestReportPgbenchCut(t *testing.T) {
+	const dir, name = "../../testdata/sql/cuts/", "pgbench-2000-sessions.log.gz"
+	raw, err := os.ReadFile(dir + "verdicts.json")
+	if err != nil {
+		t.Fatalf("the committed verdicts are missing (regenerate with testdata/sql/cuts/cut.sh): %v", err)
 	}
-	dir := os.Getenv("HOTPATH_SHARED_DATA")
-	if dir == "" {
-		dir = "../../../shared/data"
+	var verdicts map[string]struct {
+		Bytes        int64            `json:"bytes"`
+		Grep         map[string]int64 `json:"grep"`
+		Statements   int64            `json:"statements"`
+		TotalMS      float64          `json:"total_ms"`
+		Fingerprints int              `json:"fingerprints"`
+		Sessions     int64            `json:"sessions"`
+		SessionMS    float64          `json:"session_ms"`
 	}
-	path := filepath.Join(dir, "pgbench-stderr.log.gz")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("%s not present", path)
+	if err := json.Unmarshal(raw, &verdicts); err != nil {
+		t.Fatal(err)
 	}
-	r, errs, code := reportJSON(t, path)
+	v, ok := verdicts[name]
+	if !ok {
+		t.Fatalf("no verdict for %s", name)
+	}
+	r, errs, code := reportJSON(t, dir+name)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	var stmts int64
+	var total float64
 	for _, q := range r.Queries {
 		stmts += q.Count
+		total += q.TotalMS
 	}
-	if stmts != 93960 || len(r.Queries) != 29 || r.Connections.Opened != 13414 || r.Connections.Closed != 13414 {
-		t.Errorf("statements %d, fingerprints %d, connections %+v", stmts, len(r.Queries), r.Connections)
+	if stmts != v.Statements || stmts != v.Grep["duration"] || len(r.Queries) != v.Fingerprints {
+		t.Errorf("statements %d, fingerprints %d; pgBadger %d and %d, grep -c duration: %d", stmts, len(r.Queries), v.Statements, v.Fingerprints, v.Grep["duration"])
 	}
-	// DESIGN.md's example source, exactly.
-	if s := r.Sources[0]; s.Format != "postgres-stderr" || s.Events != 93960 || s.Bytes != 19249237 || s.Skipped != 0 || len(s.Warnings) != 0 {
-		t.Errorf("source %+v", r.Sources[0])
+	if math.Abs(total-v.TotalMS) > 0.0015 {
+		t.Errorf("total %.3f ms, pgBadger %.3f ms", total, v.TotalMS)
+	}
+	if c := r.Connections; c.Opened != v.Grep["connection authorized"] || c.Closed != v.Grep["disconnection"] ||
+		math.Abs(c.MeanSessionMS-v.SessionMS/float64(v.Sessions)) > 1 {
+		t.Errorf("connections %+v; grep %v, pgBadger's mean session %.1f ms", c, v.Grep, v.SessionMS/float64(v.Sessions))
+	}
+	// The source as the JSON schema describes it: the unpacked size (wc -c).
+	if s := r.Sources[0]; len(r.Sources) != 1 || s.Format != "postgres-stderr" || s.Events != v.Statements || s.Bytes != v.Bytes ||
+		s.Skipped != 0 || len(s.Warnings) != 0 {
+		t.Errorf("sources %+v, want one postgres-stderr of %d bytes and %d events", r.Sources, v.Bytes, v.Statements)
 	}
 }

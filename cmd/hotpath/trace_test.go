@@ -80,10 +80,9 @@ func TestReportTraces(t *testing.T) {
 			t.Errorf("%s: sample type %s", path, p.SampleType[1].Type)
 		}
 	}
-	if goBin, err := exec.LookPath("go"); err == nil {
-		cmd := exec.Command(goBin, "tool", "pprof", "-top", filepath.Join(dir, "blocking-sync.pb.gz"))
-		if b, err := cmd.CombinedOutput(); err != nil || !bytes.Contains(b, []byte("sync.(*Mutex).Lock")) {
-			t.Errorf("go tool pprof: %v\n%s", err, b)
-		}
+	goBin := needTool(t, "go", "to open the written profile with go tool pprof")
+	cmd := exec.Command(goBin, "tool", "pprof", "-top", filepath.Join(dir, "blocking-sync.pb.gz"))
+	if b, err := cmd.CombinedOutput(); err != nil || !bytes.Contains(b, []byte("sync.(*Mutex).Lock")) {
+		t.Errorf("go tool pprof: %v\n%s", err, b)
 	}
 }

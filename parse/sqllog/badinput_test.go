@@ -115,34 +115,53 @@ func TestGarbageAndRotation(t *testing.T) {
 }
 
 // The last entry cut short (a log copied while written, or cut at a byte
-// count) is counted, never a crash.
+// count): a cut inside its statement text keeps the statement, with the
+// text up to the cut; a cut before its text loses the entry, counted with a
+// reason. Every entry before it is read. The counts are grep's over the
+// whole files (TestSamples): 153 timed statements in each PostgreSQL log,
+// 250 entries in each MariaDB log.
 func TestTruncatedLastEntry(t *testing.T) {
 	for _, tc := range []struct {
 		file   string
-		cut    int // bytes removed from the end
-		reason string
+		at     string // the cut falls in the last occurrence of at …
+		keep   int    // … after its first keep bytes
+		stmts  int64
+		text   string // the last statement's text, when the cut keeps it
+		reason string // the skip reason, when the cut loses it
 	}{
-		{"mariadb-slow.log.gz", 150, ""},
-		{"mariadb-general.log.gz", 7, ""},
-		{"pg-default.log.gz", 40, ""},
-		{"pg-structured.csv.gz", 30, ""},
-		{"pg-structured.json.gz", 30, "jsonlog"},
+		{"mariadb-slow.log.gz", "FLUSH GENERAL LOGS;", 5, 250, "FLUSH", ""},
+		{"mariadb-slow.log.gz", "# Query_time: 0.000074", 10, 249, "", "without statement text"},
+		{"mariadb-general.log.gz", "Query\tFLUSH GENERAL LOGS", 11, 250, "FLUSH", ""},
+		{"pg-default.log.gz", "statement: UPDATE pgbench_branches SET bbalance = 0 WHERE bid = 1", 20, 153, "UPDATE pg", ""},
+		{"pg-structured.csv.gz", "duration: 240.313 ms  statement: UPDATE", 45, 152, "", "not a csvlog record"},
+		{"pg-structured.json.gz", "duration: 240.313 ms  statement: UPDATE", 45, 152, "", "not a jsonlog record"},
 	} {
-		data := sample(t, tc.file)
-		data = data[:len(data)-tc.cut]
-		src, s, err := loadBytes(t, tc.file, data, parse.Options{})
-		if err != nil {
-			t.Errorf("%s: %v", tc.file, err)
-			continue
-		}
-		if s.stmts == 0 {
-			t.Errorf("%s: nothing read", tc.file)
-		}
-		if tc.reason != "" && !strings.Contains(reasons(src), tc.reason) {
-			t.Errorf("%s: reasons %q", tc.file, reasons(src))
-		}
+		t.Run(tc.file+"/"+tc.at[:min(len(tc.at), 20)], func(t *testing.T) {
+			data := sample(t, tc.file)
+			i := bytes.LastIndex(data, []byte(tc.at))
+			if i < 0 {
+				t.Fatalf("%q not in %s", tc.at, tc.file)
+			}
+			data = data[:i+tc.keep]
+			src, s, err := loadBytes(t, tc.file, data, parse.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.stmts != tc.stmts {
+				t.Errorf("statements %d, want %d", s.stmts, tc.stmts)
+			}
+			if tc.text != "" {
+				if last := s.kept[len(s.kept)-1]; len(s.kept) != int(s.stmts) || last.Text != tc.text {
+					t.Errorf("last statement %q, want the text up to the cut %q", last.Text, tc.text)
+				}
+			}
+			if got := reasons(src); tc.reason == "" && got != "" || !strings.Contains(got, tc.reason) || tc.reason != "" && src.SkippedTotal() != 1 {
+				t.Errorf("skipped %v, want %s", src.Skipped(), map[bool]string{true: "nothing", false: "one " + tc.reason}[tc.reason == ""])
+			}
+		})
 	}
-	// The shared slow log's own cut: a header without its statement.
+	// The original sysbench slow log's own cut (cuts/README.md): a header
+	// without its statement.
 	data := sample(t, "mariadb-slow.log.gz")
 	data = append(data, "# User@Host: root[root] @ lo"...)
 	src, s, _ := loadBytes(t, "slow", data, parse.Options{})

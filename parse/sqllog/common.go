@@ -219,7 +219,7 @@ func (e *emitter) stmt(st *parse.Statement) {
 }
 
 // conn emits a connection event. Only statements count as the source's
-// events (DESIGN.md: the pgbench log has 93,960 events, its statements);
+// events (as pgBadger counts queries: testdata/sql/cuts/verdicts.json);
 // connection events are counted apart, so that a log holding only them
 // still loads.
 func (e *emitter) conn(ev *parse.ConnEvent) {

@@ -3,6 +3,7 @@ package sqllog
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,18 +118,27 @@ func testdata(name string) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "sql", name)
 }
 
-// sharedData is ../shared/data (or $HOTPATH_SHARED_DATA); tests that need
-// the full real logs skip when it is absent.
-func sharedData(t testing.TB, name string) string {
+// cutsDir is a file of testdata/sql/cuts: cuts of real logs too large to
+// commit, with verdicts.json, the counts grep and the peers give for them.
+func cutsDir(name string) string { return testdata(filepath.Join("cuts", name)) }
+
+// cutVerdict is one file's entry of testdata/sql/cuts/verdicts.json (written
+// by cuts/cut.sh): grep's counts; for the PostgreSQL and slow-log cuts the
+// peer's numbers too.
+type cutVerdict struct {
+	Bytes int64            `json:"bytes"`
+	Grep  map[string]int64 `json:"grep"`
+}
+
+func readCutVerdicts(t testing.TB) map[string]cutVerdict {
 	t.Helper()
-	dir := os.Getenv("HOTPATH_SHARED_DATA")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
+	b, err := os.ReadFile(cutsDir("verdicts.json"))
+	if err != nil {
+		t.Fatalf("the committed verdicts are missing (regenerate with testdata/sql/cuts/cut.sh): %v", err)
 	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data %s not present (set HOTPATH_SHARED_DATA)", p)
+	var v map[string]cutVerdict
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: %v", cutsDir("verdicts.json"), err)
 	}
-	return p
+	return v
 }

@@ -543,7 +543,7 @@ func decodePGStderr(ctx context.Context, r io.Reader, src *parse.Source, sink pa
 	}
 	if opt.LogLinePrefix == "" && prefix.heur {
 		// A known prefix that matched every line is not worth a warning
-		// (DESIGN.md's pgbench example has none); a guess is.
+		// (the real pgbench log of testdata/sql/cuts has none); a guess is.
 		src.Warnf("log_line_prefix not recognised: fields read heuristically (pass --log-line-prefix for exact parsing)")
 	}
 	mismatch := fmt.Sprintf("line that does not match log_line_prefix %s", prefix)

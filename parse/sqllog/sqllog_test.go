@@ -1,6 +1,8 @@
 package sqllog
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,14 +111,66 @@ func TestPostgresDetails(t *testing.T) {
 			t.Errorf("%s: marginalia tags %+v", file, st)
 		}
 	}
-	// Simple protocol: start = log time − duration.
 	_, s := load(t, testdata("pg-default.log.gz"), parse.Options{}, 10)
-	st := s.kept[0]
-	if st.Text != "drop table if exists pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers" {
+	if st := s.kept[0]; st.Text != "drop table if exists pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers" {
 		t.Errorf("first statement %q", st.Text)
 	}
-	if st.Start.Add(st.Duration).Format("15:04:05.000") == st.Start.Format("15:04:05.000") && st.Duration > time.Millisecond {
-		t.Error("start is not log time − duration")
+}
+
+// A PostgreSQL duration line is written when the statement ends: its start
+// is the line's time minus the duration, read here from the line itself
+// (the statement's Line) for every timed statement, in three time layouts.
+func TestPostgresStartIsLogTimeMinusDuration(t *testing.T) {
+	durRE := regexp.MustCompile(`  duration: ([0-9]+)\.([0-9]{3}) ms  `)
+	for _, tc := range []struct {
+		file string
+		time *regexp.Regexp // the line's time, first group
+		// parse turns it into a time
+		parse func(string) (time.Time, error)
+	}{
+		{"pg-default.log.gz", regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC) `), func(s string) (time.Time, error) {
+			return time.Parse("2006-01-02 15:04:05.000 MST", s)
+		}},
+		{"pg-pgbadger.log.gz", regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC) `), func(s string) (time.Time, error) {
+			return time.Parse("2006-01-02 15:04:05 MST", s)
+		}},
+		{"pg-escapes.log.gz", regexp.MustCompile(`^(\d+\.\d{3}) `), func(s string) (time.Time, error) {
+			sec, frac, _ := strings.Cut(s, ".")
+			n, err := strconv.ParseInt(sec+frac, 10, 64)
+			return time.UnixMilli(n).UTC(), err
+		}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			lines := strings.Split(string(sample(t, tc.file)), "\n")
+			_, s := load(t, testdata(tc.file), parse.Options{}, 1000)
+			checked := 0
+			for _, st := range s.kept {
+				if !st.HasDuration {
+					continue
+				}
+				if st.Line < 1 || int(st.Line) > len(lines) {
+					t.Fatalf("%q: line %d outside the file", st.Text, st.Line)
+				}
+				line := lines[st.Line-1]
+				tm, d := tc.time.FindStringSubmatch(line), durRE.FindStringSubmatch(line)
+				if tm == nil || d == nil {
+					t.Errorf("line %d has no time or duration: %q", st.Line, line)
+					continue
+				}
+				at, err := tc.parse(tm[1])
+				us, err2 := strconv.ParseInt(d[1]+d[2], 10, 64)
+				if err != nil || err2 != nil {
+					t.Fatalf("line %d: %v %v", st.Line, err, err2)
+				}
+				if want := at.Add(-time.Duration(us) * time.Microsecond); !st.Start.Equal(want) || st.Duration != time.Duration(us)*time.Microsecond {
+					t.Errorf("line %d: start %v, duration %v; the line says %v − %d µs = %v", st.Line, st.Start, st.Duration, at, us, want)
+				}
+				checked++
+			}
+			if checked != 153 { // grep -c 'duration: .* ms  \(statement\|execute\)'
+				t.Errorf("checked %d timed statements, the log has 153", checked)
+			}
+		})
 	}
 }
 
@@ -301,25 +355,61 @@ func TestPostgresSyslog(t *testing.T) {
 	}
 }
 
-// The full real logs of ../shared/data, decoded alone (no digest): the grep
-// counts of its README.
-func TestSharedLogs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("full-size logs")
-	}
+// Cuts of real logs too large to commit (testdata/sql/cuts), decoded alone
+// (no digest): every statement and connection event grep counts in them,
+// nothing skipped.
+func TestRealLogCuts(t *testing.T) {
+	v := readCutVerdicts(t)
 	for _, tc := range []struct {
-		file                      string
-		stmts, opened, closed, rc int64
-		skipped                   int64
+		file                            string
+		format                          string
+		stmts, opened, closed, received []string // the grep counts that add up to each
 	}{
-		{"pgbench-stderr.log.gz", 93960, 13414, 13414, 13414, 0},
-		{"sysbench-mariadb-slow.log.gz", 55294, 0, 0, 0, 1},         // the cut last entry
-		{"sysbench-mariadb-general.log.gz", 85616 + 13, 6, 2, 0, 1}, // Execute + Query; the cut last line
+		{"pgbench-2000-sessions.log.gz", "postgres-stderr", []string{"duration"}, []string{"connection authorized"}, []string{"disconnection"}, []string{"connection received"}},
+		{"sysbench-slow-6000-entries.log.gz", "mysql-slow", []string{"# Query_time"}, nil, nil, nil},
+		// Query and Execute run a statement; Prepare does not.
+		{"sysbench-general-10000-lines.log.gz", "mysql-general", []string{"Query", "Execute"}, []string{"Connect"}, []string{"Quit"}, nil},
 	} {
-		src, s := load(t, sharedData(t, tc.file), parse.Options{}, 0)
-		if s.stmts != tc.stmts || s.conns[parse.ConnOpened] != tc.opened || s.conns[parse.ConnClosed] != tc.closed ||
-			s.conns[parse.ConnReceived] != tc.rc || src.SkippedTotal() != tc.skipped {
-			t.Errorf("%s: statements %d, connections %v, skipped %v", tc.file, s.stmts, s.conns, src.Skipped())
-		}
+		t.Run(tc.file, func(t *testing.T) {
+			cut, ok := v[tc.file]
+			if !ok {
+				t.Fatalf("no verdict for %s in %s", tc.file, cutsDir("verdicts.json"))
+			}
+			sum := func(keys []string) (n int64) {
+				for _, k := range keys {
+					c, ok := cut.Grep[k]
+					if !ok {
+						t.Fatalf("verdicts.json has no grep count %q for %s", k, tc.file)
+					}
+					n += c
+				}
+				return n
+			}
+			src, s := load(t, cutsDir(tc.file), parse.Options{}, 0)
+			if src.Format() != tc.format {
+				t.Errorf("format %s, want %s", src.Format(), tc.format)
+			}
+			if want := sum(tc.stmts); s.stmts != want || want == 0 {
+				t.Errorf("statements %d, grep counts %d (%v)", s.stmts, want, tc.stmts)
+			}
+			if tc.format != "mysql-general" && s.timed != s.stmts {
+				t.Errorf("%d of %d statements timed", s.timed, s.stmts)
+			}
+			if got, want := s.conns[parse.ConnOpened], sum(tc.opened); got != want {
+				t.Errorf("connections opened %d, grep counts %d (%v)", got, want, tc.opened)
+			}
+			if got, want := s.conns[parse.ConnClosed], sum(tc.closed); got != want {
+				t.Errorf("connections closed %d, grep counts %d (%v)", got, want, tc.closed)
+			}
+			if got, want := s.conns[parse.ConnReceived], sum(tc.received); got != want {
+				t.Errorf("connections received %d, grep counts %d (%v)", got, want, tc.received)
+			}
+			if src.SkippedTotal() != 0 {
+				t.Errorf("skipped %v", src.Skipped())
+			}
+			if src.DecodedBytes() != cut.Bytes {
+				t.Errorf("read %d bytes, the unpacked cut has %d (wc -c)", src.DecodedBytes(), cut.Bytes)
+			}
+		})
 	}
 }

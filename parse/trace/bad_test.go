@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"runtime"
@@ -56,37 +57,66 @@ func (r *endlessReader) Read(p []byte) (int, error) {
 	return int(k), nil
 }
 
-// TestHugeLine: a 100 MB line (generated, never committed) in a JSON-lines
-// trace is a counted skip in bounded memory (parse/applog tests the asyncio
-// log's).
+// TestHugeLine: a line of 100 MB and one of 200 MB (generated, never
+// committed) in a JSON-lines trace are each one counted skip, the lines
+// around them are read whole, and memory does not grow with the line: the
+// line is never held (parse/applog tests the asyncio log's).
 func TestHugeLine(t *testing.T) {
 	if testing.Short() {
-		t.Skip("100 MB input")
+		t.Skip("-short: streams 300 MB of generated lines")
 	}
 	otlp, err := os.ReadFile(testdata("otlp.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := bytes.SplitN(otlp, []byte("\n"), 2)[0]
-	for name, head := range map[string][]byte{"otlp": first} {
+	// The spans of the line, counted by encoding/json.
+	var doc struct {
+		ResourceSpans []struct {
+			ScopeSpans []struct {
+				Spans []json.RawMessage `json:"spans"`
+			} `json:"scopeSpans"`
+		} `json:"resourceSpans"`
+	}
+	if err := json.Unmarshal(first, &doc); err != nil {
+		t.Fatal(err)
+	}
+	perLine := 0
+	for _, rs := range doc.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			perLine += len(ss.Spans)
+		}
+	}
+	// allocated is everything allocated while loading first, a line of n
+	// bytes, and first again, garbage included.
+	allocated := func(n int64) uint64 {
+		open := func() (io.ReadCloser, error) {
+			return io.NopCloser(io.MultiReader(bytes.NewReader(first), strings.NewReader("\n{\"resourceSpans\":\"Executing <"),
+				&endlessReader{b: 'x', n: n}, strings.NewReader("\n"), bytes.NewReader(first))), nil
+		}
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		open := func() (io.ReadCloser, error) {
-			return io.NopCloser(io.MultiReader(bytes.NewReader(head), strings.NewReader("\n{\"resourceSpans\":\"Executing <"),
-				&endlessReader{b: 'x', n: 100 << 20}, strings.NewReader("\n"), bytes.NewReader(head))), nil
-		}
 		sink := &collect{}
-		in := parse.NewInput(name+"-huge", 0, open)
+		in := parse.NewInput("otlp-huge", 0, open)
 		if err := parse.Load(context.Background(), in, Formats(), sink, parse.Options{}); err != nil {
-			t.Fatalf("%s: %v", name, err)
+			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
-		t.Logf("%s: format %s, %d spans, %d stalls, skipped %v, heap grew %d MiB", name, in.Src.Format(), len(sink.spans), len(sink.stalls),
-			in.Src.Skipped(), (int64(after.HeapAlloc)-int64(before.HeapAlloc))>>20)
-		if name == "otlp" && (in.Src.SkippedTotal() != 1 || len(sink.spans) == 0) {
-			t.Errorf("otlp: huge line not skipped once: %v", in.Src.Skipped())
+		if in.Src.Format() != "otlp-json" || in.Src.SkippedTotal() != 1 {
+			t.Errorf("%d MiB line: format %s, skipped %v: want the line skipped once", n>>20, in.Src.Format(), in.Src.Skipped())
 		}
+		if len(sink.spans) != 2*perLine || perLine == 0 {
+			t.Errorf("%d MiB line: %d spans, want the %d of each line around it", n>>20, len(sink.spans), 2*perLine)
+		}
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	a100, a200 := allocated(100<<20), allocated(200<<20)
+	t.Logf("allocated %d MiB for a 100 MiB line, %d MiB for a 200 MiB line", a100>>20, a200>>20)
+	// A reader that held the line would allocate 100 MiB more for the
+	// longer one.
+	if a200 > a100+16<<20 {
+		t.Errorf("allocations grow with the line: %d MiB for 100 MiB, %d MiB for 200 MiB", a100>>20, a200>>20)
 	}
 	// A whole-document format refuses more than the configured cap: 40 MB
 	// of events against a 32 MiB cap.

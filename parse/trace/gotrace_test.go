@@ -31,12 +31,23 @@ func deriveFile(t testing.TB, path string) *GoTraceResult {
 	return res
 }
 
-func goToolTracePprof(t testing.TB, kind, path string) *profile.Profile {
+// needGo returns the go command, the peer these tests compare with; a test
+// that cannot find it fails under CI=true and skips, saying so, elsewhere.
+func needGo(t testing.TB) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("go is not on PATH")
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("go is needed to compare with go tool trace: %v", err)
+		}
+		t.Skipf("go is not on PATH: cannot compare with go tool trace: %v", err)
 	}
+	return goBin
+}
+
+func goToolTracePprof(t testing.TB, kind, path string) *profile.Profile {
+	t.Helper()
+	goBin := needGo(t)
 	out, err := exec.Command(goBin, "tool", "trace", "-pprof="+kind, path).Output()
 	if err != nil {
 		t.Fatalf("go tool trace -pprof=%s: %v", kind, err)
@@ -100,9 +111,7 @@ func topStacks(m map[string][2]int64, n int) []string {
 // TestGoTraceAgreesWithGoToolTrace records a real trace and checks that the
 // four derived blocking profiles agree with `go tool trace -pprof=TYPE`.
 func TestGoTraceAgreesWithGoToolTrace(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("go is not on PATH")
-	}
+	needGo(t)
 	path := recordBlockingTrace(t, 200)
 	res := deriveFile(t, path)
 	if len(res.Profiles) != 4 {
@@ -254,7 +263,7 @@ func TestGoTraceBadInput(t *testing.T) {
 func TestCommittedGoTrace(t *testing.T) {
 	path := filepath.Join("..", "..", "testdata", "trace", "blocking.trace")
 	if _, err := os.Stat(path); err != nil {
-		t.Skip("no committed trace")
+		t.Fatalf("the recorded trace is committed test data (testdata/trace/README.md): %v", err)
 	}
 	res := deriveFile(t, path)
 	if res.Err != nil || len(res.Spans) == 0 {

@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -222,9 +223,26 @@ func TestChromeTrace(t *testing.T) {
 			t.Errorf("span %s: service %q thread %q", sp.Name, sp.Service, sp.Thread)
 		}
 	}
-	t.Logf("chrome spans: %v", names)
-	if len(sink.spans) < 10 {
-		t.Fatalf("only %d spans", len(sink.spans))
+	// One span per complete (X) event and per B/E pair, counted by
+	// encoding/json.
+	raw, err := os.ReadFile(testdata("chrome.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		TraceEvents []struct {
+			Ph string `json:"ph"`
+		} `json:"traceEvents"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ph := map[string]int{}
+	for _, e := range doc.TraceEvents {
+		ph[e.Ph]++
+	}
+	if want := ph["X"] + ph["B"]; len(sink.spans) != want || ph["B"] != ph["E"] || want == 0 {
+		t.Errorf("%d spans (%v), want %d: %d X events and %d B/E pairs (%d E)", len(sink.spans), names, want, ph["X"], ph["B"], ph["E"])
 	}
 }
 

@@ -22,6 +22,9 @@ func recordBlockingTrace(t testing.TB, rounds int) string {
 	path := filepath.Join(dir, "blocking.trace")
 	var buf bytes.Buffer
 	if err := rtrace.Start(&buf); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("cannot start tracing (is go test -trace on?): %v", err)
+		}
 		t.Skipf("cannot start tracing (is go test -trace on?): %v", err)
 	}
 	blockingWorkload(dir, rounds)

@@ -110,17 +110,7 @@ if command -v ruby >/dev/null && ruby -e 'require "active_record"' 2>/dev/null; 
 	ruby "$OUT/rails_app.rb" >"$OUT/rails-activerecord.log" 2>&1
 fi
 
-# ------------------------------------------ cuts of the shared real-world logs
-SHARED=${HOTPATH_SHARED_DATA:-$OUT/../../../shared/data}
-if [ -d "$SHARED" ]; then
-	{ zcat "$SHARED/pgbench-stderr.log.gz" || true; } | head -2000 | gzip -9n >"$OUT/pgbench-stderr-cut.log.gz"
-	# The MariaDB logs start with sysbench's bulk INSERTs (MBs of rows): keep
-	# the server header and whole entries shorter than 2000 bytes only.
-	zcat "$SHARED/sysbench-mariadb-slow.log.gz" | awk 'NR<=3{print;next}
-		/^# User@Host:/{ if (blk!="" && length(blk)<2000) {printf "%s", blk; n+=lines}; blk=""; lines=0; if (n>2000) exit }
-		{blk=blk $0 "\n"; lines++}' | gzip -9n >"$OUT/sysbench-slow-cut.log.gz" || true
-	{ zcat "$SHARED/sysbench-mariadb-general.log.gz" | awk 'length($0)<2000' || true; } | head -2000 | gzip -9n >"$OUT/sysbench-general-cut.log.gz"
-fi
+# The cuts of larger real-world logs (*-cut.log.gz) come from cuts/cut.sh.
 # Keep the repository small: the samples are stored gzipped (hotpath reads
 # gzip transparently; zcat to look at them).
 for f in "$OUT"/*.log "$OUT"/*.csv "$OUT"/*.json; do [ -f "$f" ] && gzip -9nf "$f"; done

@@ -14,15 +14,16 @@ import (
 )
 
 // BenchmarkPgbenchReport measures ingest + digest, then with the SQL
-// detectors too, on the shared pgbench log (skipped when it is absent):
-// detection must stay within 1.5× of ingest alone.
+// detectors too, on the committed cut of the pgbench log (or the full-size
+// original in $HOTPATH_BENCH_DATA): detection must stay within 1.5× of
+// ingest alone.
 func BenchmarkPgbenchReport(b *testing.B) {
-	path := filepath.Join("..", "..", "..", "shared", "data", "pgbench-stderr.log.gz")
-	if p := os.Getenv("HOTPATH_SHARED_DATA"); p != "" {
-		path = filepath.Join(p, "pgbench-stderr.log.gz")
-	}
-	if _, err := os.Stat(path); err != nil {
-		b.Skip("shared pgbench log not present")
+	path := pgbenchCut
+	if dir := os.Getenv("HOTPATH_BENCH_DATA"); dir != "" {
+		path = filepath.Join(dir, "pgbench-stderr.log.gz")
+		if _, err := os.Stat(path); err != nil {
+			b.Fatalf("HOTPATH_BENCH_DATA=%s: %v", dir, err)
+		}
 	}
 	for _, mode := range []string{"digest", "digest+detect"} {
 		b.Run(mode, func(b *testing.B) {

@@ -2,7 +2,7 @@
 // into ranked findings: each with its evidence, where it lives in code, how
 // much time fixing it would save (with the formula shown), and how sure
 // hotpath is. The rules that turn the detectors' candidates into findings —
-// the detection model of DESIGN.md — are in model.go.
+// the detection model of README.md — are in model.go.
 package detect
 
 import (
@@ -61,7 +61,7 @@ func ParseSeverity(s string) (Severity, bool) {
 	return Info, false
 }
 
-// SeverityOf applies DESIGN.md's thresholds: critical ≥ 25 %, high ≥ 10 %,
+// SeverityOf applies README.md's thresholds: critical ≥ 25 %, high ≥ 10 %,
 // medium ≥ 2 %, low below; info when nothing is avoidable.
 func SeverityOf(share float64, avoidable time.Duration) Severity {
 	switch {

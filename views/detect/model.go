@@ -1,7 +1,8 @@
 package detect
 
-// The detection model of DESIGN.md, in one place: how the candidates every
-// detector yields become the findings a person reads.
+// The detection model (README.md, "The detection model"), in one place:
+// how the candidates every detector yields become the findings a person
+// reads.
 //
 //  1. Events count once: sameevents.go matches sources that carry the same
 //     events before anything is counted.
@@ -395,8 +396,9 @@ func sortedRoutes(m map[string]time.Duration) []string {
 }
 
 // join gives candidates the call site and resource other sources name
-// (DESIGN.md's joins: by trace id and fingerprint through the spans, by
-// caller through profile stacks, by the only resource a dataset has).
+// (the detection model's joins, README.md: by trace id and fingerprint
+// through the spans, by caller through profile stacks, by the only
+// resource a dataset has).
 func join(cands []*Finding, reqs []*traces.Request) {
 	joinByFingerprint(cands, reqs)
 	joinHandlerByRoute(cands, reqs)
@@ -780,7 +782,7 @@ func resourceLabel(k Kind) string {
 }
 
 // dropExplained removes CPU hotspots at a function another finding names
-// (a lazy-loading loop is busy because of its queries): DESIGN.md reports
+// (a lazy-loading loop is busy because of its queries): the detection model reports
 // a hotspot only when nothing else explains it.
 func dropExplained(fs []*Finding) []*Finding {
 	explained := map[string]bool{}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"hotpath/parse"
@@ -15,20 +14,19 @@ import (
 	"hotpath/parse/sqllog"
 )
 
-// sharedFile returns a file of ../shared/data (or $HOTPATH_SHARED_DATA),
-// skipping when absent.
-func sharedFile(tb testing.TB, name string) string {
+// benchFile is the log a benchmark reads: the committed cut of a real log
+// (testdata/sql/cuts), or, when HOTPATH_BENCH_DATA names a directory, the
+// full-size original there (the names cuts/README.md lists).
+func benchFile(tb testing.TB, cut, original string) string {
 	tb.Helper()
-	dir := os.Getenv("HOTPATH_SHARED_DATA")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
+	if dir := os.Getenv("HOTPATH_BENCH_DATA"); dir != "" {
+		p := filepath.Join(dir, original)
+		if _, err := os.Stat(p); err != nil {
+			tb.Fatalf("HOTPATH_BENCH_DATA=%s: %v", dir, err)
+		}
+		return p
 	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("shared data %s not present (set HOTPATH_SHARED_DATA)", p)
-	}
-	return p
+	return cutsFile(cut)
 }
 
 // unpacked reads a gzipped file into memory, so benchmarks measure parsing,
@@ -65,8 +63,9 @@ func digestBytes(tb testing.TB, name string, data []byte, opt Options) (*Aggrega
 	return agg, in.Src
 }
 
-func benchDigest(b *testing.B, file string) {
-	data := unpacked(b, sharedFile(b, file))
+func benchDigest(b *testing.B, cut, original string) {
+	file := benchFile(b, cut, original)
+	data := unpacked(b, file)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -75,6 +74,12 @@ func benchDigest(b *testing.B, file string) {
 	}
 }
 
-func BenchmarkPgbenchDigest(b *testing.B) { benchDigest(b, "pgbench-stderr.log.gz") }
-func BenchmarkSlowDigest(b *testing.B)    { benchDigest(b, "sysbench-mariadb-slow.log.gz") }
-func BenchmarkGeneralDigest(b *testing.B) { benchDigest(b, "sysbench-mariadb-general.log.gz") }
+func BenchmarkPgbenchDigest(b *testing.B) {
+	benchDigest(b, "pgbench-2000-sessions.log.gz", "pgbench-stderr.log.gz")
+}
+func BenchmarkSlowDigest(b *testing.B) {
+	benchDigest(b, "sysbench-slow-6000-entries.log.gz", "sysbench-mariadb-slow.log.gz")
+}
+func BenchmarkGeneralDigest(b *testing.B) {
+	benchDigest(b, "sysbench-general-10000-lines.log.gz", "sysbench-mariadb-general.log.gz")
+}

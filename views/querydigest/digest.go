@@ -581,7 +581,7 @@ func (a *Aggregator) connections() Connections {
 
 // ---------------------------------------------------------------- JSON
 
-// QueryJSON is one entry of the JSON report's "queries" array (DESIGN.md).
+// QueryJSON is one entry of the JSON report's "queries" array (README.md, "JSON report").
 type QueryJSON struct {
 	ID             string  `json:"id"`
 	Fingerprint    string  `json:"fingerprint"`
@@ -597,7 +597,7 @@ type QueryJSON struct {
 	Example        string  `json:"example"`
 }
 
-// ConnectionsJSON is the JSON report's "connections" object (DESIGN.md).
+// ConnectionsJSON is the JSON report's "connections" object (README.md, "JSON report").
 type ConnectionsJSON struct {
 	Opened        int64   `json:"opened"`
 	Closed        int64   `json:"closed"`

@@ -123,7 +123,7 @@ func TestFingerprintCap(t *testing.T) {
 // Many distinct fingerprints, huge statements: memory stays bounded.
 func TestBoundedMemory(t *testing.T) {
 	if testing.Short() {
-		t.Skip()
+		t.Skip("-short: streams 1 GB of generated statements")
 	}
 	a := New(Options{})
 	big := strings.Repeat("x", 60<<10)
@@ -263,7 +263,7 @@ func TestMain(m *testing.M) { os.Exit(m.Run()) }
 
 // The shape cache is an optimisation only: with and without it every
 // fingerprint gets the same count and the same number of distinct
-// parameter sets, on every sample and on the shared logs.
+// parameter sets, on every sample and on the cuts of real logs.
 func TestShapeCacheIsTransparent(t *testing.T) {
 	files := []string{"pgbench-stderr-cut.log.gz", "pg-pgbadger.log.gz", "pg-default.log.gz", "pg-structured.csv.gz",
 		"mariadb-slow.log.gz", "mariadb-general.log.gz", "sysbench-slow-cut.log.gz", "sysbench-general-cut.log.gz",
@@ -272,18 +272,9 @@ func TestShapeCacheIsTransparent(t *testing.T) {
 	for _, f := range files {
 		datas = append(datas, testdataFile(t, f))
 	}
-	if !testing.Short() {
-		for _, f := range []string{"pgbench-stderr.log.gz", "sysbench-mariadb-slow.log.gz"} {
-			dir := os.Getenv("HOTPATH_SHARED_DATA")
-			if dir == "" {
-				_, file, _, _ := runtime.Caller(0)
-				dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
-			}
-			if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-				files = append(files, f)
-				datas = append(datas, unpacked(t, filepath.Join(dir, f)))
-			}
-		}
+	for _, f := range []string{"pgbench-2000-sessions.log.gz", "sysbench-slow-6000-entries.log.gz", "sysbench-general-10000-lines.log.gz"} {
+		files = append(files, "cuts/"+f)
+		datas = append(datas, unpacked(t, cutsFile(f)))
 	}
 	for i, data := range datas {
 		with, _ := digestBytes(t, files[i], data, Options{})

@@ -1,5 +1,5 @@
 // Package report renders the views without a terminal: JSON (the stable
-// schema of DESIGN.md), plain text and Markdown.
+// schema of README.md's "JSON report"), plain text and Markdown.
 package report
 
 import (
@@ -144,7 +144,7 @@ type Connections struct {
 	MeanSessionMS float64 `json:"mean_session_ms"`
 }
 
-// Traces summarises the spans read: "traces" and "spans" as DESIGN.md
+// Traces summarises the spans read: "traces" and "spans" as README.md
 // fixes them, then requests (outermost server spans, or roots), per-route
 // aggregates and the slowest requests.
 type Traces struct {

@@ -7,7 +7,7 @@ import (
 )
 
 // Summary is the `traces` section of the JSON report. "traces" and
-// "spans" are fixed by DESIGN.md; the rest are additions.
+// "spans" are fixed by the JSON report's schema (README.md); the rest are additions.
 type Summary struct {
 	Traces         int          `json:"traces"`
 	Spans          int          `json:"spans"`

@@ -1,5 +1,5 @@
 """pyshop: a small aiohttp + SQLAlchemy (asyncio, asyncpg) shop service on
-PostgreSQL with the five bottlenecks of ../../../../shared/seed-report.md
+PostgreSQL with the five bottlenecks of a hand-written performance review
 planted on purpose, each in its own endpoint, next to a healthy twin.
 
 Run by record.sh:  /usr/bin/python3 app.py --port P --dsn postgresql+asyncpg://... --out DIR
